@@ -1,0 +1,85 @@
+/* core/store.h — the experiment store: one SQLite database holding Optuna's RDB schema
+ * (so optuna.load_study() reads our studies) plus our own tables for runs, metrics,
+ * artifacts and dataset records.
+ *
+ *     store *s; char err[512];
+ *     if (store_open("experiments/experiments.db", &s, err, sizeof err)) ...
+ *     int64_t study, run, trial; int number;
+ *     store_study_open(s, "step1", XP_MINIMIZE, &study);          // get or create
+ *     store_run_begin(s, study, &info, &run);
+ *     store_trial_begin(s, study, run, &trial, &number);
+ *     store_trial_param(s, trial, "max_depth", 6, "{\"name\": \"IntDistribution\", ...}");
+ *     store_trial_intermediate(s, trial, 0, 0.41);
+ *     store_trial_finish(s, trial, XP_TRIAL_COMPLETE, 0.40);
+ *     store_run_end(s, run, "COMPLETE", wall, cpu);
+ *     store_close(s);
+ *
+ * WAL journal, a busy timeout, and each state change in its own transaction, so a crash
+ * loses at most the change in flight. Opening a study marks trials left RUNNING by a dead
+ * process (their run's pid no longer alive, or the run not ours) as FAIL.
+ * Functions return XP_OK or a negative XP_E* with a message in the store's error buffer
+ * (store_errmsg).
+ */
+#ifndef XP_CORE_STORE_H
+#define XP_CORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+typedef struct store_run_info {
+    const char *name;            /* study / run name */
+    const char *config_yaml;     /* resolved config text */
+    const char *config_sha256;   /* hex */
+    int64_t seed;
+    const char *git_rev;         /* may be NULL */
+    const char *host;
+    const char *command;         /* argv joined */
+} store_run_info;
+
+int store_open(const char *path, store **out, char *err, size_t errlen);
+void store_close(store *s);
+const char *store_errmsg(const store *s);
+
+/* Get-or-create an Optuna study with one objective; direction XP_MINIMIZE / XP_MAXIMIZE.
+ * Marks orphaned RUNNING trials of that study as FAIL. */
+int store_study_open(store *s, const char *name, int direction, int64_t *study_id);
+
+int store_run_begin(store *s, int64_t study_id, const store_run_info *info, int64_t *run_id);
+/* status: "COMPLETE", "FAIL", "INTERRUPTED" */
+int store_run_end(store *s, int64_t run_id, const char *status, double wall_s, double cpu_s);
+
+int store_trial_begin(store *s, int64_t study_id, int64_t run_id, int64_t *trial_id, int64_t *number);
+/* value_internal: number for int/float, choice index for categorical (Optuna's convention). */
+int store_trial_param(store *s, int64_t trial_id, const char *name, double value_internal,
+                      const char *distribution_json);
+int store_trial_intermediate(store *s, int64_t trial_id, int64_t step, double value);
+/* state: XP_TRIAL_COMPLETE / PRUNED / FAIL (plugin.h). value NULL = none (FAIL). */
+int store_trial_finish(store *s, int64_t trial_id, int state, const double *value);
+int store_trial_attr(store *s, int64_t trial_id, const char *key, const char *json_value);
+int store_study_attr(store *s, int64_t study_id, const char *key, const char *json_value);
+
+/* Metrics: trial_id/fold/source < 0 mean "none / all". split: "train", "valid", "test", "cv". */
+int store_metric(store *s, int64_t run_id, int64_t trial_id, int fold, const char *split,
+                 int source, const char *metric, double value);
+int store_artifact(store *s, int64_t run_id, const char *path, const char *sha256, const char *kind);
+int store_record(store *s, int64_t run_id, const char *kind, const char *json);
+
+/* Finished trials of a study, for resuming a search. Param values are returned in the order
+ * of `names` (NaN where a trial lacks one). Caller frees with store_trials_free. */
+typedef struct store_trial {
+    int64_t trial_id, number;
+    int state;
+    double value;                /* NaN when none */
+    double *params;              /* n_names values */
+} store_trial;
+int store_trials_load(store *s, int64_t study_id, const char *const *names, size_t n_names,
+                      store_trial **out, size_t *n_out);
+void store_trials_free(store_trial *t, size_t n);
+
+/* For `runner predict`: the run's config text and the path of an artifact of a kind. */
+int store_run_config(store *s, int64_t run_id, char **config_yaml);   /* caller frees */
+int store_run_artifact(store *s, int64_t run_id, const char *kind, char **path); /* caller frees */
+
+#endif

@@ -1,0 +1,131 @@
+/* xp/host.h — the services the runner hands to plugins.
+ *
+ * Plugins never link against the runner. Every call into a plugin receives an xp_ctx whose
+ * `host` field points at this table of function pointers (the SQLite-extension pattern).
+ * The table only ever grows at the end: check `struct_size` before using a field added
+ * after XP_ABI_VERSION 1 (XP_HOST_HAS(h, field)).
+ *
+ * Errors: fail with `return xp_fail(ctx, XP_EINVAL, "column %s: ...", name);` — the host
+ * copies the message into the context, so nothing global is touched.
+ *
+ * Config: a plugin receives its own config node (`const xp_cfg *`). Read it with the
+ * cfg_* getters. Every key a plugin reads is marked as used; after the plugin is created
+ * the runner reports any key nobody read as "unknown key", with file:line:col. So a plugin
+ * must read every key it supports, even those left at their defaults.
+ *
+ * Ownership: strings returned by cfg_* are borrowed from the config and live as long as it.
+ * Frames returned by frame_* are owned by the caller and freed with frame_free.
+ */
+#ifndef XP_HOST_H
+#define XP_HOST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "frame.h"
+
+typedef struct xp_cfg xp_cfg;      /* opaque node of the resolved YAML config */
+typedef struct xp_host xp_host;
+
+/* Per-call context. Created by the host; plugins only pass it back. */
+typedef struct xp_ctx {
+    const xp_host *host;
+    void *host_data;            /* the runner's private state; do not touch */
+} xp_ctx;
+
+enum { XP_LOG_ERROR = 0, XP_LOG_WARN = 1, XP_LOG_INFO = 2, XP_LOG_DEBUG = 3 };
+
+enum { XP_CFG_MISSING = 0, XP_CFG_NULL = 1, XP_CFG_SCALAR = 2, XP_CFG_LIST = 3, XP_CFG_MAP = 4 };
+
+struct xp_host {
+    uint32_t abi_version;
+    uint32_t struct_size;
+
+    /* --- messages --- */
+    void (*log)(xp_ctx *ctx, int level, const char *fmt, va_list ap);
+    /* Records the message for the current call and returns `code` (a negative XP_E*). */
+    int (*fail)(xp_ctx *ctx, int code, const char *fmt, va_list ap);
+
+    /* --- config (node may be NULL: behaves as an empty map) --- */
+    int (*cfg_kind)(const xp_cfg *node);                         /* XP_CFG_* */
+    const xp_cfg *(*cfg_get)(const xp_cfg *map, const char *key); /* NULL if absent; marks key used */
+    size_t (*cfg_len)(const xp_cfg *node);                       /* items of a list / entries of a map */
+    const xp_cfg *(*cfg_at)(const xp_cfg *node, size_t i);       /* list item or map value */
+    const char *(*cfg_key_at)(const xp_cfg *map, size_t i);      /* map key; marks it used */
+    const char *(*cfg_scalar)(const xp_cfg *node);               /* raw scalar text, NULL if not a scalar */
+    /* Typed getters: `required` != 0 makes a missing key an error; otherwise *out keeps its
+     * value (the default). Wrong types are errors naming file:line:col and the key path. */
+    int (*cfg_str)(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, const char **out);
+    int (*cfg_int)(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, int64_t *out);
+    int (*cfg_num)(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, double *out);
+    int (*cfg_bool)(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, int *out);
+    /* "file:line:col (key.path)" of a node, for messages. Borrowed until the next call. */
+    const char *(*cfg_where)(const xp_cfg *node);
+    /* The whole resolved config (e.g. to read data.images). Reads through it mark keys used. */
+    const xp_cfg *(*cfg_root)(xp_ctx *ctx);
+
+    /* --- randomness: a stream seeded from (run seed, trial, fold, plugin) --- */
+    uint64_t (*rng_u64)(xp_ctx *ctx);
+    double (*rng_uniform)(xp_ctx *ctx);                          /* [0,1) */
+
+    /* --- progress and intermediate values --- */
+    void (*progress)(xp_ctx *ctx, const char *stage, size_t done, size_t total);
+    /* Reports an intermediate objective value (e.g. per boosting round). Returns 1 when the
+     * pruner says stop (the plugin should then return XP_EPRUNED), 0 otherwise. */
+    int (*report)(xp_ctx *ctx, int64_t step, double value);
+    int (*threads)(xp_ctx *ctx);                                 /* threads a plugin may use */
+
+    /* --- frames --- */
+    xp_frame *(*frame_new)(size_t n_rows);
+    void (*frame_free)(xp_frame *f);
+    /* Appends a column filled with "missing"; returns it (NULL on ENOMEM or duplicate name). */
+    xp_column *(*frame_add)(xp_frame *f, const char *name, xp_col_type type, xp_role role);
+    xp_column *(*frame_find)(const xp_frame *f, const char *name);
+    int (*frame_index)(const xp_frame *f, const char *name);     /* -1 if absent */
+    void (*frame_drop)(xp_frame *f, size_t col_index);           /* removes and frees a column */
+    /* Index of `level` in a categorical column, adding it if new; -1 on ENOMEM. */
+    int32_t (*col_level)(xp_column *c, const char *level);
+    xp_frame *(*frame_take)(const xp_frame *f, const size_t *rows, size_t n);  /* copy of rows */
+    xp_frame *(*frame_copy)(const xp_frame *f);
+    /* Sets text[row] to a copy of s (NULL = missing). Returns XP_OK or XP_ENOMEM. */
+    int (*col_set_text)(xp_column *c, size_t row, const char *s);
+
+    /* --- the record --- */
+    /* Folder where this run's artifacts go (created on demand). */
+    const char *(*artifact_dir)(xp_ctx *ctx);
+    /* Records a file written under artifact_dir (its sha256 is computed by the host). */
+    int (*artifact)(xp_ctx *ctx, const char *path, const char *kind);
+    /* Stores a JSON document about the data or a stage (profile, source noise, ...). */
+    int (*record)(xp_ctx *ctx, const char *kind, const char *json);
+    /* Stores a named scalar for the current trial/fold (e.g. "best_iteration"). */
+    int (*metric)(xp_ctx *ctx, const char *name, double value);
+};
+
+#define XP_HOST_HAS(h, field) \
+    ((h)->struct_size >= offsetof(xp_host, field) + sizeof(((xp_host *)0)->field))
+
+/* Convenience wrappers: xp_fail(ctx, XP_EINVAL, "bad %s", k) and xp_log(ctx, XP_LOG_INFO, ...). */
+static inline int xp_fail(xp_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int xp_fail(xp_ctx *ctx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = ctx->host->fail(ctx, code, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static inline void xp_log(xp_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void xp_log(xp_ctx *ctx, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ctx->host->log(ctx, level, fmt, ap);
+    va_end(ap);
+}
+
+#endif

@@ -1,0 +1,202 @@
+/* xp/plugin.h — what a plugin shared object exports, and the ops table of each kind.
+ *
+ * A .so exports exactly one symbol, `xp_plugin_entry`, returning a const list of plugin
+ * descriptors (a .so may provide several). Write it with the XP_PLUGINS macro:
+ *
+ *     static const xp_metric_ops rmse_ops = { sizeof(xp_metric_ops), XP_MINIMIZE, rmse };
+ *     static const xp_plugin rmse = XP_PLUGIN(XP_KIND_METRIC, "rmse", "1.0.0",
+ *                                             "root mean squared error", &rmse_ops);
+ *     XP_PLUGINS(&rmse)
+ *
+ * Build with -fvisibility=hidden: XP_PLUGINS marks only the entry point visible.
+ * The runner dlopen()s with RTLD_NOW|RTLD_LOCAL, checks abi_version and struct sizes,
+ * rejects duplicate kind/name pairs, and hands each call an xp_ctx (host.h).
+ *
+ * Ops tables start with their own size; optional slots are NULL. Lifecycle is
+ * create -> work -> destroy; state is freed only by the plugin's own destroy.
+ * Inputs are borrowed for the duration of the call.
+ */
+#ifndef XP_PLUGIN_H
+#define XP_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "frame.h"
+#include "host.h"
+
+#define XP_ABI_VERSION 1u
+#define XP_PLUGIN_ENTRY_SYMBOL "xp_plugin_entry"
+
+typedef enum {
+    XP_KIND_LOADER = 1,
+    XP_KIND_TRANSFORM = 2,   /* cleaning, imputation, feature engineering, target transforms */
+    XP_KIND_ENCODER = 3,     /* text / image encoders: fit on train, append embedding columns */
+    XP_KIND_MODEL = 4,
+    XP_KIND_METRIC = 5,
+    XP_KIND_SAMPLER = 6
+} xp_kind;
+
+static inline const char *xp_kind_name(xp_kind k)
+{
+    switch (k) {
+    case XP_KIND_LOADER: return "loader";
+    case XP_KIND_TRANSFORM: return "transform";
+    case XP_KIND_ENCODER: return "encoder";
+    case XP_KIND_MODEL: return "model";
+    case XP_KIND_METRIC: return "metric";
+    case XP_KIND_SAMPLER: return "sampler";
+    }
+    return "?";
+}
+
+typedef struct xp_plugin {
+    uint32_t abi_version;        /* XP_ABI_VERSION the plugin was built against */
+    uint32_t struct_size;        /* sizeof(xp_plugin) */
+    xp_kind kind;
+    const char *name;            /* unique per kind, [a-z0-9_]+ */
+    const char *version;         /* the plugin's own version, e.g. "1.2.0" */
+    const char *description;     /* one line */
+    const void *ops;             /* xp_<kind>_ops table */
+} xp_plugin;
+
+typedef struct xp_plugin_list {
+    uint32_t abi_version;
+    uint32_t struct_size;        /* sizeof(xp_plugin_list) */
+    size_t count;
+    const xp_plugin *const *plugins;
+} xp_plugin_list;
+
+typedef const xp_plugin_list *(*xp_plugin_entry_fn)(void);
+
+#define XP_PLUGIN(kind, name, version, description, ops) \
+    { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin), (kind), (name), (version), (description), (ops) }
+
+#define XP_PLUGINS(...)                                                                   \
+    __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void);  \
+    __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void)   \
+    {                                                                                     \
+        static const xp_plugin *const list_[] = { __VA_ARGS__ };                          \
+        static const xp_plugin_list set_ = { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin_list), \
+                                             sizeof(list_) / sizeof(list_[0]), list_ };    \
+        return &set_;                                                                     \
+    }
+
+/* ---------------------------------------------------------------- loader */
+
+typedef struct xp_type_override {
+    const char *column;
+    xp_col_type type;
+} xp_type_override;
+
+/* What the runner has already parsed from the config's `data` section. */
+typedef struct xp_load_options {
+    uint32_t struct_size;
+    const char *path;                    /* file to read */
+    const char *target;                  /* target column name, or NULL (role TARGET) */
+    const char *const *drop;             /* columns not to load */
+    size_t n_drop;
+    const xp_type_override *types;       /* forced column types */
+    size_t n_types;
+    int64_t nrows;                       /* read at most this many data rows; 0 = all */
+} xp_load_options;
+
+typedef struct xp_loader_ops {
+    uint32_t struct_size;
+    /* Reads opts->path into a new frame (*out, freed by the caller with host->frame_free).
+     * `cfg` is the loader's own options node (data.options), possibly NULL. */
+    int (*load)(xp_ctx *ctx, const xp_cfg *cfg, const xp_load_options *opts, xp_frame **out);
+} xp_loader_ops;
+
+/* ---------------------------------------------------------------- transform / encoder */
+
+typedef struct xp_transform_ops {
+    uint32_t struct_size;
+    int (*create)(xp_ctx *ctx, const xp_cfg *cfg, void **state);
+    /* Learns from training rows only (the frame includes the target column). Optional. */
+    int (*fit)(xp_ctx *ctx, void *state, const xp_frame *train);
+    /* Rewrites `f` in place: replace, add or drop columns (never rows). Used on train,
+     * validation, test and new data alike, with what fit learned. */
+    int (*apply)(xp_ctx *ctx, void *state, xp_frame *f);
+    /* Optional: maps model-space targets/predictions back to the original target space
+     * (for target transforms such as log). Called in reverse pipeline order. */
+    int (*inverse_target)(xp_ctx *ctx, void *state, double *y, size_t n);
+    void (*destroy)(void *state);
+} xp_transform_ops;
+
+/* Encoders have the same lifecycle as transforms; they append embedding columns. */
+typedef xp_transform_ops xp_encoder_ops;
+
+/* ---------------------------------------------------------------- model */
+
+/* Models read features (role FEATURE), the target (role TARGET) and optional weights
+ * (role WEIGHT) from the frames. `prepare` turns a frame into the library's own data
+ * structure once (e.g. a DMatrix); the runner caches it per fold and reuses it across
+ * trials, so it must not depend on hyperparameters. */
+typedef struct xp_model_ops {
+    uint32_t struct_size;
+    int (*prepare)(xp_ctx *ctx, const xp_frame *f, void **data);        /* optional */
+    void (*release)(void *data);                                        /* optional */
+    /* `params` is the model's config node with this trial's sampled values merged in. */
+    int (*create)(xp_ctx *ctx, const xp_cfg *params, void **model);
+    /* `valid`/`valid_data` may be NULL; when given, used for early stopping. */
+    int (*fit)(xp_ctx *ctx, void *model, const xp_frame *train, void *train_data,
+               const xp_frame *valid, void *valid_data);
+    /* Writes f->n_rows predictions (model/target-transform space) into out. */
+    int (*predict)(xp_ctx *ctx, void *model, const xp_frame *f, void *data, double *out);
+    int (*save)(xp_ctx *ctx, void *model, const char *path);            /* optional */
+    int (*load)(xp_ctx *ctx, const xp_cfg *params, const char *path, void **model); /* optional */
+    void (*destroy)(void *model);
+} xp_model_ops;
+
+/* ---------------------------------------------------------------- metric */
+
+enum { XP_MINIMIZE = 1, XP_MAXIMIZE = 2 };
+
+typedef struct xp_metric_ops {
+    uint32_t struct_size;
+    int direction;                       /* XP_MINIMIZE or XP_MAXIMIZE */
+    /* y and pred in the original target space; w may be NULL (unweighted). */
+    int (*compute)(xp_ctx *ctx, const double *y, const double *pred, const double *w,
+                   size_t n, double *out);
+} xp_metric_ops;
+
+/* ---------------------------------------------------------------- sampler */
+
+typedef enum { XP_PARAM_INT = 1, XP_PARAM_FLOAT = 2, XP_PARAM_CATEGORICAL = 3 } xp_param_type;
+
+/* One dimension of the search space. Values travel in Optuna's internal representation:
+ * the number itself for int/float, the choice index (as a double) for categorical. */
+typedef struct xp_param_spec {
+    const char *name;                    /* config path it sets, e.g. "model.params.max_depth" */
+    xp_param_type type;
+    double low, high;                    /* inclusive bounds (int/float) */
+    double step;                         /* 0 = continuous (float); int default 1 */
+    int log;                             /* sample on a log scale */
+    size_t n_choices;                    /* categorical */
+    const char *const *choices;          /* categorical choices, as YAML scalars */
+} xp_param_spec;
+
+enum { XP_TRIAL_RUNNING = 0, XP_TRIAL_COMPLETE = 1, XP_TRIAL_PRUNED = 2, XP_TRIAL_FAIL = 3 };
+
+typedef struct xp_trial_view {
+    int64_t number;
+    int state;                           /* XP_TRIAL_* */
+    double value;                        /* objective; meaningful when COMPLETE (or PRUNED: last) */
+    const double *params;                /* n_params values in xp_param_spec order */
+} xp_trial_view;
+
+typedef struct xp_sampler_ops {
+    uint32_t struct_size;
+    int (*create)(xp_ctx *ctx, const xp_cfg *cfg, const xp_param_spec *space, size_t n_params,
+                  int direction, void **state);
+    /* Proposes the next point from the history of finished trials (all states).
+     * Returns XP_EEXHAUSTED when it has nothing left (e.g. grid done). Randomness comes
+     * from ctx->host->rng_*, seeded per trial, so a study is reproducible. */
+    int (*suggest)(xp_ctx *ctx, void *state, const xp_trial_view *history, size_t n_history,
+                   double *params_out);
+    void (*destroy)(void *state);
+} xp_sampler_ops;
+
+#endif
