@@ -1,1 +1,281 @@
-/* placeholder: being written */
+/* core/host.c — the xp_host table: the services plugins call (messages, config reads,
+ * randomness, progress, frames, records).
+ *
+ *     host_call call; xp_ctx ctx;
+ *     host_call_init(&ctx, &call, &env, "xgboost", trial_number);
+ *     if (ops->fit(&ctx, model, ...)) fprintf(stderr, "%s\n", host_call_error(&call));
+ *
+ * Each call stream has its own error buffer and RNG, so parallel trials share nothing.
+ */
+#include "host.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "frame.h"
+#include "sha256.h"
+#include "store.h"
+
+static host_call *call_of(xp_ctx *ctx) { return (host_call *)ctx->host_data; }
+
+static const char *level_name(int level)
+{
+    switch (level) {
+    case XP_LOG_ERROR: return "error";
+    case XP_LOG_WARN: return "warning";
+    case XP_LOG_INFO: return "info";
+    default: return "debug";
+    }
+}
+
+static void vlog_line(const host_env *env, int level, const char *who, const char *fmt, va_list ap)
+{
+    int verbosity = env ? env->verbosity : XP_LOG_INFO;
+    if (level > verbosity) return;
+    char line[4096];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fprintf(stderr, "[%s] %s: %s\n", who ? who : "xp", level_name(level), line);
+}
+
+void host_log(const host_env *env, int level, const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_line(env, level, who, fmt, ap);
+    va_end(ap);
+}
+
+static void h_log(xp_ctx *ctx, int level, const char *fmt, va_list ap)
+{
+    host_call *c = call_of(ctx);
+    vlog_line(c->env, level, c->who, fmt, ap);
+}
+
+static int h_fail(xp_ctx *ctx, int code, const char *fmt, va_list ap)
+{
+    host_call *c = call_of(ctx);
+    c->code = code < 0 ? code : XP_EINTERNAL;
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    return c->code;
+}
+
+static int fail_msg(xp_ctx *ctx, int code, const char *msg)
+{
+    host_call *c = call_of(ctx);
+    c->code = code;
+    snprintf(c->msg, sizeof c->msg, "%s", msg);
+    return code;
+}
+
+/* ------------------------------------------------------------------ config */
+
+static int h_cfg_str(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, const char **out)
+{
+    char err[1024];
+    int rc = cfg_read_str(map, key, required, out, err, sizeof err);
+    return rc ? fail_msg(ctx, rc, err) : XP_OK;
+}
+
+static int h_cfg_int(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, int64_t *out)
+{
+    char err[1024];
+    int rc = cfg_read_int(map, key, required, out, err, sizeof err);
+    return rc ? fail_msg(ctx, rc, err) : XP_OK;
+}
+
+static int h_cfg_num(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, double *out)
+{
+    char err[1024];
+    int rc = cfg_read_num(map, key, required, out, err, sizeof err);
+    return rc ? fail_msg(ctx, rc, err) : XP_OK;
+}
+
+static int h_cfg_bool(xp_ctx *ctx, const xp_cfg *map, const char *key, int required, int *out)
+{
+    char err[1024];
+    int rc = cfg_read_bool(map, key, required, out, err, sizeof err);
+    return rc ? fail_msg(ctx, rc, err) : XP_OK;
+}
+
+static const xp_cfg *h_cfg_root(xp_ctx *ctx)
+{
+    host_call *c = call_of(ctx);
+    return c->env ? c->env->root : NULL;
+}
+
+/* ------------------------------------------------------------------ randomness */
+
+/* xoshiro256** seeded through splitmix64: fast, well distributed, and a stream per
+ * (seed, stream id, plugin name) so adding a plugin never shifts another's draws. */
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t h_rng_u64(xp_ctx *ctx)
+{
+    uint64_t *s = call_of(ctx)->rng;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+static double h_rng_uniform(xp_ctx *ctx) { return (double)(h_rng_u64(ctx) >> 11) * 0x1.0p-53; }
+
+/* ------------------------------------------------------------------ progress */
+
+static void h_progress(xp_ctx *ctx, const char *stage, size_t done, size_t total)
+{
+    host_call *c = call_of(ctx);
+    if (!c->env || c->env->verbosity < XP_LOG_INFO) return;
+    if (isatty(STDERR_FILENO)) {
+        fprintf(stderr, "\r[%s] %s %zu/%zu%s", c->who, stage, done, total, done >= total ? "\n" : "");
+        fflush(stderr);
+    } else if (done >= total) {
+        fprintf(stderr, "[%s] %s %zu/%zu\n", c->who, stage, done, total);
+    }
+}
+
+static int h_report(xp_ctx *ctx, int64_t step, double value)
+{
+    host_call *c = call_of(ctx);
+    return c->on_report ? c->on_report(c->report_user, step, value) : 0;
+}
+
+static int h_threads(xp_ctx *ctx)
+{
+    host_call *c = call_of(ctx);
+    if (c->env && c->env->threads > 0) return c->env->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ------------------------------------------------------------------ records */
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+    return 0;
+}
+
+static const char *h_artifact_dir(xp_ctx *ctx)
+{
+    host_call *c = call_of(ctx);
+    if (!c->env || !c->env->artifact_dir) return NULL;
+    if (mkdir_p(c->env->artifact_dir)) return NULL;
+    return c->env->artifact_dir;
+}
+
+static int h_artifact(xp_ctx *ctx, const char *path, const char *kind)
+{
+    host_call *c = call_of(ctx);
+    char hex[65];
+    if (sha256_file_hex(path, hex))
+        return xp_fail(ctx, XP_EIO, "artifact %s: cannot read: %s", path, strerror(errno));
+    if (!c->env || !c->env->store) return XP_OK;
+    int rc = store_artifact(c->env->store, c->env->run_id, path, hex, kind);
+    if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
+    return XP_OK;
+}
+
+static int h_record(xp_ctx *ctx, const char *kind, const char *json)
+{
+    host_call *c = call_of(ctx);
+    if (!c->env || !c->env->store) return XP_OK;
+    int rc = store_record(c->env->store, c->env->run_id, kind, json);
+    if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
+    return XP_OK;
+}
+
+static int h_metric(xp_ctx *ctx, const char *name, double value)
+{
+    host_call *c = call_of(ctx);
+    if (c->on_metric) c->on_metric(c->metric_user, name, value);
+    if (!c->env || !c->env->store) return XP_OK;
+    int rc = store_metric(c->env->store, c->env->run_id, c->trial_id, c->fold,
+                          c->split ? c->split : "train", -1, name, value);
+    if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
+    return XP_OK;
+}
+
+/* ------------------------------------------------------------------ the table */
+
+const xp_host host_table = {
+    .abi_version = XP_ABI_VERSION,
+    .struct_size = sizeof(xp_host),
+    .log = h_log,
+    .fail = h_fail,
+    .cfg_kind = cfg_kind,
+    .cfg_get = cfg_get,
+    .cfg_len = cfg_len,
+    .cfg_at = cfg_at,
+    .cfg_key_at = cfg_key_at,
+    .cfg_scalar = cfg_scalar,
+    .cfg_str = h_cfg_str,
+    .cfg_int = h_cfg_int,
+    .cfg_num = h_cfg_num,
+    .cfg_bool = h_cfg_bool,
+    .cfg_where = cfg_where,
+    .cfg_root = h_cfg_root,
+    .rng_u64 = h_rng_u64,
+    .rng_uniform = h_rng_uniform,
+    .progress = h_progress,
+    .report = h_report,
+    .threads = h_threads,
+    .frame_new = frame_new,
+    .frame_free = frame_free,
+    .frame_add = frame_add,
+    .frame_find = frame_find,
+    .frame_index = frame_index,
+    .frame_drop = frame_drop,
+    .col_level = col_level,
+    .frame_take = frame_take,
+    .frame_copy = frame_copy,
+    .col_set_text = col_set_text,
+    .artifact_dir = h_artifact_dir,
+    .artifact = h_artifact,
+    .record = h_record,
+    .metric = h_metric,
+};
+
+void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const char *who,
+                    uint64_t stream)
+{
+    memset(call, 0, sizeof *call);
+    call->env = env;
+    call->who = who ? who : "xp";
+    call->trial_id = -1;
+    call->fold = -1;
+    uint64_t x = (env ? env->seed : 0) ^ (stream * 0xD1B54A32D192ED03ull);
+    for (const char *p = call->who; *p; p++) x = x * 131 + (unsigned char)*p;
+    for (int i = 0; i < 4; i++) call->rng[i] = splitmix64(&x);
+    ctx->host = &host_table;
+    ctx->host_data = call;
+}
+
+const char *host_call_error(const host_call *call) { return call->msg; }

@@ -1,1 +1,185 @@
-/* placeholder: being written */
+/* core/main.c — the `runner` command line.
+ *
+ *     runner CONFIG.yaml [key.path=value ...]     run an experiment (Hydra-style overrides)
+ *     runner CONFIG.yaml --print-config           print the resolved config and exit
+ *     runner plugins                              list the plugins found
+ *     runner predict --run ID DATA.csv            predict with a finished run's model
+ *
+ * Exit codes: 0 success, 1 run failed, 2 usage or configuration error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "registry.h"
+#include "run.h"
+#include "xp/xp.h"
+
+#define MAX_DIRS 32
+
+static const char *const usage_main =
+    "usage: runner [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
+    "       runner plugins [--plugin-dir DIR]\n"
+    "       runner predict --run ID [--store DB] DATA.csv\n"
+    "\n"
+    "Runs the experiment a YAML config describes: loads the data, holds out the test part,\n"
+    "searches hyperparameters with K-fold CV, refits the best, scores the test part once,\n"
+    "and records every run, trial and score in the SQLite store (Optuna-compatible).\n"
+    "\n"
+    "Overrides (Hydra grammar): a.b=3 sets an existing key, +a.new=x adds one, ++a.b=x sets\n"
+    "or adds, ~a.b deletes; values are YAML: [1,2], {k: v}, null, \"text\".\n"
+    "\n"
+    "Options:\n"
+    "  --print-config     print the resolved config (extends and overrides applied) and exit\n"
+    "  --plugin-dir DIR   also load plugins from DIR (repeatable; searched first)\n"
+    "  -q, --quiet        only errors on stderr\n"
+    "  -v, --verbose      debug messages on stderr\n"
+    "  -h, --help         this help; `runner SUBCOMMAND --help` for a subcommand\n"
+    "  --version          print the runner and plugin ABI versions\n"
+    "\n"
+    "Plugins are searched in: --plugin-dir, the config's plugin_path, $XP_PLUGIN_PATH\n"
+    "(colon-separated), ./plugins (recursively, *.so), then the runner's own plugin folder.\n"
+    "Exit status: 0 success, 1 run failed, 2 usage or configuration error.\n";
+
+static const char *const usage_plugins =
+    "usage: runner plugins [--plugin-dir DIR] [CONFIG.yaml]\n"
+    "\n"
+    "Lists every plugin found on the search path: kind, name, version, file, description.\n"
+    "With a config, its plugin_path is searched too.\n";
+
+static const char *const usage_predict =
+    "usage: runner predict --run ID [--store DB] [--plugin-dir DIR] DATA.csv > predictions.csv\n"
+    "\n"
+    "Predicts DATA.csv (same columns as the training data; the target column may be absent)\n"
+    "with the model a finished run saved. The run's transforms are refitted on its training\n"
+    "rows (deterministic), the saved model is loaded, and `row,prediction` lines are printed\n"
+    "in input order, in the original target space.\n"
+    "  --run ID     run id (see the xp_runs table, or the summary a run prints)\n"
+    "  --store DB   experiment database (default experiments/experiments.db)\n";
+
+static int cmd_plugins(int argc, char **argv)
+{
+    const char *dirs[MAX_DIRS];
+    size_t nd = 0;
+    const char *config = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_plugins, stdout); return 0; }
+        if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
+        else if (argv[i][0] != '-' && !config) config = argv[i];
+        else { fprintf(stderr, "runner plugins: unexpected argument '%s'\n%s", argv[i], usage_plugins); return 2; }
+    }
+    char err[4096];
+    xp_cfg *root = NULL;
+    if (config && !(root = cfg_load_file(config, err, sizeof err))) { fprintf(stderr, "runner: %s\n", err); return 2; }
+    registry *reg = registry_new();
+    int rc = run_load_plugins(reg, dirs, nd, root, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "runner: %s\n", err);
+        registry_free(reg);
+        cfg_free(root);
+        return 2;
+    }
+    printf("%-10s %-16s %-8s %s\n", "KIND", "NAME", "VERSION", "FILE / DESCRIPTION");
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        const char *file;
+        const xp_plugin *p = registry_at(reg, i, &file);
+        printf("%-10s %-16s %-8s %s\n%38s%s\n", xp_kind_name(p->kind), p->name, p->version, file, "", p->description);
+    }
+    registry_free(reg);
+    cfg_free(root);
+    return 0;
+}
+
+static int cmd_predict(int argc, char **argv, int verbosity)
+{
+    const char *dirs[MAX_DIRS], *store = "experiments/experiments.db", *csv = NULL;
+    size_t nd = 0;
+    long long run = -1;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_predict, stdout); return 0; }
+        if (!strcmp(argv[i], "--run") && i + 1 < argc) {
+            char *end;
+            run = strtoll(argv[++i], &end, 10);
+            if (*end || run <= 0) { fprintf(stderr, "runner predict: --run expects a positive run id, got '%s'\n", argv[i]); return 2; }
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
+        else if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
+        else if (!strcmp(argv[i], "-q")) verbosity = XP_LOG_ERROR;
+        else if (!strcmp(argv[i], "-v")) verbosity = XP_LOG_DEBUG;
+        else if (argv[i][0] != '-' && !csv) csv = argv[i];
+        else { fprintf(stderr, "runner predict: unexpected argument '%s'\n%s", argv[i], usage_predict); return 2; }
+    }
+    if (run < 0 || !csv) { fprintf(stderr, "runner predict: --run ID and DATA.csv are required\n%s", usage_predict); return 2; }
+    char err[4096];
+    registry *reg = registry_new();
+    int rc = run_load_plugins(reg, dirs, nd, NULL, err, sizeof err);
+    if (rc) { fprintf(stderr, "runner: %s\n", err); registry_free(reg); return 2; }
+    rc = run_predict(store, run, csv, reg, verbosity);
+    registry_free(reg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    int verbosity = XP_LOG_INFO, print_config = 0;
+    const char *dirs[MAX_DIRS], *config = NULL;
+    size_t nd = 0;
+    const char **overrides = calloc((size_t)argc + 1, sizeof *overrides);
+    size_t no = 0;
+    if (!overrides) return 1;
+    if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); return cmd_plugins(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); return cmd_predict(argc - 2, argv + 2, verbosity); }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(usage_main, stdout); free(overrides); return 0; }
+        else if (!strcmp(a, "--version")) { printf("runner 0.1.0 (plugin ABI %u)\n", XP_ABI_VERSION); free(overrides); return 0; }
+        else if (!strcmp(a, "--print-config")) print_config = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) verbosity = XP_LOG_ERROR;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbosity = XP_LOG_DEBUG;
+        else if (!strcmp(a, "--plugin-dir")) {
+            if (i + 1 >= argc || nd >= MAX_DIRS) { fprintf(stderr, "runner: --plugin-dir needs a directory\n"); free(overrides); return 2; }
+            dirs[nd++] = argv[++i];
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "runner: unknown option '%s' (see runner --help)\n", a);
+            free(overrides);
+            return 2;
+        } else if (!config && !strchr(a, '=') && a[0] != '~' && a[0] != '+') config = a;
+        else overrides[no++] = a;
+    }
+    if (!config) { fputs(usage_main, stderr); free(overrides); return 2; }
+    char err[4096];
+    xp_cfg *root = cfg_load_file(config, err, sizeof err);
+    if (!root) { fprintf(stderr, "runner: %s\n", err); free(overrides); return 2; }
+    for (size_t i = 0; i < no; i++)
+        if (cfg_override(root, overrides[i], err, sizeof err)) {
+            fprintf(stderr, "runner: %s\n", err);
+            cfg_free(root);
+            free(overrides);
+            return 2;
+        }
+    free(overrides);
+    if (print_config) {
+        char *yaml = cfg_to_yaml(root);
+        if (yaml) fputs(yaml, stdout);
+        free(yaml);
+        cfg_free(root);
+        return yaml ? 0 : 1;
+    }
+    registry *reg = registry_new();
+    int rc = run_load_plugins(reg, dirs, nd, root, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "runner: %s\n", err);
+        registry_free(reg);
+        cfg_free(root);
+        return 2;
+    }
+    char cmd[4096];
+    size_t o = 0;
+    for (int i = 0; i < argc && o < sizeof cmd - 2; i++)
+        o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s%s", i ? " " : "", argv[i]);
+    run_options opt = { config, cmd, verbosity };
+    rc = run_experiment(root, reg, &opt);
+    cfg_free(root);
+    registry_free(reg);   /* after the config: plugins may hold nothing past their destroy */
+    return rc;
+}

@@ -1,0 +1,182 @@
+/* core/data.c — reads the `data` section, loads the table(s) through a loader plugin and
+ * separates the untouched test part from the rows the search may see.
+ *
+ *     data:
+ *       path: data/candidates_data.csv   # required
+ *       test_path: null                  # optional: a given test set instead of a holdout
+ *       target: target
+ *       loader: csv
+ *       drop: [feature_12]
+ *       types: {description: text, feature_58: categorical}
+ *       roles: {description: ignore}     # feature|target|weight|group|id|ignore
+ *       source: source_id                # per-source metrics
+ *       nrows: 0
+ *       options: {}                      # passed to the loader plugin
+ *       images: data/spacecraft_images   # read by image encoders
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "experiment.h"
+#include "frame.h"
+
+static int parse_type(const char *s, xp_col_type *t)
+{
+    static const struct { const char *name; xp_col_type t; } map[] = {
+        { "numeric", XP_COL_NUMERIC }, { "float", XP_COL_NUMERIC }, { "int", XP_COL_NUMERIC },
+        { "bool", XP_COL_BOOL }, { "categorical", XP_COL_CATEGORICAL }, { "text", XP_COL_TEXT },
+        { "string", XP_COL_TEXT },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(s, map[i].name)) { *t = map[i].t; return 0; }
+    return -1;
+}
+
+static int parse_role(const char *s, xp_role *r)
+{
+    static const char *names[] = { "feature", "target", "weight", "group", "id", "ignore" };
+    for (int i = 0; i < 6; i++)
+        if (!strcmp(s, names[i])) { *r = (xp_role)i; return 0; }
+    return -1;
+}
+
+int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n)
+{
+    const xp_cfg *data = cfg_get(x->root, "data");
+    const char *loader = "csv";
+    int64_t nrows = 0;
+    int rc;
+    if ((rc = cfg_read_str(data, "loader", 0, &loader, err, n)) ||
+        (rc = cfg_read_int(data, "nrows", 0, &nrows, err, n)))
+        return rc;
+    if (nrows < 0) { snprintf(err, n, "%s: data.nrows must be >= 0", cfg_where(cfg_get(data, "nrows"))); return XP_ECONFIG; }
+    const xp_plugin *pl = registry_find(x->reg, XP_KIND_LOADER, loader);
+    if (!pl) {
+        snprintf(err, n, "%s: no loader plugin named '%s' (see `runner plugins`)",
+                 cfg_where(cfg_get(data, "loader") ? cfg_get(data, "loader") : data), loader);
+        return XP_ECONFIG;
+    }
+    const xp_cfg *drop = cfg_get(data, "drop"), *types = cfg_get(data, "types");
+    if (drop && cfg_kind(drop) != XP_CFG_LIST) { snprintf(err, n, "%s: expected a list of column names", cfg_where(drop)); return XP_ECONFIG; }
+    if (types && cfg_kind(types) != XP_CFG_MAP) { snprintf(err, n, "%s: expected a map column: type", cfg_where(types)); return XP_ECONFIG; }
+    size_t n_drop = cfg_len(drop), n_types = cfg_len(types);
+    const char **drops = calloc(n_drop + 1, sizeof *drops);
+    xp_type_override *ov = calloc(n_types + 1, sizeof *ov);
+    if (!drops || !ov) { free(drops); free(ov); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    rc = XP_OK;
+    for (size_t i = 0; i < n_drop && !rc; i++)
+        if (!(drops[i] = cfg_scalar(cfg_at(drop, i)))) {
+            snprintf(err, n, "%s: expected a column name", cfg_where(cfg_at(drop, i)));
+            rc = XP_ECONFIG;
+        }
+    for (size_t i = 0; i < n_types && !rc; i++) {
+        ov[i].column = cfg_key_at(types, i);
+        const char *t = cfg_scalar(cfg_at(types, i));
+        if (!t || parse_type(t, &ov[i].type)) {
+            snprintf(err, n, "%s: expected numeric, bool, categorical or text", cfg_where(cfg_at(types, i)));
+            rc = XP_ECONFIG;
+        }
+    }
+    if (!rc) {
+        xp_load_options opts = { sizeof opts, path, with_target ? x->target : NULL, drops, n_drop, ov, n_types, nrows };
+        host_call call;
+        xp_ctx ctx;
+        host_call_init(&ctx, &call, &x->env, pl->name, 0x10AD);
+        rc = ((const xp_loader_ops *)pl->ops)->load(&ctx, cfg_get(data, "options"), &opts, out);
+        if (rc) snprintf(err, n, "%s", call.msg[0] ? call.msg : xp_strerror(rc));
+    }
+    free(drops);
+    free(ov);
+    if (rc) return rc;
+
+    /* Without a target (predict on new data) a column named like it must not be a feature. */
+    if (!with_target) {
+        xp_column *t = frame_find(*out, x->target);
+        if (t) t->role = XP_ROLE_IGNORE;
+    }
+    const xp_cfg *roles = cfg_get(data, "roles");
+    for (size_t i = 0; i < cfg_len(roles); i++) {
+        const char *col = cfg_key_at(roles, i), *r = cfg_scalar(cfg_at(roles, i));
+        xp_role role;
+        xp_column *c = frame_find(*out, col);
+        if (!r || parse_role(r, &role)) {
+            snprintf(err, n, "%s: expected feature, target, weight, group, id or ignore", cfg_where(cfg_at(roles, i)));
+            return XP_ECONFIG;
+        }
+        if (!c) {
+            snprintf(err, n, "%s: data.roles: no column '%s' in %s", cfg_where(cfg_at(roles, i)), col, path);
+            return XP_ECONFIG;
+        }
+        if (role == XP_ROLE_TARGET) {
+            snprintf(err, n, "%s: set the target with data.target", cfg_where(cfg_at(roles, i)));
+            return XP_ECONFIG;
+        }
+        c->role = role;
+    }
+    return XP_OK;
+}
+
+int data_setup(experiment *x, char *err, size_t n)
+{
+    const xp_cfg *data = cfg_get(x->root, "data"), *val = cfg_get(x->root, "validation");
+    const char *path = NULL, *test_path = NULL, *images = NULL;
+    int64_t folds = 5, grouped = 1;
+    int rc, group_flag = 1;
+    x->target = "target";
+    x->test_fraction = 0.15;
+    x->group_col = NULL;
+    x->source_col = NULL;
+    if ((rc = cfg_read_str(data, "path", 1, &path, err, n)) ||
+        (rc = cfg_read_str(data, "target", 0, &x->target, err, n)) ||
+        (rc = cfg_read_str(data, "test_path", 0, &test_path, err, n)) ||
+        (rc = cfg_read_str(data, "images", 0, &images, err, n)) ||
+        (rc = cfg_read_str(data, "source", 0, &x->source_col, err, n)) ||
+        (rc = cfg_read_num(val, "test_fraction", 0, &x->test_fraction, err, n)) ||
+        (rc = cfg_read_int(val, "folds", 0, &folds, err, n)) ||
+        (rc = cfg_read_str(val, "group", 0, &x->group_col, err, n)) ||
+        (rc = cfg_read_bool(val, "grouped", 0, &group_flag, err, n)))
+        return rc;
+    grouped = group_flag && x->group_col;
+    if (folds < 2 || folds > 100) { snprintf(err, n, "%s: validation.folds must be in [2, 100]", cfg_where(cfg_get(val, "folds"))); return XP_ECONFIG; }
+    x->folds = (int)folds;
+    (void)images;   /* read here so it is known; encoders read it through cfg_root */
+
+    xp_frame *all = NULL;
+    if ((rc = data_load(x, path, 1, &all, err, n))) return rc;
+    if (!frame_role(all, XP_ROLE_TARGET)) {
+        frame_free(all);
+        snprintf(err, n, "%s: the loader did not mark a target column '%s'", path, x->target);
+        return XP_EINVAL;
+    }
+    if (x->source_col && !frame_find(all, x->source_col)) {
+        frame_free(all);
+        snprintf(err, n, "%s: data.source: no column '%s' in %s", cfg_where(cfg_get(data, "source")), x->source_col, path);
+        return XP_ECONFIG;
+    }
+    if (test_path) {
+        xp_frame *test = NULL;
+        if ((rc = data_load(x, test_path, 1, &test, err, n))) { frame_free(all); return rc; }
+        x->dev = all;
+        x->test = test;
+    } else {
+        split_plan hold;
+        if ((rc = split_make(all, x->group_col, x->test_fraction, 2, (int)grouped, x->env.seed, &hold, err, n))) {
+            frame_free(all);
+            return rc;
+        }
+        x->test = frame_take(all, hold.test, hold.n_test);
+        x->dev = frame_take(all, hold.dev, hold.n_dev);
+        split_free(&hold);
+        frame_free(all);
+        if (!x->test || !x->dev) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    }
+    /* Folds of the dev rows: salted differently from the test holdout. */
+    rc = split_make(x->dev, x->group_col, 0.0, x->folds, (int)grouped, x->env.seed * 31 + 7, &x->plan, err, n);
+    if (rc) return rc;
+    host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds%s%s), %zu test rows%s",
+             x->dev->n_rows, x->plan.n_groups, x->folds, grouped ? " grouped by " : ", random",
+             grouped ? x->group_col : "", x->test->n_rows, test_path ? " from data.test_path" : " held out");
+    return XP_OK;
+}

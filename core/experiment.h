@@ -1,0 +1,98 @@
+/* core/experiment.h — the state of one `runner CONFIG` run, shared by its stages:
+ * data.c (load) → folds.c (per-fold pipelines, model data, evaluation) → search.c (the
+ * trial loop) → run.c (orchestration, refit, test score, artifacts, summary).
+ */
+#ifndef XP_CORE_EXPERIMENT_H
+#define XP_CORE_EXPERIMENT_H
+
+#include <stdint.h>
+
+#include "host.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "space.h"
+#include "split.h"
+#include "store.h"
+
+typedef struct fold_data {
+    xp_frame *train, *valid;     /* after the fold's own pipeline */
+    void *train_prep, *valid_prep;
+    double *valid_y;             /* validation target, original space */
+    int *valid_source;           /* per-source metrics: source code per valid row, or NULL */
+    pipeline pipe;               /* fitted on this fold's train rows */
+} fold_data;
+
+typedef struct metric_ref {
+    const xp_plugin *plugin;
+    const xp_metric_ops *ops;
+} metric_ref;
+
+typedef struct experiment {
+    const xp_cfg *root;
+    registry *reg;
+    host_env env;
+    store *st;
+    int64_t study_id, run_id;
+    const char *name;
+    const char *config_path;
+
+    /* data */
+    xp_frame *dev, *test;        /* dev: search + refit rows; test: scored once at the end */
+    const char *target;
+    const char *source_col;      /* per-source metrics, NULL = none */
+    const char *group_col;       /* grouped folds, NULL = random */
+    int folds;
+    double test_fraction;
+
+    /* model and metrics */
+    const xp_plugin *model;
+    const xp_model_ops *mops;
+    metric_ref *metrics;
+    size_t n_metrics;
+    size_t objective;            /* index into metrics */
+    int direction;               /* XP_MINIMIZE / XP_MAXIMIZE */
+
+    /* search */
+    space sp;
+    fold_data *fd;               /* the grouped folds, built once, reused by every trial */
+    split_plan plan;             /* dev rows -> folds */
+} experiment;
+
+/* One evaluation of a parameter point over a set of folds. */
+typedef struct eval_result {
+    double value;                /* mean objective over evaluated folds */
+    double *fold_values;         /* objective per fold (k) */
+    double mean_best_iteration;  /* NaN if the model reported none */
+    int folds_done;
+    int pruned;
+} eval_result;
+
+/* Pruning hook: called after each fold with the running mean; return 1 to stop. */
+typedef int (*eval_prune_fn)(void *user, int fold, double running_mean);
+
+/* data.c */
+int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n);
+int data_setup(experiment *x, char *err, size_t n);
+
+/* folds.c */
+int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n);
+void folds_free(experiment *x, fold_data *fd, int k);
+/* Writes the trial's param values into a clone of the config and returns its model node. */
+xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n);
+int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
+                   const char *split_name, eval_prune_fn prune, void *prune_user,
+                   eval_result *res, char *err, size_t n);
+int metrics_compute(experiment *x, const double *y, const double *pred, size_t n_rows,
+                    double *out /* n_metrics */, char *err, size_t n);
+
+/* search.c */
+typedef struct search_outcome {
+    int64_t best_number;         /* -1: no complete trial */
+    double best_value;
+    double *best_params;
+    double best_rounds;          /* mean best_iteration of the best trial, NaN if unknown */
+    int n_complete, n_pruned, n_failed, n_run_here;
+} search_outcome;
+int search_run(experiment *x, search_outcome *out, char *err, size_t n);
+
+#endif

@@ -1,0 +1,211 @@
+/* core/folds.c — builds each fold's data once (pipeline fitted on the fold's training rows,
+ * model-native data prepared) and evaluates parameter points on them.
+ *
+ *     fold_data *fd;
+ *     folds_build(x, &x->plan, &fd, err, sizeof err);          // once per run
+ *     eval_result r;
+ *     folds_evaluate(x, fd, k, params, trial_id, "valid", prune, user, &r, err, sizeof err);
+ *
+ * Nothing that does not change between trials is redone: the transforms are fitted and the
+ * DMatrix (or whatever the model prepares) is built once per fold.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "experiment.h"
+#include "frame.h"
+
+static double *target_copy(const xp_frame *f)
+{
+    const xp_column *t = frame_role(f, XP_ROLE_TARGET);
+    double *y = malloc((f->n_rows ? f->n_rows : 1) * sizeof *y);
+    if (!y || !t) { free(y); return NULL; }
+    for (size_t i = 0; i < f->n_rows; i++) y[i] = col_value(t, i);
+    return y;
+}
+
+/* Source code per row for per-source metrics: the numeric value, or the level's number. */
+int *source_codes(const experiment *x, const xp_frame *f)
+{
+    if (!x->source_col) return NULL;
+    const xp_column *c = frame_find(f, x->source_col);
+    if (!c) return NULL;
+    int *s = malloc((f->n_rows ? f->n_rows : 1) * sizeof *s);
+    if (!s) return NULL;
+    for (size_t i = 0; i < f->n_rows; i++) {
+        double v = NAN;
+        if (c->type == XP_COL_CATEGORICAL && c->codes[i] >= 0) v = atof(c->levels[c->codes[i]]);
+        else if (c->type == XP_COL_NUMERIC || c->type == XP_COL_BOOL) v = c->num[i];
+        s[i] = isnan(v) ? -1 : (int)v;
+    }
+    return s;
+}
+
+static int prepare(experiment *x, const xp_frame *f, void **out, const char *what, char *err, size_t n)
+{
+    *out = NULL;
+    if (!x->mops->prepare) return XP_OK;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0x9E9);
+    int rc = x->mops->prepare(&ctx, f, out);
+    if (rc) snprintf(err, n, "%s: prepare %s: %s", x->model->name, what, call.msg[0] ? call.msg : xp_strerror(rc));
+    return rc;
+}
+
+int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
+{
+    int k = plan->k;
+    fold_data *fd = calloc((size_t)k, sizeof *fd);
+    if (!fd) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    *out = fd;
+    for (int f = 0; f < k; f++) {
+        size_t nt, nv;
+        size_t *tr = split_fold_rows(plan, f, 0, &nt), *va = split_fold_rows(plan, f, 1, &nv);
+        if (!tr || !va) { free(tr); free(va); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+        fold_data *d = &fd[f];
+        d->train = frame_take(x->dev, tr, nt);
+        d->valid = frame_take(x->dev, va, nv);
+        free(tr);
+        free(va);
+        if (!d->train || !d->valid) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+        d->valid_y = target_copy(d->valid);
+        d->valid_source = source_codes(x, d->valid);
+        int rc;
+        if ((rc = pipeline_create(&d->pipe, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
+            (rc = pipeline_fit(&d->pipe, d->train, err, n)) ||
+            (rc = pipeline_apply(&d->pipe, d->valid, err, n)) ||
+            (rc = prepare(x, d->train, &d->train_prep, "train", err, n)) ||
+            (rc = prepare(x, d->valid, &d->valid_prep, "valid", err, n)))
+            return rc;
+        host_log(&x->env, XP_LOG_DEBUG, "folds", "fold %d: %zu train rows, %zu valid rows, %zu columns after the pipeline",
+                 f, d->train->n_rows, d->valid->n_rows, d->train->n_cols);
+    }
+    return XP_OK;
+}
+
+void folds_free(experiment *x, fold_data *fd, int k)
+{
+    if (!fd) return;
+    for (int f = 0; f < k; f++) {
+        fold_data *d = &fd[f];
+        if (x->mops && x->mops->release) {
+            if (d->train_prep) x->mops->release(d->train_prep);
+            if (d->valid_prep) x->mops->release(d->valid_prep);
+        }
+        frame_free(d->train);
+        frame_free(d->valid);
+        free(d->valid_y);
+        free(d->valid_source);
+        pipeline_free(&d->pipe);
+    }
+    free(fd);
+}
+
+xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n)
+{
+    xp_cfg *c = cfg_clone(x->root);
+    if (!c) { snprintf(err, n, "out of memory"); return NULL; }
+    for (size_t i = 0; params && i < x->sp.n; i++) {
+        char text[512];
+        space_value_text(&x->sp, i, params[i], text, sizeof text);
+        if (cfg_set(c, x->sp.params[i].name, text, err, n)) { cfg_free(c); return NULL; }
+    }
+    return c;
+}
+
+int metrics_compute(experiment *x, const double *y, const double *pred, size_t rows, double *out,
+                    char *err, size_t n)
+{
+    for (size_t m = 0; m < x->n_metrics; m++) {
+        host_call call;
+        xp_ctx ctx;
+        host_call_init(&ctx, &call, &x->env, x->metrics[m].plugin->name, 0);
+        int rc = x->metrics[m].ops->compute(&ctx, y, pred, NULL, rows, &out[m]);
+        if (rc) {
+            snprintf(err, n, "metric %s: %s", x->metrics[m].plugin->name, call.msg[0] ? call.msg : xp_strerror(rc));
+            return rc;
+        }
+    }
+    return XP_OK;
+}
+
+typedef struct iter_sink {
+    double sum;
+    int count;
+} iter_sink;
+
+static void collect_iteration(void *user, const char *name, double value)
+{
+    iter_sink *s = user;
+    if (!strcmp(name, "best_iteration") && !isnan(value)) { s->sum += value; s->count++; }
+}
+
+int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
+                   const char *split_name, eval_prune_fn prune, void *prune_user,
+                   eval_result *res, char *err, size_t n)
+{
+    memset(res, 0, sizeof *res);
+    res->mean_best_iteration = NAN;
+    res->value = NAN;
+    res->fold_values = calloc((size_t)k, sizeof *res->fold_values);
+    double *mvals = calloc(x->n_metrics, sizeof *mvals);
+    double *msum = calloc(x->n_metrics, sizeof *msum);
+    xp_cfg *cfg = config_with_params(x, params, err, n);
+    if (!res->fold_values || !mvals || !msum || !cfg) {
+        free(mvals); free(msum); cfg_free(cfg);
+        if (!err[0]) snprintf(err, n, "out of memory");
+        return XP_ENOMEM;
+    }
+    const xp_cfg *mcfg = cfg_get(cfg, "model");
+    iter_sink iters = { 0, 0 };
+    int rc = XP_OK;
+    double sum = 0;
+    for (int f = 0; f < k && rc == XP_OK; f++) {
+        fold_data *d = &fd[f];
+        host_call call;
+        xp_ctx ctx;
+        host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(trial_id + 1) * 1000 + (uint64_t)f);
+        call.trial_id = trial_id;
+        call.fold = f;
+        call.split = split_name;
+        call.on_metric = collect_iteration;
+        call.metric_user = &iters;
+        void *model = NULL;
+        double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
+        if (!pred) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); break; }
+        rc = x->mops->create(&ctx, mcfg, &model);
+        if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
+        if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
+        if (rc) snprintf(err, n, "%s (fold %d): %s", x->model->name, f, call.msg[0] ? call.msg : xp_strerror(rc));
+        if (model) x->mops->destroy(model);
+        if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, err, n);
+        if (!rc) rc = metrics_compute(x, d->valid_y, pred, d->valid->n_rows, mvals, err, n);
+        free(pred);
+        if (rc) break;
+        for (size_t m = 0; m < x->n_metrics; m++) {
+            msum[m] += mvals[m];
+            if (x->st && trial_id >= 0)
+                store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, mvals[m]);
+        }
+        res->fold_values[f] = mvals[x->objective];
+        sum += mvals[x->objective];
+        res->folds_done = f + 1;
+        res->value = sum / (f + 1);
+        if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
+    }
+    if (!rc && x->st && trial_id >= 0 && res->folds_done == k) {
+        char name[128];
+        snprintf(name, sizeof name, "cv_%s", split_name);
+        for (size_t m = 0; m < x->n_metrics; m++)
+            store_metric(x->st, x->run_id, trial_id, -1, name, -1, x->metrics[m].plugin->name, msum[m] / k);
+    }
+    if (iters.count) res->mean_best_iteration = iters.sum / iters.count;
+    free(mvals);
+    free(msum);
+    cfg_free(cfg);
+    return rc;
+}

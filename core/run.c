@@ -1,0 +1,590 @@
+/* core/run.c — runs one experiment end to end:
+ *
+ *   config checks → store (study + run) → data (dev / untouched test) → profile →
+ *   folds (pipelines fitted per fold, model data prepared once) → search → leakage check
+ *   (random folds) → refit on all dev rows → single test score → artifacts → summary.
+ *
+ *     ./runner configs/step1_xgb.yaml search.trials=5
+ *
+ * Every stage writes to the store as it goes, so a crash loses at most the step in flight.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "experiment.h"
+#include "frame.h"
+#include "sha256.h"
+
+int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec * 1e-6;
+}
+
+static int mkdirs(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(buf, 0777) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static int parent_dirs(const char *file)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", file);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf) return 0;
+    *slash = 0;
+    return mkdirs(buf);
+}
+
+static void git_revision(char *out, size_t n)
+{
+    out[0] = 0;
+    FILE *p = popen("git rev-parse HEAD 2>/dev/null", "r");
+    if (!p) return;
+    if (fgets(out, (int)n, p)) out[strcspn(out, "\n")] = 0;
+    pclose(p);
+}
+
+/* ------------------------------------------------------------------ plugins */
+
+static int scan(registry *reg, const char *dir, char *err, size_t n)
+{
+    return registry_scan(reg, dir, err, n);
+}
+
+int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, const xp_cfg *root,
+                     char *err, size_t n)
+{
+    int rc;
+    for (size_t i = 0; i < n_dirs; i++)
+        if ((rc = scan(reg, dirs[i], err, n))) return rc;
+    const xp_cfg *pp = cfg_get(root, "plugin_path");
+    if (pp) {
+        if (cfg_kind(pp) == XP_CFG_SCALAR) {
+            if ((rc = scan(reg, cfg_scalar(pp), err, n))) return rc;
+        } else if (cfg_kind(pp) == XP_CFG_LIST) {
+            for (size_t i = 0; i < cfg_len(pp); i++) {
+                const char *d = cfg_scalar(cfg_at(pp, i));
+                if (!d) { snprintf(err, n, "%s: expected a directory", cfg_where(cfg_at(pp, i))); return XP_ECONFIG; }
+                if ((rc = scan(reg, d, err, n))) return rc;
+            }
+        } else if (cfg_kind(pp) != XP_CFG_NULL) {
+            snprintf(err, n, "%s: plugin_path: expected a directory or a list of them", cfg_where(pp));
+            return XP_ECONFIG;
+        }
+    }
+    const char *env = getenv("XP_PLUGIN_PATH");
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            if ((rc = scan(reg, d, err, n))) { free(copy); return rc; }
+        free(copy);
+    }
+    if ((rc = scan(reg, "plugins", err, n))) return rc;
+    /* The plugins built with this runner when it runs from the build tree, else the
+     * installed ones. */
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = 0;
+        if (!strcmp(exe, XP_BUILD_CORE_DIR)) return scan(reg, XP_BUILD_PLUGIN_DIR, err, n);
+    }
+    return scan(reg, XP_INSTALL_PLUGIN_DIR, err, n);
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static void report_unused(const xp_cfg *key, void *user)
+{
+    int *count = user;
+    fprintf(stderr, "runner: %s:%d:%d: %s: unknown key (no stage reads it)\n", cfg_file(key), cfg_line(key),
+            cfg_col(key), cfg_keypath(key));
+    (*count)++;
+}
+
+static int setup_components(experiment *x, char *err, size_t n)
+{
+    const xp_cfg *root = x->root;
+    int rc;
+    /* model */
+    const xp_cfg *model = cfg_get(root, "model");
+    const char *mname = NULL;
+    if (!model) { snprintf(err, n, "%s: missing required key 'model'", cfg_where(root)); return XP_ECONFIG; }
+    if ((rc = cfg_read_str(model, "plugin", 1, &mname, err, n))) return rc;
+    x->model = registry_find(x->reg, XP_KIND_MODEL, mname);
+    if (!x->model) {
+        snprintf(err, n, "%s: no model plugin named '%s' (see `runner plugins`)", cfg_where(cfg_get(model, "plugin")), mname);
+        return XP_ECONFIG;
+    }
+    x->mops = x->model->ops;
+    /* metrics and the objective */
+    const xp_cfg *ml = cfg_get(root, "metrics");
+    const char *objective = NULL;
+    if (cfg_kind(ml) != XP_CFG_LIST || cfg_len(ml) == 0) {
+        snprintf(err, n, "%s: 'metrics' must be a non-empty list of metric plugin names", cfg_where(ml ? ml : root));
+        return XP_ECONFIG;
+    }
+    x->n_metrics = cfg_len(ml);
+    x->metrics = calloc(x->n_metrics, sizeof *x->metrics);
+    if (!x->metrics) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < x->n_metrics; i++) {
+        const char *name = cfg_scalar(cfg_at(ml, i));
+        const xp_plugin *p = name ? registry_find(x->reg, XP_KIND_METRIC, name) : NULL;
+        if (!p) {
+            snprintf(err, n, "%s: no metric plugin named '%s' (see `runner plugins`)", cfg_where(cfg_at(ml, i)), name ? name : "?");
+            return XP_ECONFIG;
+        }
+        x->metrics[i] = (metric_ref){ p, p->ops };
+    }
+    objective = x->metrics[0].plugin->name;
+    if ((rc = cfg_read_str(root, "objective", 0, &objective, err, n))) return rc;
+    x->objective = x->n_metrics;
+    for (size_t i = 0; i < x->n_metrics; i++)
+        if (!strcmp(x->metrics[i].plugin->name, objective)) x->objective = i;
+    if (x->objective == x->n_metrics) {
+        snprintf(err, n, "%s: objective '%s' must be one of the listed metrics", cfg_where(cfg_get(root, "objective")), objective);
+        return XP_ECONFIG;
+    }
+    x->direction = x->metrics[x->objective].ops->direction;
+    if ((rc = space_parse(&x->sp, cfg_path(root, "search.space"), err, n))) return rc;
+
+    /* Create every stage once without data: this reads (and so validates) every key, so a
+     * typo fails now, before minutes of work, and the unknown-key check below is complete. */
+    pipeline p;
+    rc = pipeline_create(&p, x->reg, cfg_get(root, "pipeline"), &x->env, err, n);
+    pipeline_free(&p);
+    if (rc) return rc;
+    rc = pipeline_create(&p, x->reg, cfg_get(root, "profile"), &x->env, err, n);
+    pipeline_free(&p);
+    if (rc) return rc;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 1);
+    void *m = NULL;
+    rc = x->mops->create(&ctx, model, &m);
+    if (m) x->mops->destroy(m);
+    if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
+    /* Paths in the search space must exist in the config (or be added with '+'). */
+    for (size_t i = 0; i < x->sp.n; i++)
+        cfg_mark_used(cfg_path(root, x->sp.params[i].name));
+    return XP_OK;
+}
+
+/* ------------------------------------------------------------------ refit and test */
+
+static int write_predictions(const char *path, const xp_frame *test, const double *y, const double *pred)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    /* Input-file order: test rows were taken in ascending row order, but sort to be sure. */
+    size_t n = test->n_rows;
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx) { fclose(f); return -1; }
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    for (size_t i = 1; i < n; i++) {   /* insertion sort: already sorted in practice */
+        size_t v = idx[i], j = i;
+        while (j > 0 && test->row_id[idx[j - 1]] > test->row_id[v]) { idx[j] = idx[j - 1]; j--; }
+        idx[j] = v;
+    }
+    fprintf(f, "row,target,prediction\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%lld,%.17g,%.17g\n", (long long)test->row_id[idx[i]], y[idx[i]], pred[idx[i]]);
+    free(idx);
+    return fclose(f);
+}
+
+typedef struct test_result {
+    double *values;              /* n_metrics */
+} test_result;
+
+static int refit_and_test(experiment *x, const search_outcome *so, const char *artifact_dir, test_result *tr,
+                          char *err, size_t n)
+{
+    double rounds = so->best_rounds;
+    int rc;
+    if (isnan(rounds) && so->best_params) {
+        /* Best trial from an earlier run: re-derive its early-stopping rounds. */
+        eval_result r;
+        rc = folds_evaluate(x, x->fd, x->folds, so->best_params, -1, "valid", NULL, NULL, &r, err, n);
+        free(r.fold_values);
+        if (rc) return rc;
+        rounds = r.mean_best_iteration;
+    }
+    xp_cfg *cfg = config_with_params(x, so->best_params, err, n);
+    if (!cfg) return XP_ENOMEM;
+    if (!isnan(rounds)) {
+        /* All dev rows are k/(k-1) times a fold's training rows: scale the rounds found by
+         * early stopping accordingly (the usual rule for refitting without a validation set). */
+        char v[64];
+        snprintf(v, sizeof v, "%lld", (long long)llround((rounds + 1) * x->folds / (x->folds - 1.0)));
+        if ((rc = cfg_set(cfg, "model.num_boost_round", v, err, n))) { cfg_free(cfg); return rc; }
+        host_log(&x->env, XP_LOG_INFO, "refit", "training on all %zu dev rows for %s rounds", x->dev->n_rows, v);
+    }
+    xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
+    double *y = NULL, *pred = NULL;
+    int *src = NULL;
+    void *dprep = NULL, *tprep = NULL, *model = NULL;
+    pipeline p = { 0 };
+    rc = XP_ENOMEM;
+    if (!dev || !test) { snprintf(err, n, "out of memory"); goto out; }
+    const xp_column *tcol = frame_role(test, XP_ROLE_TARGET);
+    y = malloc((test->n_rows ? test->n_rows : 1) * sizeof *y);
+    pred = malloc((test->n_rows ? test->n_rows : 1) * sizeof *pred);
+    if (!y || !pred || !tcol) { snprintf(err, n, "out of memory"); goto out; }
+    for (size_t i = 0; i < test->n_rows; i++) y[i] = col_value(tcol, i);
+    src = source_codes(x, test);
+    if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
+        (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)))
+        goto out;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
+    call.split = "refit";
+    if (x->mops->prepare && ((rc = x->mops->prepare(&ctx, dev, &dprep)) || (rc = x->mops->prepare(&ctx, test, &tprep))))
+        goto model_err;
+    if ((rc = x->mops->create(&ctx, cfg_get(cfg, "model"), &model)) ||
+        (rc = x->mops->fit(&ctx, model, dev, dprep, NULL, NULL)) ||
+        (rc = x->mops->predict(&ctx, model, test, tprep, pred)))
+        goto model_err;
+    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
+    tr->values = calloc(x->n_metrics, sizeof *tr->values);
+    if (!tr->values) { rc = XP_ENOMEM; goto out; }
+    if ((rc = metrics_compute(x, y, pred, test->n_rows, tr->values, err, n))) goto out;
+    for (size_t m = 0; m < x->n_metrics; m++)
+        store_metric(x->st, x->run_id, -1, -1, "test", -1, x->metrics[m].plugin->name, tr->values[m]);
+    if (src) {
+        /* Per-source test metrics. */
+        int max_src = -1;
+        for (size_t i = 0; i < test->n_rows; i++) if (src[i] > max_src) max_src = src[i];
+        double *ys = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ys);
+        double *ps = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ps);
+        double *vals = calloc(x->n_metrics, sizeof *vals);
+        for (int s = 0; ys && ps && vals && s <= max_src; s++) {
+            size_t m = 0;
+            for (size_t i = 0; i < test->n_rows; i++)
+                if (src[i] == s) { ys[m] = y[i]; ps[m] = pred[i]; m++; }
+            if (m < 2) continue;
+            char e2[512];
+            if (metrics_compute(x, ys, ps, m, vals, e2, sizeof e2)) continue;   /* e.g. MAPE with y=0: skip source */
+            for (size_t k = 0; k < x->n_metrics; k++)
+                store_metric(x->st, x->run_id, -1, -1, "test", s, x->metrics[k].plugin->name, vals[k]);
+        }
+        free(ys); free(ps); free(vals);
+    }
+    if (artifact_dir) {
+        char path[4096];
+        if (x->mops->save) {
+            snprintf(path, sizeof path, "%s/model.json", artifact_dir);
+            if ((rc = x->mops->save(&ctx, model, path))) goto model_err;
+            if ((rc = host_table.artifact(&ctx, path, "model"))) goto model_err;
+        }
+        snprintf(path, sizeof path, "%s/test_predictions.csv", artifact_dir);
+        if (write_predictions(path, x->test, y, pred)) {
+            snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
+            rc = XP_EIO;
+            goto out;
+        }
+        if ((rc = host_table.artifact(&ctx, path, "test_predictions"))) goto model_err;
+        snprintf(path, sizeof path, "%s/config.yaml", artifact_dir);
+        char *yaml = cfg_to_yaml(cfg);
+        FILE *f = yaml ? fopen(path, "w") : NULL;
+        if (f) { fputs(yaml, f); fclose(f); host_table.artifact(&ctx, path, "refit_config"); }
+        free(yaml);
+    }
+    rc = XP_OK;
+    goto out;
+model_err:
+    snprintf(err, n, "refit %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
+out:
+    if (model) x->mops->destroy(model);
+    if (x->mops->release) {
+        if (dprep) x->mops->release(dprep);
+        if (tprep) x->mops->release(tprep);
+    }
+    pipeline_free(&p);
+    frame_free(dev);
+    frame_free(test);
+    free(y);
+    free(pred);
+    free(src);
+    cfg_free(cfg);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static void print_summary(const experiment *x, const search_outcome *so, const double *random_cv,
+                          const test_result *tr)
+{
+    printf("study %s  run %lld\n", x->name, (long long)x->run_id);
+    printf("trials: %d complete, %d pruned, %d failed this run (%d started)\n", so->n_complete, so->n_pruned,
+           so->n_failed, so->n_run_here);
+    if (so->best_number >= 0)
+        printf("best trial %lld: CV %s = %.6g\n", (long long)so->best_number, x->metrics[x->objective].plugin->name,
+               so->best_value);
+    for (size_t i = 0; i < x->sp.n && so->best_params; i++) {
+        char v[256];
+        space_value_text(&x->sp, i, so->best_params[i], v, sizeof v);
+        printf("  %s = %s\n", x->sp.params[i].name, v);
+    }
+    if (random_cv && !isnan(*random_cv))
+        printf("random-split CV %s would claim %.6g (grouped: %.6g)\n", x->metrics[x->objective].plugin->name,
+               *random_cv, so->best_value);
+    if (tr->values) {
+        printf("test (%zu rows, scored once):", x->test->n_rows);
+        for (size_t m = 0; m < x->n_metrics; m++) printf("  %s=%.6g", x->metrics[m].plugin->name, tr->values[m]);
+        printf("\n");
+    }
+}
+
+int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
+{
+    experiment X = { 0 }, *x = &X;
+    char err[4096] = "";
+    int rc = XP_OK, exit_code = 1;
+    double t0 = now_s(), c0 = cpu_s();
+    x->root = root;
+    x->reg = reg;
+    x->config_path = opt->config_path;
+    x->env.root = root;
+    x->env.verbosity = opt->verbosity;
+    x->name = "default";
+    int64_t seed = 42, threads = 0;
+    const char *store_path = "experiments/experiments.db", *artifacts = NULL;
+    const xp_cfg *sc = cfg_get(root, "store");
+    int random_check = 1;
+    if ((rc = cfg_read_str(root, "name", 0, &x->name, err, sizeof err)) ||
+        (rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
+        (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
+        (rc = cfg_read_str(sc, "path", 0, &store_path, err, sizeof err)) ||
+        (rc = cfg_read_str(sc, "artifacts", 0, &artifacts, err, sizeof err)) ||
+        (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)))
+        goto config_error;
+    cfg_get(root, "plugin_path");   /* read by run_load_plugins */
+    x->env.seed = (uint64_t)seed;
+    x->env.threads = (int)threads;
+    if ((rc = setup_components(x, err, sizeof err))) goto config_error;
+    if ((rc = data_setup(x, err, sizeof err))) {
+        if (rc == XP_ECONFIG) goto config_error;
+        goto fail_early;
+    }
+    {
+        int unknown = 0;
+        cfg_unused(root, report_unused, &unknown);
+        if (unknown) { snprintf(err, sizeof err, "%d unknown config key%s", unknown, unknown > 1 ? "s" : ""); rc = XP_ECONFIG; goto config_error; }
+    }
+
+    /* The store: a study per name, a run per invocation. */
+    if (parent_dirs(store_path)) { snprintf(err, sizeof err, "%s: cannot create its folder: %s", store_path, strerror(errno)); goto fail_early; }
+    if ((rc = store_open(store_path, &x->st, err, sizeof err))) goto fail_early;
+    x->env.store = x->st;
+    if (store_study_open(x->st, x->name, x->direction, &x->study_id)) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
+    {
+        char *yaml = cfg_to_yaml(root), sha[65], host[256] = "", rev[128];
+        if (!yaml) { snprintf(err, sizeof err, "out of memory"); goto fail_early; }
+        sha256_hex(yaml, strlen(yaml), sha);
+        gethostname(host, sizeof host - 1);
+        git_revision(rev, sizeof rev);
+        store_run_info info = { x->name, yaml, sha, seed, rev[0] ? rev : NULL, host, opt->command_line };
+        rc = store_run_begin(x->st, x->study_id, &info, &x->run_id);
+        free(yaml);
+        if (rc) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
+    }
+    char artifact_dir[2200];
+    {
+        char base[2048];
+        if (artifacts) snprintf(base, sizeof base, "%s", artifacts);
+        else {
+            snprintf(base, sizeof base, "%s", store_path);
+            char *slash = strrchr(base, '/');
+            if (slash) strcpy(slash + 1, "artifacts");
+            else strcpy(base, "artifacts");
+        }
+        snprintf(artifact_dir, sizeof artifact_dir, "%s/run_%lld", base, (long long)x->run_id);
+        if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
+        x->env.artifact_dir = artifact_dir;
+    }
+    {
+        char json[1024];
+        snprintf(json, sizeof json, "{\"dev_rows\": %zu, \"test_rows\": %zu, \"groups\": %zu, \"folds\": %d, \"group\": \"%s\"}",
+                 x->dev->n_rows, x->test->n_rows, x->plan.n_groups, x->folds, x->group_col ? x->group_col : "");
+        store_record(x->st, x->run_id, "split", json);
+    }
+
+    /* Profile stages: learned once on the dev rows, for the record. */
+    {
+        pipeline prof;
+        xp_frame *copy = frame_copy(x->dev);
+        rc = copy ? pipeline_create(&prof, reg, cfg_get(root, "profile"), &x->env, err, sizeof err) : XP_ENOMEM;
+        if (!rc) rc = pipeline_fit(&prof, copy, err, sizeof err);
+        pipeline_free(&prof);
+        frame_free(copy);
+        if (rc) goto fail;
+    }
+    double tf = now_s();
+    if ((rc = folds_build(x, &x->plan, &x->fd, err, sizeof err))) goto fail;
+    host_log(&x->env, XP_LOG_INFO, "folds", "%d folds built in %.1f s (pipelines fitted, model data prepared once)", x->folds, now_s() - tf);
+
+    search_outcome so;
+    if ((rc = search_run(x, &so, err, sizeof err))) goto fail;
+    if (so.best_number < 0 && x->sp.n) { snprintf(err, sizeof err, "no trial completed"); rc = XP_EMODEL; free(so.best_params); goto fail; }
+    if (!x->sp.n && so.n_complete == 0) {
+        /* No search space: the single configured point is the "best". */
+        so.best_params = NULL;
+    }
+
+    double random_cv = NAN;
+    if (random_check && x->group_col) {
+        split_plan rp;
+        fold_data *rfd = NULL;
+        rc = split_make(x->dev, NULL, 0.0, x->folds, 0, x->env.seed * 17 + 3, &rp, err, sizeof err);
+        if (!rc) rc = folds_build(x, &rp, &rfd, err, sizeof err);
+        if (!rc) {
+            eval_result r;
+            rc = folds_evaluate(x, rfd, x->folds, so.best_params, -1, "random", NULL, NULL, &r, err, sizeof err);
+            if (!rc) {
+                random_cv = r.value;
+                store_metric(x->st, x->run_id, -1, -1, "cv_random", -1, x->metrics[x->objective].plugin->name, r.value);
+                store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value);
+            }
+            free(r.fold_values);
+        }
+        folds_free(x, rfd, x->folds);
+        split_free(&rp);
+        if (rc) { free(so.best_params); goto fail; }
+    }
+    test_result tr = { 0 };
+    rc = refit_and_test(x, &so, artifact_dir, &tr, err, sizeof err);
+    if (!rc) print_summary(x, &so, &random_cv, &tr);
+    free(tr.values);
+    free(so.best_params);
+    if (rc) goto fail;
+    store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);
+    exit_code = 0;
+    goto cleanup;
+
+config_error:
+    fprintf(stderr, "runner: %s\n", err);
+    exit_code = 2;
+    goto cleanup;
+fail:
+    if (x->st && x->run_id) store_run_end(x->st, x->run_id, "FAIL", now_s() - t0, cpu_s() - c0);
+fail_early:
+    fprintf(stderr, "runner: run failed: %s\n", err[0] ? err : xp_strerror(rc));
+    exit_code = 1;
+cleanup:
+    folds_free(x, x->fd, x->folds);
+    split_free(&x->plan);
+    space_free(&x->sp);
+    free(x->metrics);
+    frame_free(x->dev);
+    frame_free(x->test);
+    if (x->st) store_close(x->st);
+    return exit_code;
+}
+
+/* ------------------------------------------------------------------ predict */
+
+/* `runner predict --run ID data.csv`: the run's refit config (best params included) is
+ * loaded, its transforms are refitted on the same dev rows (deterministic: same data, same
+ * seed, same split), the saved model is loaded, and new rows are predicted. */
+int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity)
+{
+    char err[4096] = "";
+    store *st = NULL;
+    char *cfg_path_s = NULL, *model_path = NULL;
+    xp_cfg *root = NULL;
+    experiment X = { 0 }, *x = &X;
+    xp_frame *dev = NULL, *input = NULL;
+    double *pred = NULL;
+    void *model = NULL, *prep = NULL;
+    pipeline p = { 0 };
+    int rc, exit_code = 1;
+    if ((rc = store_open(store_path, &st, err, sizeof err))) goto out;
+    if (store_run_artifact(st, run_id, "refit_config", &cfg_path_s) || store_run_artifact(st, run_id, "model", &model_path)) {
+        snprintf(err, sizeof err, "run %lld in %s has no saved model (did it complete?): %s", run_id, store_path, store_errmsg(st));
+        goto out;
+    }
+    if (!(root = cfg_load_file(cfg_path_s, err, sizeof err))) goto out;
+    x->root = root;
+    x->reg = reg;
+    x->env.root = root;
+    x->env.verbosity = verbosity;
+    int64_t seed = 42, threads = 0;
+    if ((rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
+        (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)))
+        goto out;
+    x->env.seed = (uint64_t)seed;
+    x->env.threads = (int)threads;
+    if ((rc = setup_components(x, err, sizeof err)) || (rc = data_setup(x, err, sizeof err))) goto out;
+    if ((rc = data_load(x, csv, 0, &input, err, sizeof err))) goto out;
+    if (!(dev = frame_copy(x->dev))) { snprintf(err, sizeof err, "out of memory"); goto out; }
+    if ((rc = pipeline_create(&p, reg, cfg_get(root, "pipeline"), &x->env, err, sizeof err)) ||
+        (rc = pipeline_fit(&p, dev, err, sizeof err)) || (rc = pipeline_apply(&p, input, err, sizeof err)))
+        goto out;
+    if (!x->mops->load) { snprintf(err, sizeof err, "model plugin %s cannot load saved models", x->model->name); goto out; }
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
+    pred = malloc((input->n_rows ? input->n_rows : 1) * sizeof *pred);
+    if (!pred) { snprintf(err, sizeof err, "out of memory"); goto out; }
+    if ((rc = x->mops->load(&ctx, cfg_get(root, "model"), model_path, &model)) ||
+        (x->mops->prepare && (rc = x->mops->prepare(&ctx, input, &prep))) ||
+        (rc = x->mops->predict(&ctx, model, input, prep, pred))) {
+        snprintf(err, sizeof err, "%s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
+        goto out;
+    }
+    if ((rc = pipeline_inverse(&p, pred, input->n_rows, err, sizeof err))) goto out;
+    printf("row,prediction\n");
+    for (size_t i = 0; i < input->n_rows; i++) printf("%lld,%.17g\n", (long long)input->row_id[i], pred[i]);
+    exit_code = 0;
+out:
+    if (exit_code) fprintf(stderr, "runner predict: %s\n", err[0] ? err : xp_strerror(rc));
+    if (model) x->mops->destroy(model);
+    if (prep && x->mops->release) x->mops->release(prep);
+    pipeline_free(&p);
+    free(pred);
+    frame_free(dev);
+    frame_free(input);
+    split_free(&x->plan);
+    space_free(&x->sp);
+    free(x->metrics);
+    frame_free(x->dev);
+    frame_free(x->test);
+    cfg_free(root);
+    free(cfg_path_s);
+    free(model_path);
+    if (st) store_close(st);
+    return exit_code;
+}

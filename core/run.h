@@ -1,0 +1,25 @@
+/* core/run.h — `runner CONFIG`: one experiment from resolved config to stored results, and
+ * `runner predict`: predictions from a finished run.
+ */
+#ifndef XP_CORE_RUN_H
+#define XP_CORE_RUN_H
+
+#include "registry.h"
+#include "xp/xp.h"
+
+typedef struct run_options {
+    const char *config_path;
+    const char *command_line;    /* recorded with the run */
+    int verbosity;
+} run_options;
+
+/* Returns 0 on success, 1 when the run failed, 2 on a configuration error. */
+int run_experiment(xp_cfg *root, registry *reg, const run_options *opt);
+int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity);
+
+/* Plugin search path from --plugin-dir, config plugin_path, XP_PLUGIN_PATH, ./plugins and the
+ * build's or install's plugin folder. */
+int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, const xp_cfg *root,
+                     char *err, size_t n);
+
+#endif

@@ -1,0 +1,283 @@
+/* core/search.c — the trial loop: sampler proposes, folds evaluate, pruner stops hopeless
+ * trials early, the store records every step.
+ *
+ *     search:
+ *       sampler: tpe                 # random | grid | tpe | any sampler plugin
+ *       sampler_options: {}
+ *       trials: 50                   # budget in trials (finished trials of the study count)
+ *       timeout: 0                   # budget in seconds, 0 = none; no trial starts after it
+ *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1}
+ *       space: {...}                 # see space.h
+ *
+ * Rerunning the same study resumes it: trials already finished count toward the budget and
+ * feed the sampler. Per-fold running means are the trial's intermediate values (Optuna's
+ * "step" = fold), which is what the median pruner compares.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "experiment.h"
+
+typedef struct pruner {
+    int enabled;
+    int64_t n_startup, n_warmup;
+    int direction;
+    double *steps;               /* [n_trials][k] running means of this run's complete trials */
+    size_t n_trials, cap;
+    int k;
+    /* the trial being evaluated */
+    store *st;
+    int64_t trial_id;
+} pruner;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int prune_check(void *user, int fold, double running)
+{
+    pruner *p = user;
+    if (p->st) store_trial_intermediate(p->st, p->trial_id, fold, running);
+    if (!p->enabled || fold < p->n_warmup || (int64_t)p->n_trials < p->n_startup) return 0;
+    double *vals = malloc(p->n_trials * sizeof *vals);
+    if (!vals) return 0;
+    size_t m = 0;
+    for (size_t t = 0; t < p->n_trials; t++) {
+        double v = p->steps[t * (size_t)p->k + (size_t)fold];
+        if (!isnan(v)) vals[m++] = v;
+    }
+    int stop = 0;
+    if (m) {
+        qsort(vals, m, sizeof *vals, cmp_double);
+        double median = m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+        stop = p->direction == XP_MINIMIZE ? running > median : running < median;
+    }
+    free(vals);
+    return stop;
+}
+
+static void pruner_add(pruner *p, const eval_result *r)
+{
+    if (p->n_trials == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 32;
+        double *s = realloc(p->steps, cap * (size_t)p->k * sizeof *s);
+        if (!s) return;
+        p->steps = s;
+        p->cap = cap;
+    }
+    double sum = 0;
+    for (int f = 0; f < p->k; f++) {
+        sum += r->fold_values[f];
+        p->steps[p->n_trials * (size_t)p->k + (size_t)f] = f < r->folds_done ? sum / (f + 1) : NAN;
+    }
+    p->n_trials++;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int better(int direction, double a, double b)
+{
+    if (isnan(b)) return !isnan(a);
+    return direction == XP_MINIMIZE ? a < b : a > b;
+}
+
+int search_run(experiment *x, search_outcome *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->best_number = -1;
+    out->best_value = NAN;
+    out->best_rounds = NAN;
+    const xp_cfg *s = cfg_get(x->root, "search");
+    const char *sampler_name = "tpe", *pruner_type = "median";
+    int64_t trials = 20, n_startup = 5, n_warmup = 1;
+    double timeout = 0;
+    int rc;
+    const xp_cfg *pcfg = cfg_get(s, "pruner");
+    if ((rc = cfg_read_str(s, "sampler", 0, &sampler_name, err, n)) ||
+        (rc = cfg_read_int(s, "trials", 0, &trials, err, n)) ||
+        (rc = cfg_read_num(s, "timeout", 0, &timeout, err, n)) ||
+        (rc = cfg_read_str(pcfg, "type", 0, &pruner_type, err, n)) ||
+        (rc = cfg_read_int(pcfg, "n_startup_trials", 0, &n_startup, err, n)) ||
+        (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &n_warmup, err, n)))
+        return rc;
+    if (trials < 0) { snprintf(err, n, "%s: search.trials must be >= 0", cfg_where(cfg_get(s, "trials"))); return XP_ECONFIG; }
+    if (strcmp(pruner_type, "median") && strcmp(pruner_type, "none")) {
+        snprintf(err, n, "%s: search.pruner.type must be median or none", cfg_where(cfg_get(pcfg, "type")));
+        return XP_ECONFIG;
+    }
+    const xp_plugin *sp = registry_find(x->reg, XP_KIND_SAMPLER, sampler_name);
+    if (!sp) {
+        snprintf(err, n, "%s: no sampler plugin named '%s' (see `runner plugins`)",
+                 cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), sampler_name);
+        return XP_ECONFIG;
+    }
+    const xp_sampler_ops *sops = sp->ops;
+    size_t np = x->sp.n;
+
+    /* History: every finished trial of the study, from earlier runs too. */
+    const char **names = calloc(np + 1, sizeof *names);
+    for (size_t i = 0; names && i < np; i++) names[i] = x->sp.params[i].name;
+    store_trial *hist = NULL;
+    size_t n_hist = 0;
+    if (!names || store_trials_load(x->st, x->study_id, names, np, &hist, &n_hist)) {
+        snprintf(err, n, "loading the study's trials: %s", names ? store_errmsg(x->st) : "out of memory");
+        free(names);
+        return XP_EIO;
+    }
+    free(names);
+    size_t cap = n_hist + (size_t)trials + 1;
+    xp_trial_view *views = calloc(cap, sizeof *views);
+    double *vparams = calloc(cap * (np ? np : 1), sizeof *vparams);
+    double *params = calloc(np ? np : 1, sizeof *params);
+    pruner pr = { .enabled = !strcmp(pruner_type, "median"), .n_startup = n_startup, .n_warmup = n_warmup,
+                  .direction = x->direction, .k = x->folds, .st = x->st };
+    if (!views || !vparams || !params) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
+    size_t nv = 0;
+    int64_t finished = 0;
+    for (size_t i = 0; i < n_hist; i++) {
+        store_trial *t = &hist[i];
+        int complete_params = 1;
+        for (size_t j = 0; j < np; j++) if (isnan(t->params[j])) complete_params = 0;
+        if (t->state == XP_TRIAL_COMPLETE || t->state == XP_TRIAL_PRUNED) finished++;
+        if (t->state == XP_TRIAL_COMPLETE) {
+            out->n_complete++;
+            if (better(x->direction, t->value, out->best_value)) {
+                out->best_value = t->value;
+                out->best_number = t->number;
+                free(out->best_params);
+                out->best_params = malloc((np ? np : 1) * sizeof(double));
+                if (out->best_params) memcpy(out->best_params, t->params, np * sizeof(double));
+                out->best_rounds = NAN;   /* unknown for an earlier run's trial: refit re-derives it */
+            }
+        }
+        if (!complete_params) continue;   /* a trial from another search space: not evidence here */
+        memcpy(vparams + nv * np, t->params, np * sizeof(double));
+        views[nv] = (xp_trial_view){ t->number, t->state, t->value, vparams + nv * np };
+        nv++;
+    }
+    if (finished)
+        host_log(&x->env, XP_LOG_INFO, "search", "resuming study '%s': %lld finished trials count toward the budget of %lld",
+                 x->name, (long long)finished, (long long)trials);
+
+    void *sstate = NULL;
+    {
+        host_call call;
+        xp_ctx ctx;
+        host_call_init(&ctx, &call, &x->env, sp->name, 0x5A);
+        rc = sops->create(&ctx, cfg_get(s, "sampler_options"), x->sp.params, np, x->direction, &sstate);
+        if (rc) { snprintf(err, n, "sampler %s: %s", sp->name, call.msg[0] ? call.msg : xp_strerror(rc)); goto done; }
+    }
+    double t0 = now_s();
+    int consecutive_fail = 0;
+    int64_t budget = trials - finished;
+    for (int64_t i = 0; i < budget; i++) {
+        if (timeout > 0 && now_s() - t0 >= timeout) {
+            host_log(&x->env, XP_LOG_INFO, "search", "time budget of %.0f s reached after %d trials", timeout, out->n_run_here);
+            break;
+        }
+        int64_t trial_id, number;
+        if (store_trial_begin(x->st, x->study_id, x->run_id, &trial_id, &number)) {
+            snprintf(err, n, "%s", store_errmsg(x->st));
+            rc = XP_EIO;
+            break;
+        }
+        host_call call;
+        xp_ctx ctx;
+        host_call_init(&ctx, &call, &x->env, sp->name, 0x7000 + (uint64_t)number);
+        rc = np ? sops->suggest(&ctx, sstate, views, nv, params) : XP_OK;
+        if (rc == XP_EEXHAUSTED) {
+            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
+            store_trial_attr(x->st, trial_id, "fail_reason", "\"sampler exhausted\"");
+            host_log(&x->env, XP_LOG_INFO, "search", "sampler %s has no more points", sp->name);
+            rc = XP_OK;
+            break;
+        }
+        if (rc) {
+            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
+            snprintf(err, n, "sampler %s: %s", sp->name, call.msg[0] ? call.msg : xp_strerror(rc));
+            break;
+        }
+        for (size_t j = 0; j < np; j++)
+            store_trial_param(x->st, trial_id, x->sp.params[j].name, params[j], x->sp.distribution_json[j]);
+        pr.trial_id = trial_id;
+        double ts = now_s();
+        eval_result r;
+        char e2[2048] = "";
+        int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
+        int state;
+        if (erc) {
+            state = XP_TRIAL_FAIL;
+            store_trial_finish(x->st, trial_id, state, NULL);
+            char js[2300];
+            size_t o = 0;
+            js[o++] = '"';
+            for (const char *c = e2; *c && o + 3 < sizeof js; c++) {
+                if (*c == '"' || *c == '\\') js[o++] = '\\';
+                js[o++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+            }
+            js[o++] = '"';
+            js[o] = 0;
+            store_trial_attr(x->st, trial_id, "fail_reason", js);
+            host_log(&x->env, XP_LOG_WARN, "search", "trial %lld failed: %s", (long long)number, e2);
+            out->n_failed++;
+            if (++consecutive_fail >= 3 && out->n_complete == 0) {
+                snprintf(err, n, "the first trials all failed; last error: %s", e2);
+                rc = XP_EMODEL;
+                free(r.fold_values);
+                break;
+            }
+        } else if (r.pruned) {
+            state = XP_TRIAL_PRUNED;
+            store_trial_finish(x->st, trial_id, state, &r.value);
+            out->n_pruned++;
+            consecutive_fail = 0;
+        } else {
+            state = XP_TRIAL_COMPLETE;
+            store_trial_finish(x->st, trial_id, state, &r.value);
+            out->n_complete++;
+            consecutive_fail = 0;
+            pruner_add(&pr, &r);
+            if (!isnan(r.mean_best_iteration)) {
+                char v[64];
+                snprintf(v, sizeof v, "%.6g", r.mean_best_iteration);
+                store_trial_attr(x->st, trial_id, "mean_best_iteration", v);
+            }
+            if (better(x->direction, r.value, out->best_value)) {
+                out->best_value = r.value;
+                out->best_number = number;
+                out->best_rounds = r.mean_best_iteration;
+                free(out->best_params);
+                out->best_params = malloc((np ? np : 1) * sizeof(double));
+                if (out->best_params) memcpy(out->best_params, params, np * sizeof(double));
+            }
+        }
+        out->n_run_here++;
+        memcpy(vparams + nv * np, params, np * sizeof(double));
+        views[nv] = (xp_trial_view){ number, state, r.value, vparams + nv * np };
+        nv++;
+        host_log(&x->env, XP_LOG_INFO, "search", "trial %lld %s %s=%.6g (%.1f s) best=%.6g (trial %lld)",
+                 (long long)number, state == XP_TRIAL_COMPLETE ? "complete" : state == XP_TRIAL_PRUNED ? "pruned" : "failed",
+                 x->metrics[x->objective].plugin->name, r.value, now_s() - ts, out->best_value,
+                 (long long)out->best_number);
+        free(r.fold_values);
+    }
+    if (sstate) sops->destroy(sstate);
+done:
+    store_trials_free(hist, n_hist);
+    free(views);
+    free(vparams);
+    free(params);
+    free(pr.steps);
+    return rc;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command line: help texts, --print-config with extends and overrides, and config
+# errors that name file:line:col, the key path and what was expected (exit code 2).
+# usage: test_cli.sh RUNNER SRCDIR
+runner=$1 src=$2
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+cp "$src/small.yaml" small.yaml
+bash "$src/make_small_csv.sh" small.csv 300
+
+expect_rc 0 "$runner" --help
+expect_in "$tmp/out" "usage: runner"
+expect_rc 0 "$runner" plugins --help
+expect_in "$tmp/out" "usage: runner plugins"
+expect_rc 0 "$runner" predict --help
+expect_in "$tmp/out" "usage: runner predict"
+expect_rc 2 "$runner"
+expect_rc 2 "$runner" --bogus small.yaml
+
+cat > child.yaml <<'Y'
+extends: small.yaml
+name: child
+search:
+  trials: 7
+Y
+expect_rc 0 "$runner" child.yaml search.trials=9 +extra.key=1 '~validation.group' --print-config
+expect_in "$tmp/out" "name: child"
+expect_in "$tmp/out" "trials: 9"
+expect_in "$tmp/out" "max_depth: 3"
+if grep -q "group: description" "$tmp/out"; then bad "~validation.group did not delete"; else ok; fi
+
+# Overriding a key that does not exist needs '+'.
+expect_rc 2 "$runner" small.yaml search.trialz=3 --print-config
+expect_in "$tmp/err" "search.trialz"
+
+# Unknown key: named with file:line:col.
+cat > typo.yaml <<'Y'
+extends: small.yaml
+validation:
+  foldz: 3
+Y
+expect_rc 2 "$runner" typo.yaml
+expect_in "$tmp/err" "typo.yaml:3:3: validation.foldz: unknown key"
+
+# Wrong type: the key, its place, what was expected.
+cat > type.yaml <<'Y'
+extends: small.yaml
+search:
+  trials: many
+Y
+expect_rc 2 "$runner" type.yaml
+expect_in "$tmp/err" "type.yaml:3:11"
+expect_in "$tmp/err" "search.trials"
+
+# Unknown plugin name.
+expect_rc 2 "$runner" small.yaml model.plugin=nosuchmodel
+expect_in "$tmp/err" "no model plugin named 'nosuchmodel'"
+
+# A missing data file is a run failure that names the file.
+expect_rc 1 "$runner" small.yaml data.path=nope.csv store.path=e.db
+expect_in "$tmp/err" "nope.csv"
+finish

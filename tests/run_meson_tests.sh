@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs meson's test suite in build dir $1 and ends with the line "N passed, N failed"
+# (meson's own summary uses another format). Exit status: non-zero on any failure.
+set -u
+build=${1:-build}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0}
+meson test -C "$build" --print-errorlogs --num-processes 2
+rc=$?
+log="$build/meson-logs/testlog.json"
+if [ -f "$log" ]; then
+  passed=$(grep -c '"result": "OK"' "$log")
+  failed=$(grep -cE '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log")
+  skipped=$(grep -c '"result": "SKIP"' "$log")
+else
+  passed=0; failed=1; skipped=0
+fi
+[ "$rc" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
