@@ -1630,15 +1630,30 @@ static int plain_ok(const char *s)
     if (is_blank(u[0]) || is_blank(u[n - 1]))
         return 0;
     for (size_t i = 0; i < n; i++) {
-        if (u[i] == '\t')
-            continue;
-        if (special_seq(u + i))
+        if (special_seq(u + i)) /* includes tabs: YAML 1.2 allows them in plain text, PyYAML does not */
             return 0;
         if (u[i] == ':' && (u[i + 1] == '\0' || is_blank(u[i + 1])))
             return 0;
         if (u[i] == '#' && i > 0 && is_blank(u[i - 1]))
             return 0;
     }
+    return 1;
+}
+
+/* Keys are always strings here, but other YAML readers (PyYAML, YAML 1.1) would type a plain
+ * 123, true, yes or null key: quote those so the printed file means the same everywhere. */
+static int key_reads_as_string(const char *k)
+{
+    static const char *const words[] = {"yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON",
+                                        "off", "Off", "OFF"};
+    int64_t i;
+    double d;
+    int b;
+    if (is_null_text(k) || parse_int(k, &i) || parse_num(k, &d) || parse_bool(k, &b))
+        return 0;
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+        if (!strcmp(k, words[w]))
+            return 0;
     return 1;
 }
 
@@ -1711,7 +1726,7 @@ static void emit_map(sb *b, const xp_cfg *m, int indent, int first_inline)
         if (i || !first_inline)
             sb_pad(b, indent);
         sb key = {0};
-        if (plain_ok(k))
+        if (plain_ok(k) && key_reads_as_string(k))
             sb_puts(&key, k);
         else
             emit_quoted(&key, k);

@@ -94,5 +94,7 @@ typedef struct search_outcome {
     int n_complete, n_pruned, n_failed, n_run_here;
 } search_outcome;
 int search_run(experiment *x, search_outcome *out, char *err, size_t n);
+/* Reads and validates the search section and creates the sampler once (config check). */
+int search_check(experiment *x, char *err, size_t n);
 
 #endif

@@ -148,7 +148,8 @@ static void h_progress(xp_ctx *ctx, const char *stage, size_t done, size_t total
     if (isatty(STDERR_FILENO)) {
         fprintf(stderr, "\r[%s] %s %zu/%zu%s", c->who, stage, done, total, done >= total ? "\n" : "");
         fflush(stderr);
-    } else if (done >= total) {
+    } else if (done >= total && c->env->verbosity >= XP_LOG_DEBUG) {
+        /* Not a terminal: the search prints one line per trial; stage ends only with -v. */
         fprintf(stderr, "[%s] %s %zu/%zu\n", c->who, stage, done, total);
     }
 }

@@ -195,6 +195,7 @@ static int setup_components(experiment *x, char *err, size_t n)
     rc = x->mops->create(&ctx, model, &m);
     if (m) x->mops->destroy(m);
     if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
+    if ((rc = search_check(x, err, n))) return rc;
     /* Paths in the search space must exist in the config (or be added with '+'). */
     for (size_t i = 0; i < x->sp.n; i++)
         cfg_mark_used(cfg_path(root, x->sp.params[i].name));
@@ -420,6 +421,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         rc = store_run_begin(x->st, x->study_id, &info, &x->run_id);
         free(yaml);
         if (rc) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
+        x->env.run_id = x->run_id;
     }
     char artifact_dir[2200];
     {

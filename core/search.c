@@ -92,36 +92,75 @@ static int better(int direction, double a, double b)
     return direction == XP_MINIMIZE ? a < b : a > b;
 }
 
+typedef struct search_config {
+    const char *sampler_name, *pruner_type;
+    int64_t trials, n_startup, n_warmup;
+    double timeout;
+    const xp_plugin *sampler;
+    const xp_cfg *sampler_options;
+} search_config;
+
+static int read_search_config(experiment *x, search_config *c, char *err, size_t n)
+{
+    const xp_cfg *s = cfg_get(x->root, "search");
+    const xp_cfg *pcfg = cfg_get(s, "pruner");
+    int rc;
+    *c = (search_config){ "tpe", "median", 20, 5, 1, 0, NULL, cfg_get(s, "sampler_options") };
+    if ((rc = cfg_read_str(s, "sampler", 0, &c->sampler_name, err, n)) ||
+        (rc = cfg_read_int(s, "trials", 0, &c->trials, err, n)) ||
+        (rc = cfg_read_num(s, "timeout", 0, &c->timeout, err, n)) ||
+        (rc = cfg_read_str(pcfg, "type", 0, &c->pruner_type, err, n)) ||
+        (rc = cfg_read_int(pcfg, "n_startup_trials", 0, &c->n_startup, err, n)) ||
+        (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &c->n_warmup, err, n)))
+        return rc;
+    if (c->trials < 0) { snprintf(err, n, "%s: search.trials must be >= 0", cfg_where(cfg_get(s, "trials"))); return XP_ECONFIG; }
+    if (c->timeout < 0) { snprintf(err, n, "%s: search.timeout must be >= 0 seconds", cfg_where(cfg_get(s, "timeout"))); return XP_ECONFIG; }
+    if (strcmp(c->pruner_type, "median") && strcmp(c->pruner_type, "none")) {
+        snprintf(err, n, "%s: search.pruner.type must be median or none", cfg_where(cfg_get(pcfg, "type")));
+        return XP_ECONFIG;
+    }
+    c->sampler = registry_find(x->reg, XP_KIND_SAMPLER, c->sampler_name);
+    if (!c->sampler) {
+        snprintf(err, n, "%s: no sampler plugin named '%s' (see `runner plugins`)",
+                 cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), c->sampler_name);
+        return XP_ECONFIG;
+    }
+    return XP_OK;
+}
+
+static int sampler_create(experiment *x, const search_config *c, void **state, char *err, size_t n)
+{
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, c->sampler->name, 0x5A);
+    const xp_sampler_ops *sops = c->sampler->ops;
+    int rc = sops->create(&ctx, c->sampler_options, x->sp.params, x->sp.n, x->direction, state);
+    if (rc) snprintf(err, n, "sampler %s: %s", c->sampler->name, call.msg[0] ? call.msg : xp_strerror(rc));
+    return rc;
+}
+
+int search_check(experiment *x, char *err, size_t n)
+{
+    search_config c;
+    void *state = NULL;
+    int rc = read_search_config(x, &c, err, n);
+    if (!rc && x->sp.n) rc = sampler_create(x, &c, &state, err, n);
+    if (state) ((const xp_sampler_ops *)c.sampler->ops)->destroy(state);
+    return rc;
+}
+
 int search_run(experiment *x, search_outcome *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
     out->best_number = -1;
     out->best_value = NAN;
     out->best_rounds = NAN;
-    const xp_cfg *s = cfg_get(x->root, "search");
-    const char *sampler_name = "tpe", *pruner_type = "median";
-    int64_t trials = 20, n_startup = 5, n_warmup = 1;
-    double timeout = 0;
-    int rc;
-    const xp_cfg *pcfg = cfg_get(s, "pruner");
-    if ((rc = cfg_read_str(s, "sampler", 0, &sampler_name, err, n)) ||
-        (rc = cfg_read_int(s, "trials", 0, &trials, err, n)) ||
-        (rc = cfg_read_num(s, "timeout", 0, &timeout, err, n)) ||
-        (rc = cfg_read_str(pcfg, "type", 0, &pruner_type, err, n)) ||
-        (rc = cfg_read_int(pcfg, "n_startup_trials", 0, &n_startup, err, n)) ||
-        (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &n_warmup, err, n)))
-        return rc;
-    if (trials < 0) { snprintf(err, n, "%s: search.trials must be >= 0", cfg_where(cfg_get(s, "trials"))); return XP_ECONFIG; }
-    if (strcmp(pruner_type, "median") && strcmp(pruner_type, "none")) {
-        snprintf(err, n, "%s: search.pruner.type must be median or none", cfg_where(cfg_get(pcfg, "type")));
-        return XP_ECONFIG;
-    }
-    const xp_plugin *sp = registry_find(x->reg, XP_KIND_SAMPLER, sampler_name);
-    if (!sp) {
-        snprintf(err, n, "%s: no sampler plugin named '%s' (see `runner plugins`)",
-                 cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), sampler_name);
-        return XP_ECONFIG;
-    }
+    search_config c;
+    int rc = read_search_config(x, &c, err, n);
+    if (rc) return rc;
+    const xp_plugin *sp = c.sampler;
+    int64_t trials = c.trials;
+    double timeout = c.timeout;
     const xp_sampler_ops *sops = sp->ops;
     size_t np = x->sp.n;
 
@@ -140,7 +179,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     xp_trial_view *views = calloc(cap, sizeof *views);
     double *vparams = calloc(cap * (np ? np : 1), sizeof *vparams);
     double *params = calloc(np ? np : 1, sizeof *params);
-    pruner pr = { .enabled = !strcmp(pruner_type, "median"), .n_startup = n_startup, .n_warmup = n_warmup,
+    pruner pr = { .enabled = !strcmp(c.pruner_type, "median"), .n_startup = c.n_startup, .n_warmup = c.n_warmup,
                   .direction = x->direction, .k = x->folds, .st = x->st };
     if (!views || !vparams || !params) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
     size_t nv = 0;
@@ -171,13 +210,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                  x->name, (long long)finished, (long long)trials);
 
     void *sstate = NULL;
-    {
-        host_call call;
-        xp_ctx ctx;
-        host_call_init(&ctx, &call, &x->env, sp->name, 0x5A);
-        rc = sops->create(&ctx, cfg_get(s, "sampler_options"), x->sp.params, np, x->direction, &sstate);
-        if (rc) { snprintf(err, n, "sampler %s: %s", sp->name, call.msg[0] ? call.msg : xp_strerror(rc)); goto done; }
-    }
+    if (np && (rc = sampler_create(x, &c, &sstate, err, n))) goto done;
     double t0 = now_s();
     int consecutive_fail = 0;
     int64_t budget = trials - finished;

@@ -22,6 +22,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@
 #define XP_SCHEMA_VERSION "1"
 
 struct store {
+    uint64_t id;                 /* unique per handle, even if an address is reused */
     sqlite3 *db;
     char *path;
     char host[256];
@@ -50,7 +52,8 @@ struct store {
 };
 
 /* The failing thread reads its own message even if another thread errs meanwhile. */
-static _Thread_local const store *tl_store;
+static _Atomic uint64_t next_id = 1;
+static _Thread_local uint64_t tl_id;
 static _Thread_local char tl_err[1024];
 
 /* ------------------------------------------------------------------ schema */
@@ -139,7 +142,7 @@ static int fail(store *s, int code, const char *fmt, ...)
     snprintf(s->err, sizeof s->err, "store %s: %s", s->path, msg);
     s->code = code;
     memcpy(tl_err, s->err, sizeof tl_err);
-    tl_store = s;
+    tl_id = s->id;
     return code;
 }
 
@@ -157,7 +160,7 @@ static int dbfail(store *s, const char *what)
 const char *store_errmsg(const store *s)
 {
     if (!s) return "store: NULL handle";
-    return tl_store == s ? tl_err : s->err;
+    return tl_id == s->id ? tl_err : s->err;
 }
 
 /* ------------------------------------------------------------------ sqlite helpers */
@@ -269,12 +272,12 @@ static int ensure_objects(store *s, const schema_obj *objs, size_t n, const char
         if (rc == SQLITE_ROW) {
             const char *sql = (const char *)sqlite3_column_text(st, 0);
             int same = sql && ddl_equal(sql, objs[i].sql);
-            sqlite3_finalize(st);
             if (!same)
-                return fail(s, XP_EFORMAT,
-                            "%s %s does not have the definition %s expects (found: %s); "
-                            "this database was not created by a compatible version",
-                            objs[i].type, objs[i].name, owner, sql ? sql : "(none)");
+                fail(s, XP_EFORMAT, "%s %s does not have the definition %s expects (found: %.300s); "
+                     "this database was not created by a compatible version",
+                     objs[i].type, objs[i].name, owner, sql ? sql : "(none)");
+            sqlite3_finalize(st);
+            if (!same) return XP_EFORMAT;
             continue;
         }
         sqlite3_finalize(st);
@@ -408,6 +411,7 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
         return XP_ENOMEM;
     }
     s->path = p;
+    s->id = next_id++;
     pthread_mutex_init(&s->mu, NULL);
     if (gethostname(s->host, sizeof s->host - 1) != 0) strcpy(s->host, "localhost");
 
@@ -456,7 +460,6 @@ void store_close(store *s)
     if (!s) return;
     if (s->db) sqlite3_close_v2(s->db);   /* every statement is finalized by its caller */
     pthread_mutex_destroy(&s->mu);
-    if (tl_store == s) tl_store = NULL;
     free(s->path);
     free(s);
 }
@@ -478,7 +481,7 @@ static int row_exists(store *s, const char *sql, int64_t id, int *found)
 
 static int need_study(store *s, int64_t study_id)
 {
-    int found;
+    int found = 0;
     int rc = row_exists(s, "SELECT 1 FROM studies WHERE study_id = ?1", study_id, &found);
     if (rc) return rc;
     return found ? XP_OK : fail(s, XP_ENOTFOUND, "study id %lld does not exist", (long long)study_id);
@@ -486,7 +489,7 @@ static int need_study(store *s, int64_t study_id)
 
 static int need_run(store *s, int64_t run_id)
 {
-    int found;
+    int found = 0;
     int rc = row_exists(s, "SELECT 1 FROM xp_runs WHERE id = ?1", run_id, &found);
     if (rc) return rc;
     return found ? XP_OK : fail(s, XP_ENOTFOUND, "run id %lld does not exist", (long long)run_id);
@@ -1049,7 +1052,7 @@ static int set_attr(store *s, int trial, int64_t id, const char *key, const char
     int rc = need_str(s, key, "attribute key");
     if (rc || (rc = need_json(s, json, what))) return rc;
     if (trial) {
-        int found;
+        int found = 0;
         if ((rc = row_exists(s, "SELECT 1 FROM trials WHERE trial_id = ?1", id, &found))) return rc;
         if (!found) return fail(s, XP_ENOTFOUND, "trial id %lld does not exist", (long long)id);
     } else if ((rc = need_study(s, id))) {
@@ -1089,7 +1092,7 @@ static int metric(store *s, int64_t run_id, int64_t trial_id, int fold, const ch
     int rc = need_str(s, split, "metric split");
     if (rc || (rc = need_str(s, name, "metric name")) || (rc = need_run(s, run_id))) return rc;
     if (trial_id >= 0) {
-        int found;
+        int found = 0;
         if ((rc = row_exists(s, "SELECT 1 FROM trials WHERE trial_id = ?1", trial_id, &found))) return rc;
         if (!found) return fail(s, XP_ENOTFOUND, "metric %s: trial id %lld does not exist", name,
                                 (long long)trial_id);
