@@ -253,6 +253,7 @@ static int fix_paths(xp_cfg *c, const char *path)
         return -1;
     free(c->path);
     c->path = p;
+    path = p; /* the argument may have been the old c->path */
     for (size_t i = 0; i < c->len; i++) {
         char *cp = c->kind == XP_CFG_MAP ? join_key(path, c->keys[i]->text) : join_index(path, i);
         if (!cp)
@@ -457,6 +458,7 @@ typedef struct loader {
     size_t len;
     const char *file;
     int col_shift;        /* added to columns on line 1 (override values are parsed wrapped) */
+    const char *item_path; /* override values: key path of the wrapper's item */
     char *err;
     size_t errlen;
     anchor *anchors;
@@ -666,7 +668,7 @@ static xp_cfg *parse_list(loader *ld, yaml_event_t *ev, const char *path, int de
             yaml_event_delete(&e);
             break;
         }
-        char *cp = join_index(path, c->len);
+        char *cp = depth == 0 && ld->item_path ? strdup(ld->item_path) : join_index(path, c->len);
         if (!cp) {
             yaml_event_delete(&e);
             oom_err(ld);
@@ -892,7 +894,8 @@ static xp_cfg *load_text(const char *text, size_t len, const char *file, char *e
 }
 
 /* One override value: YAML flow text parsed as the only item of "[...]". */
-static xp_cfg *parse_value(const char *value, const char *label, int col, char *err, size_t errlen)
+static xp_cfg *parse_value(const char *value, const char *path, const char *label, int col, char *err,
+                           size_t errlen)
 {
     if (!*value) { /* `a=` is the empty string, as in Hydra */
         xp_cfg *c = new_node(XP_CFG_SCALAR, label, 1, col, "");
@@ -922,6 +925,7 @@ static xp_cfg *parse_value(const char *value, const char *label, int col, char *
         return NULL;
     }
     ld.col_shift = col - 2; /* wrapped column 1 is value char 0, which sits at `col` */
+    ld.item_path = path;
     yaml_event_t e;
     if (expect_event(&ld, YAML_STREAM_START_EVENT, "expected a value") ||
         expect_event(&ld, YAML_DOCUMENT_START_EVENT, "expected a value") || next_event(&ld, &e))
@@ -1347,8 +1351,15 @@ static int apply_op(xp_cfg *root, int op, const char *path, size_t path_len, int
         return XP_ECONFIG;
     }
     xp_cfg *v = NULL;
-    if (value && !(v = parse_value(value, label, value_col, err, n)))
-        return XP_ECONFIG;
+    if (value) {
+        char *vpath = strndup(path, path_len);
+        v = vpath ? parse_value(value, vpath, label, value_col, err, n) : NULL;
+        if (!vpath)
+            set_err(err, n, "%s: out of memory", label);
+        free(vpath);
+        if (!v)
+            return XP_ECONFIG;
+    }
     char buf[160], where[1200];
     xp_cfg *cur = root;
     int rc = XP_ECONFIG;
@@ -1406,7 +1417,7 @@ static int apply_op(xp_cfg *root, int op, const char *path, size_t path_len, int
                 break;
             case OP_ADD:
                 if (j >= 0) {
-                    const xp_cfg *old = cur->keys[j];
+                    const xp_cfg *old = cur->vals[j];
                     set_err(err, n, "%s: %.*s: already set at %s:%d:%d (use ++%.*s=... to override it)", label,
                             prefix, path, old->file, old->line, old->col, prefix, path);
                     goto out;

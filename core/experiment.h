@@ -56,6 +56,11 @@ typedef struct experiment {
     space sp;
     fold_data *fd;               /* the grouped folds, built once, reused by every trial */
     split_plan plan;             /* dev rows -> folds */
+
+    /* source quality (weights.c): weight per source code, NULL when off */
+    double *source_weight;
+    int n_source_weights;
+    const char *weight_col;
 } experiment;
 
 /* One evaluation of a parameter point over a set of folds. */
@@ -84,6 +89,12 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
                    eval_result *res, char *err, size_t n);
 int metrics_compute(experiment *x, const double *y, const double *pred, size_t n_rows,
                     double *out /* n_metrics */, char *err, size_t n);
+
+/* weights.c */
+int weights_check(experiment *x, char *err, size_t n);
+int weights_fit(experiment *x, char *err, size_t n);
+int weights_apply(experiment *x, xp_frame *f, char *err, size_t n);
+int weights_apply_folds(experiment *x, fold_data *fd, int k, char *err, size_t n);
 
 /* search.c */
 typedef struct search_outcome {

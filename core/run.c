@@ -195,7 +195,7 @@ static int setup_components(experiment *x, char *err, size_t n)
     rc = x->mops->create(&ctx, model, &m);
     if (m) x->mops->destroy(m);
     if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
-    if ((rc = search_check(x, err, n))) return rc;
+    if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n))) return rc;
     /* Paths in the search space must exist in the config (or be added with '+'). */
     for (size_t i = 0; i < x->sp.n; i++)
         cfg_mark_used(cfg_path(root, x->sp.params[i].name));
@@ -266,7 +266,8 @@ static int refit_and_test(experiment *x, const search_outcome *so, const char *a
     for (size_t i = 0; i < test->n_rows; i++) y[i] = col_value(tcol, i);
     src = source_codes(x, test);
     if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
-        (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)))
+        (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)) ||
+        (rc = weights_apply(x, dev, err, n)))
         goto out;
     host_call call;
     xp_ctx ctx;
@@ -458,6 +459,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     if ((rc = folds_build(x, &x->plan, &x->fd, err, sizeof err))) goto fail;
     host_log(&x->env, XP_LOG_INFO, "folds", "%d folds built in %.1f s (pipelines fitted, model data prepared once)", x->folds, now_s() - tf);
 
+    if ((rc = weights_fit(x, err, sizeof err))) goto fail;
     search_outcome so;
     if ((rc = search_run(x, &so, err, sizeof err))) goto fail;
     if (so.best_number < 0 && x->sp.n) { snprintf(err, sizeof err, "no trial completed"); rc = XP_EMODEL; free(so.best_params); goto fail; }
@@ -472,6 +474,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         fold_data *rfd = NULL;
         rc = split_make(x->dev, NULL, 0.0, x->folds, 0, x->env.seed * 17 + 3, &rp, err, sizeof err);
         if (!rc) rc = folds_build(x, &rp, &rfd, err, sizeof err);
+        if (!rc) rc = weights_apply_folds(x, rfd, x->folds, err, sizeof err);
         if (!rc) {
             eval_result r;
             rc = folds_evaluate(x, rfd, x->folds, so.best_params, -1, "random", NULL, NULL, &r, err, sizeof err);
@@ -510,6 +513,7 @@ cleanup:
     split_free(&x->plan);
     space_free(&x->sp);
     free(x->metrics);
+    free(x->source_weight);
     frame_free(x->dev);
     frame_free(x->test);
     if (x->st) store_close(x->st);
