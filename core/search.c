@@ -249,6 +249,12 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         char e2[2048] = "";
         int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
         int state;
+        if (!erc && !r.pruned && !isfinite(r.value)) {
+            /* Optuna sorts a stored +-inf first, so a non-finite objective would become its
+             * "best trial": such a trial is a failure. */
+            snprintf(e2, sizeof e2, "objective %s is not finite (%g)", x->metrics[x->objective].plugin->name, r.value);
+            erc = XP_EMODEL;
+        }
         if (erc) {
             state = XP_TRIAL_FAIL;
             store_trial_finish(x->st, trial_id, state, NULL);

@@ -4,13 +4,13 @@
  *
  *     store *s; char err[512];
  *     if (store_open("experiments/experiments.db", &s, err, sizeof err)) ...
- *     int64_t study, run, trial; int number;
+ *     int64_t study, run, trial, number;
  *     store_study_open(s, "step1", XP_MINIMIZE, &study);          // get or create
  *     store_run_begin(s, study, &info, &run);
  *     store_trial_begin(s, study, run, &trial, &number);
  *     store_trial_param(s, trial, "max_depth", 6, "{\"name\": \"IntDistribution\", ...}");
  *     store_trial_intermediate(s, trial, 0, 0.41);
- *     store_trial_finish(s, trial, XP_TRIAL_COMPLETE, 0.40);
+ *     store_trial_finish(s, trial, XP_TRIAL_COMPLETE, &(double){0.40});
  *     store_run_end(s, run, "COMPLETE", wall, cpu);
  *     store_close(s);
  *
@@ -50,12 +50,15 @@ int store_run_begin(store *s, int64_t study_id, const store_run_info *info, int6
 /* status: "COMPLETE", "FAIL", "INTERRUPTED" */
 int store_run_end(store *s, int64_t run_id, const char *status, double wall_s, double cpu_s);
 
+/* run_id <= 0: no run link (orphan detection then never covers the trial). */
 int store_trial_begin(store *s, int64_t study_id, int64_t run_id, int64_t *trial_id, int64_t *number);
 /* value_internal: number for int/float, choice index for categorical (Optuna's convention). */
 int store_trial_param(store *s, int64_t trial_id, const char *name, double value_internal,
                       const char *distribution_json);
 int store_trial_intermediate(store *s, int64_t trial_id, int64_t step, double value);
-/* state: XP_TRIAL_COMPLETE / PRUNED / FAIL (plugin.h). value NULL = none (FAIL). */
+/* state: XP_TRIAL_COMPLETE / PRUNED / FAIL (plugin.h). value NULL = none (FAIL).
+ * COMPLETE needs a finite value (XP_EINVAL otherwise; the trial stays RUNNING). A PRUNED
+ * trial without a value takes its last intermediate value, as Optuna's tell() does. */
 int store_trial_finish(store *s, int64_t trial_id, int state, const double *value);
 int store_trial_attr(store *s, int64_t trial_id, const char *key, const char *json_value);
 int store_study_attr(store *s, int64_t study_id, const char *key, const char *json_value);
@@ -63,6 +66,7 @@ int store_study_attr(store *s, int64_t study_id, const char *key, const char *js
 /* Metrics: trial_id/fold/source < 0 mean "none / all". split: "train", "valid", "test", "cv". */
 int store_metric(store *s, int64_t run_id, int64_t trial_id, int fold, const char *split,
                  int source, const char *metric, double value);
+/* sha256 NULL: the store computes it from the file. */
 int store_artifact(store *s, int64_t run_id, const char *path, const char *sha256, const char *kind);
 int store_record(store *s, int64_t run_id, const char *kind, const char *json);
 
