@@ -15,7 +15,7 @@ DATA ?= data
 
 # Build, runtime and test dependencies (Debian bookworm package names).
 DEPS_BUILD = gcc g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev libxgboost-dev libstb-dev
-DEPS_TEST = python3 python3-numpy python3-pandas python3-optuna python3-xgboost
+DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost
 DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
 .PHONY: all build deps test run data asan install clean

@@ -46,6 +46,27 @@ static void json_choice(const char *s, int quoted, char *buf, size_t n)
     buf[o < n ? o : n - 1] = 0;
 }
 
+/* A choice as YAML flow text that re-parses to the same scalar: plain when it was plain and
+ * safe, double-quoted (with escapes) when it was quoted or holds YAML indicators. */
+static char *choice_yaml(const char *s, int quoted)
+{
+    int needs = quoted || !*s || s[0] == ' ' || s[strlen(s) - 1] == ' ' || strpbrk(s, ",:[]{}#&*!|>'\"%@`\\\t\n-?") != NULL;
+    if (!needs) return dup_str(s);
+    size_t n = strlen(s), o = 0;
+    char *d = malloc(2 * n + 3);
+    if (!d) return NULL;
+    d[o++] = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') d[o++] = '\\';
+        if (*s == '\n') { d[o++] = '\\'; d[o++] = 'n'; continue; }
+        if (*s == '\t') { d[o++] = '\\'; d[o++] = 't'; continue; }
+        d[o++] = *s;
+    }
+    d[o++] = '"';
+    d[o] = 0;
+    return d;
+}
+
 static int fail(char *err, size_t n, const xp_cfg *node, const char *msg)
 {
     snprintf(err, n, "%s: %s", cfg_where(node), msg);
@@ -61,7 +82,8 @@ int space_parse(space *sp, const xp_cfg *node, char *err, size_t n)
     size_t count = cfg_len(node);
     sp->params = calloc(count ? count : 1, sizeof *sp->params);
     sp->distribution_json = calloc(count ? count : 1, sizeof *sp->distribution_json);
-    if (!sp->params || !sp->distribution_json) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    sp->choice_yaml = calloc(count ? count : 1, sizeof *sp->choice_yaml);
+    if (!sp->params || !sp->distribution_json || !sp->choice_yaml) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     for (size_t i = 0; i < count; i++) {
         const char *name = cfg_key_at(node, i);
         const xp_cfg *d = cfg_at(node, i);
@@ -108,14 +130,19 @@ int space_parse(space *sp, const xp_cfg *node, char *err, size_t n)
                 return fail(err, n, ch ? ch : d, "categorical needs a non-empty list 'choices'");
             p->n_choices = cfg_len(ch);
             const char **choices = calloc(p->n_choices, sizeof *choices);
-            if (!choices) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+            sp->choice_yaml[i] = calloc(p->n_choices, sizeof(char *));
             p->choices = choices;
+            if (!choices || !sp->choice_yaml[i]) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
             size_t o = (size_t)snprintf(json, sizeof json,
                                         "{\"name\": \"CategoricalDistribution\", \"attributes\": {\"choices\": [");
             for (size_t c = 0; c < p->n_choices; c++) {
                 const xp_cfg *item = cfg_at(ch, c);
                 choices[c] = cfg_scalar(item);
                 if (!choices[c]) return fail(err, n, item, "choices must be scalars");
+                if (!(sp->choice_yaml[i][c] = choice_yaml(choices[c], cfg_scalar_quoted(item)))) {
+                    snprintf(err, n, "out of memory");
+                    return XP_ENOMEM;
+                }
                 char one[512];
                 json_choice(choices[c], cfg_scalar_quoted(item), one, sizeof one);
                 o += (size_t)snprintf(json + o, sizeof json - o, "%s%s", c ? ", " : "", one);
@@ -133,11 +160,14 @@ int space_parse(space *sp, const xp_cfg *node, char *err, size_t n)
 void space_free(space *sp)
 {
     for (size_t i = 0; i < sp->n; i++) {
+        for (size_t c = 0; sp->choice_yaml[i] && c < sp->params[i].n_choices; c++) free(sp->choice_yaml[i][c]);
+        free(sp->choice_yaml[i]);
         free((void *)sp->params[i].choices);
         free(sp->distribution_json[i]);
     }
     free(sp->params);
     free(sp->distribution_json);
+    free(sp->choice_yaml);
     memset(sp, 0, sizeof *sp);
 }
 
@@ -149,7 +179,7 @@ void space_value_text(const space *sp, size_t i, double v, char *buf, size_t n)
     case XP_PARAM_FLOAT: snprintf(buf, n, "%.17g", v); break;
     case XP_PARAM_CATEGORICAL: {
         size_t k = v >= 0 && v < (double)p->n_choices ? (size_t)v : 0;
-        snprintf(buf, n, "%s", p->choices[k]);
+        snprintf(buf, n, "%s", sp->choice_yaml[i][k]);
         break;
     }
     }

@@ -23,6 +23,7 @@
 typedef struct space {
     xp_param_spec *params;
     char **distribution_json;    /* Optuna's JSON for each param */
+    char ***choice_yaml;         /* categorical: each choice as YAML flow text for cfg_set */
     size_t n;
 } space;
 
