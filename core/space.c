@@ -50,7 +50,7 @@ static void json_choice(const char *s, int quoted, char *buf, size_t n)
  * safe, double-quoted (with escapes) when it was quoted or holds YAML indicators. */
 static char *choice_yaml(const char *s, int quoted)
 {
-    int needs = quoted || !*s || s[0] == ' ' || s[strlen(s) - 1] == ' ' || strpbrk(s, ",:[]{}#&*!|>'\"%@`\\\t\n-?") != NULL;
+    int needs = quoted || !*s || s[0] == ' ' || s[strlen(s) - 1] == ' ' || strpbrk(s, ",:[]{}#&*!|>'\"%@`\\\t\n") != NULL;
     if (!needs) return dup_str(s);
     size_t n = strlen(s), o = 0;
     char *d = malloc(2 * n + 3);
