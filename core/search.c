@@ -202,7 +202,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         }
         if (!complete_params) continue;   /* a trial from another search space: not evidence here */
         memcpy(vparams + nv * np, t->params, np * sizeof(double));
-        views[nv] = (xp_trial_view){ t->number, t->state, t->value, vparams + nv * np };
+        views[nv] = (xp_trial_view){ t->number, t->state, t->value, vparams + nv * np, -1 };
         nv++;
     }
     if (finished)
@@ -303,7 +303,8 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         }
         out->n_run_here++;
         memcpy(vparams + nv * np, params, np * sizeof(double));
-        views[nv] = (xp_trial_view){ number, state, r.value, vparams + nv * np };
+        views[nv] = (xp_trial_view){ number, state, r.value, vparams + nv * np,
+                                      state == XP_TRIAL_PRUNED ? r.folds_done - 1 : -1 };
         nv++;
         host_log(&x->env, XP_LOG_INFO, "search", "trial %lld %s %s=%.6g (%.1f s) best=%.6g (trial %lld)",
                  (long long)number, state == XP_TRIAL_COMPLETE ? "complete" : state == XP_TRIAL_PRUNED ? "pruned" : "failed",

@@ -185,6 +185,8 @@ typedef struct xp_trial_view {
     int state;                           /* XP_TRIAL_* */
     double value;                        /* objective; meaningful when COMPLETE (or PRUNED: last) */
     const double *params;                /* n_params values in xp_param_spec order */
+    int64_t step;                        /* PRUNED: step of `value` (last intermediate), -1 if
+                                          * unknown; -1 for other states */
 } xp_trial_view;
 
 typedef struct xp_sampler_ops {
