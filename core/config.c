@@ -2010,3 +2010,13 @@ size_t cfg_unused(const xp_cfg *node, void (*fn)(const xp_cfg *key_node, void *u
     }
     return count;
 }
+
+int cfg_read_str_or_null(const xp_cfg *map, const char *key, const char **out, char *err, size_t n)
+{
+    const xp_cfg *v = cfg_get(map, key);
+    if (v && cfg_kind(v) == XP_CFG_NULL) {
+        *out = NULL;
+        return XP_OK;
+    }
+    return cfg_read_str(map, key, 0, out, err, n);
+}

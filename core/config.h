@@ -63,6 +63,8 @@ const char *cfg_keypath(const xp_cfg *node);
  * XP_ECONFIG with err = "file:line:col: key.path: expected an integer, got 'abc'". */
 int cfg_read_str(const xp_cfg *map, const char *key, int required, const char **out, char *err, size_t n);
 int cfg_read_int(const xp_cfg *map, const char *key, int required, int64_t *out, char *err, size_t n);
+/* Like cfg_read_str, but an explicit `null` sets *out = NULL ("none") instead of failing. */
+int cfg_read_str_or_null(const xp_cfg *map, const char *key, const char **out, char *err, size_t n);
 int cfg_read_num(const xp_cfg *map, const char *key, int required, double *out, char *err, size_t n);
 int cfg_read_bool(const xp_cfg *map, const char *key, int required, int *out, char *err, size_t n);
 

@@ -130,12 +130,12 @@ int data_setup(experiment *x, char *err, size_t n)
     x->source_col = NULL;
     if ((rc = cfg_read_str(data, "path", 1, &path, err, n)) ||
         (rc = cfg_read_str(data, "target", 0, &x->target, err, n)) ||
-        (rc = cfg_read_str(data, "test_path", 0, &test_path, err, n)) ||
-        (rc = cfg_read_str(data, "images", 0, &images, err, n)) ||
-        (rc = cfg_read_str(data, "source", 0, &x->source_col, err, n)) ||
+        (rc = cfg_read_str_or_null(data, "test_path", &test_path, err, n)) ||
+        (rc = cfg_read_str_or_null(data, "images", &images, err, n)) ||
+        (rc = cfg_read_str_or_null(data, "source", &x->source_col, err, n)) ||
         (rc = cfg_read_num(val, "test_fraction", 0, &x->test_fraction, err, n)) ||
         (rc = cfg_read_int(val, "folds", 0, &folds, err, n)) ||
-        (rc = cfg_read_str(val, "group", 0, &x->group_col, err, n)) ||
+        (rc = cfg_read_str_or_null(val, "group", &x->group_col, err, n)) ||
         (rc = cfg_read_bool(val, "grouped", 0, &group_flag, err, n)))
         return rc;
     grouped = group_flag && x->group_col;

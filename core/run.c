@@ -390,7 +390,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         (rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
         (rc = cfg_read_str(sc, "path", 0, &store_path, err, sizeof err)) ||
-        (rc = cfg_read_str(sc, "artifacts", 0, &artifacts, err, sizeof err)) ||
+        (rc = cfg_read_str_or_null(sc, "artifacts", &artifacts, err, sizeof err)) ||
         (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)))
         goto config_error;
     cfg_get(root, "plugin_path");   /* read by run_load_plugins */

@@ -27,7 +27,7 @@ int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
 static const char *source_column(experiment *x, const xp_cfg *sw, char *err, size_t n, int *rc)
 {
     const char *col = NULL;
-    *rc = cfg_read_str(cfg_get(x->root, "data"), "source", 0, &col, err, n);
+    *rc = cfg_read_str_or_null(cfg_get(x->root, "data"), "source", &col, err, n);
     if (!*rc) *rc = cfg_read_str(sw, "column", 0, &col, err, n);
     return col;
 }

@@ -1,0 +1,386 @@
+/* profile.c — transform `profile`: a dataset profile of the training rows, stored as a record.
+ *
+ *     transforms:
+ *       - plugin: profile
+ *         near_constant: 0.999     # top-value share that makes a column "near-constant"
+ *         max_missing: 0.99        # missing share listed as "mostly empty"
+ *         corr_threshold: 0.95     # |Pearson r| reported as a correlated pair
+ *         max_pairs: 200           # pairs kept in the record (strongest first)
+ *         top_target_corr: 15      # features most correlated with the target, kept in the record
+ *         min_share: 0.01          # placeholder rule (see txu.h tx_ph_detect)
+ *         min_code: -99
+ *         min_other_distinct: 3
+ *         max_codes: 4
+ *         min_ratio: 5
+ *
+ * fit computes, per column: type, role, missing share, distinct count, top value and its
+ * share, constant / near-constant flags, numeric summary and suspected placeholder codes
+ * (frequent negative integer codes such as -5, -2, -8 below or amid the real values); then
+ * the pairs of numeric columns with |r| above the threshold (pairwise-complete), and the
+ * distribution of the target and of log1p(target). The JSON goes to the record "profile"
+ * and a short summary to the log. apply does nothing: profiling never changes the data.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "txu.h"
+#include "xp/xp.h"
+
+typedef struct profile {
+    double near_constant;
+    double max_missing;
+    double corr_threshold;
+    int64_t max_pairs;
+    int64_t top_target_corr;
+    tx_ph_rule rule;
+} profile;
+
+typedef struct pair {
+    size_t a, b;       /* column indexes */
+    double r;
+    size_t n;
+} pair;
+
+static int create(xp_ctx *ctx, const xp_cfg *cfg, void **state)
+{
+    const xp_host *h = ctx->host;
+    profile *p = calloc(1, sizeof *p);
+    if (!p) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    p->near_constant = 0.999;
+    p->max_missing = 0.99;
+    p->corr_threshold = 0.95;
+    p->max_pairs = 200;
+    p->top_target_corr = 15;
+    tx_ph_rule_default(&p->rule);
+    int rc;
+    if ((rc = h->cfg_num(ctx, cfg, "near_constant", 0, &p->near_constant)) ||
+        (rc = h->cfg_num(ctx, cfg, "max_missing", 0, &p->max_missing)) ||
+        (rc = h->cfg_num(ctx, cfg, "corr_threshold", 0, &p->corr_threshold)) ||
+        (rc = h->cfg_int(ctx, cfg, "max_pairs", 0, &p->max_pairs)) ||
+        (rc = h->cfg_int(ctx, cfg, "top_target_corr", 0, &p->top_target_corr)) ||
+        (rc = tx_ph_rule_read(ctx, cfg, &p->rule)) ||
+        (rc = tx_cfg_range(ctx, cfg, "near_constant", p->near_constant, 0.5, 1)) ||
+        (rc = tx_cfg_range(ctx, cfg, "max_missing", p->max_missing, 0, 1)) ||
+        (rc = tx_cfg_range(ctx, cfg, "corr_threshold", p->corr_threshold, 0, 1)) ||
+        (rc = tx_cfg_range(ctx, cfg, "max_pairs", (double)p->max_pairs, 0, 1e6)) ||
+        (rc = tx_cfg_range(ctx, cfg, "top_target_corr", (double)p->top_target_corr, 0, 1e6))) {
+        free(p);
+        return rc;
+    }
+    *state = p;
+    return XP_OK;
+}
+
+static int is_num(const xp_column *c)
+{
+    return c->type == XP_COL_NUMERIC || c->type == XP_COL_BOOL;
+}
+
+/* Per-column results the summary needs after the JSON is written. */
+typedef struct colinfo {
+    double missing_share;
+    double top_share;
+    size_t distinct;
+    int constant, near_constant;
+    size_t n_codes;
+    tx_ph_code codes[8];
+    double mean;       /* for correlation centring */
+} colinfo;
+
+static int profile_column(xp_ctx *ctx, const profile *p, const xp_column *c, size_t n_rows,
+                          tx_json *j, colinfo *ci)
+{
+    tx_json_obj(j);
+    tx_json_kv_str(j, "name", c->name);
+    tx_json_kv_str(j, "type", xp_col_type_name(c->type));
+    tx_json_kv_str(j, "role", xp_role_name(c->role));
+    size_t n_missing = tx_col_missing(c, n_rows), n_present = n_rows - n_missing;
+    ci->missing_share = n_rows ? (double)n_missing / (double)n_rows : 0;
+    tx_json_kv_int(j, "missing", (int64_t)n_missing);
+    tx_json_kv_num(j, "missing_share", ci->missing_share);
+    size_t top_count = 0;
+    if (is_num(c)) {
+        tx_sorted s;
+        if (tx_sorted_make(c->num, n_rows, &s)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+        double top;
+        ci->distinct = tx_sorted_distinct(&s);
+        top_count = tx_sorted_top(&s, &top);
+        tx_json_kv_int(j, "distinct", (int64_t)ci->distinct);
+        tx_json_kv_num(j, "top_value", top);
+        tx_moments m;
+        tx_moments_of(c->num, n_rows, &m);
+        ci->mean = m.mean;
+        tx_json_kv_num(j, "min", m.min);
+        tx_json_kv_num(j, "median", tx_quantile(s.v, s.n, 0.5));
+        tx_json_kv_num(j, "max", m.max);
+        tx_json_kv_num(j, "mean", m.mean);
+        tx_json_kv_num(j, "std", m.std);
+        ci->n_codes = c->type == XP_COL_NUMERIC
+                          ? tx_ph_detect(&s, &p->rule, ci->codes,
+                                         sizeof ci->codes / sizeof ci->codes[0])
+                          : 0;
+        tx_sorted_free(&s);
+    } else {
+        tx_counts k;
+        if (tx_col_counts(c, n_rows, &k)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+        ci->distinct = k.distinct;
+        top_count = k.top_count;
+        tx_json_kv_int(j, "distinct", (int64_t)ci->distinct);
+        tx_json_kv_str(j, "top_value", k.top_text);
+        ci->mean = NAN;
+    }
+    ci->top_share = n_present ? (double)top_count / (double)n_present : 0;
+    ci->constant = ci->distinct <= 1;
+    ci->near_constant = !ci->constant && ci->top_share >= p->near_constant;
+    tx_json_kv_num(j, "top_share", ci->top_share);
+    tx_json_kv_bool(j, "constant", ci->constant);
+    tx_json_kv_bool(j, "near_constant", ci->near_constant);
+    tx_json_key(j, "placeholders");
+    tx_json_arr(j);
+    for (size_t k = 0; k < ci->n_codes; k++) {
+        tx_json_obj(j);
+        tx_json_kv_num(j, "value", ci->codes[k].value);
+        tx_json_kv_int(j, "count", (int64_t)ci->codes[k].count);
+        tx_json_kv_num(j, "share", ci->codes[k].share);
+        tx_json_end(j);
+    }
+    tx_json_end(j);
+    tx_json_end(j);
+    return XP_OK;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    double x = fabs(((const pair *)a)->r), y = fabs(((const pair *)b)->r);
+    return (x < y) - (x > y);   /* strongest first */
+}
+
+static void distribution(tx_json *j, const double *sorted, size_t n, const double *raw, size_t n_rows)
+{
+    static const double qs[] = { 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99 };
+    static const char *const qn[] = { "q01", "q05", "q25", "median", "q75", "q95", "q99" };
+    tx_moments m;
+    tx_moments_of(raw, n_rows, &m);
+    tx_json_kv_int(j, "n", (int64_t)n);
+    tx_json_kv_num(j, "min", n ? sorted[0] : NAN);
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++)
+        tx_json_kv_num(j, qn[k], tx_quantile(sorted, n, qs[k]));
+    tx_json_kv_num(j, "max", n ? sorted[n - 1] : NAN);
+    tx_json_kv_num(j, "mean", m.mean);
+    tx_json_kv_num(j, "std", m.std);
+    tx_json_kv_num(j, "skew", m.skew);
+}
+
+/* Target distribution, raw and log1p; logs its one-line summary. */
+static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, tx_json *j)
+{
+    tx_json_key(j, "target");
+    if (!t || !is_num(t)) {
+        tx_json_null(j);
+        xp_log(ctx, XP_LOG_INFO, "target: %s", t ? "not numeric" : "no column with role target");
+        return XP_OK;
+    }
+    tx_sorted s;
+    double *lg = malloc((n_rows ? n_rows : 1) * sizeof *lg);
+    if (!lg || tx_sorted_make(t->num, n_rows, &s)) {
+        free(lg);
+        return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    }
+    tx_json_obj(j);
+    tx_json_kv_str(j, "name", t->name);
+    distribution(j, s.v, s.n, t->num, n_rows);
+    tx_moments m, ml;
+    tx_moments_of(t->num, n_rows, &m);
+    double med = tx_quantile(s.v, s.n, 0.5);
+    int loggable = s.n > 0 && s.v[0] > -1;
+    tx_json_key(j, "log1p");
+    if (loggable) {
+        for (size_t i = 0; i < n_rows; i++) lg[i] = log1p(t->num[i]);
+        for (size_t i = 0; i < s.n; i++) s.v[i] = log1p(s.v[i]);   /* monotone: stays sorted */
+        tx_json_obj(j);
+        distribution(j, s.v, s.n, lg, n_rows);
+        tx_json_end(j);
+        tx_moments_of(lg, n_rows, &ml);
+    } else {
+        tx_json_null(j);
+    }
+    tx_json_end(j);
+    if (loggable)
+        xp_log(ctx, XP_LOG_INFO,
+               "target column %s: n %zu, min %g, median %g, mean %g, max %g, skew %.2f; log1p skew %.2f",
+               t->name, m.n, m.min, med, m.mean, m.max, m.skew, ml.skew);
+    else
+        xp_log(ctx, XP_LOG_INFO, "target column %s: n %zu, min %g, median %g, mean %g, max %g, skew %.2f",
+               t->name, m.n, m.min, med, m.mean, m.max, m.skew);
+    tx_sorted_free(&s);
+    free(lg);
+    return XP_OK;
+}
+
+static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
+{
+    const profile *p = state;
+    size_t n_rows = train->n_rows, n_cols = train->n_cols;
+    colinfo *ci = calloc(n_cols ? n_cols : 1, sizeof *ci);
+    size_t *num = malloc((n_cols ? n_cols : 1) * sizeof *num);
+    pair *pairs = NULL;
+    size_t n_pairs = 0, cap_pairs = 0;
+    tx_json j;
+    tx_json_init(&j);
+    int rc = XP_OK;
+    if (!ci || !num) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
+
+    size_t by_type[5] = { 0 };
+    tx_json_obj(&j);
+    tx_json_kv_int(&j, "n_rows", (int64_t)n_rows);
+    tx_json_kv_int(&j, "n_cols", (int64_t)n_cols);
+    tx_json_key(&j, "columns");
+    tx_json_arr(&j);
+    for (size_t c = 0; c < n_cols; c++) {
+        by_type[train->cols[c]->type % 5]++;
+        if ((rc = profile_column(ctx, p, train->cols[c], n_rows, &j, &ci[c]))) goto out;
+        ctx->host->progress(ctx, "profile", c + 1, n_cols);
+    }
+    tx_json_end(&j);
+
+    /* Correlated pairs among numeric non-target columns that vary. */
+    size_t n_num = 0;
+    const xp_column *target = NULL;
+    for (size_t c = 0; c < n_cols; c++) {
+        const xp_column *col = train->cols[c];
+        if (col->role == XP_ROLE_TARGET && !target) target = col;
+        if (is_num(col) && col->role != XP_ROLE_TARGET && ci[c].distinct > 1) num[n_num++] = c;
+    }
+    for (size_t a = 0; a < n_num; a++)
+        for (size_t b = a + 1; b < n_num; b++) {
+            size_t n_used;
+            double r = tx_pearson(train->cols[num[a]]->num, train->cols[num[b]]->num, n_rows,
+                                  ci[num[a]].mean, ci[num[b]].mean, &n_used);
+            if (!(fabs(r) > p->corr_threshold) || n_used < 3) continue;
+            if (n_pairs == cap_pairs) {
+                cap_pairs = cap_pairs ? 2 * cap_pairs : 64;
+                pair *np = realloc(pairs, cap_pairs * sizeof *np);
+                if (!np) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
+                pairs = np;
+            }
+            pairs[n_pairs++] = (pair){ num[a], num[b], r, n_used };
+        }
+    if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);   /* pairs may be NULL */
+    tx_json_kv_num(&j, "corr_threshold", p->corr_threshold);
+    tx_json_kv_int(&j, "n_correlated_pairs", (int64_t)n_pairs);
+    tx_json_key(&j, "correlated_pairs");
+    tx_json_arr(&j);
+    for (size_t k = 0; k < n_pairs && k < (size_t)p->max_pairs; k++) {
+        tx_json_obj(&j);
+        tx_json_kv_str(&j, "a", train->cols[pairs[k].a]->name);
+        tx_json_kv_str(&j, "b", train->cols[pairs[k].b]->name);
+        tx_json_kv_num(&j, "r", pairs[k].r);
+        tx_json_kv_int(&j, "n", (int64_t)pairs[k].n);
+        tx_json_end(&j);
+    }
+    tx_json_end(&j);
+
+    /* Features most correlated with the target (reuses the pair struct: b unused). */
+    size_t n_tc = 0;
+    pair *tc = NULL;
+    if (target && is_num(target)) {
+        tx_moments tm;
+        tx_moments_of(target->num, n_rows, &tm);
+        tc = malloc((n_num ? n_num : 1) * sizeof *tc);
+        if (!tc) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
+        for (size_t a = 0; a < n_num; a++) {
+            size_t n_used;
+            double r = tx_pearson(train->cols[num[a]]->num, target->num, n_rows, ci[num[a]].mean,
+                                  tm.mean, &n_used);
+            /* a 99%-empty column correlates by chance on its few rows: not worth listing */
+            if (isfinite(r) && n_used >= 30 && (double)n_used >= 0.01 * (double)n_rows)
+                tc[n_tc++] = (pair){ num[a], 0, r, n_used };
+        }
+        qsort(tc, n_tc, sizeof *tc, cmp_pair);
+    }
+    tx_json_key(&j, "target_correlations");
+    tx_json_arr(&j);
+    for (size_t k = 0; k < n_tc && k < (size_t)p->top_target_corr; k++) {
+        tx_json_obj(&j);
+        tx_json_kv_str(&j, "name", train->cols[tc[k].a]->name);
+        tx_json_kv_num(&j, "r", tc[k].r);
+        tx_json_kv_int(&j, "n", (int64_t)tc[k].n);
+        tx_json_end(&j);
+    }
+    tx_json_end(&j);
+
+    /* The summary: one line per finding. */
+    xp_log(ctx, XP_LOG_INFO, "%zu rows x %zu columns (%zu numeric, %zu bool, %zu categorical, %zu text)",
+           n_rows, n_cols, by_type[XP_COL_NUMERIC], by_type[XP_COL_BOOL],
+           by_type[XP_COL_CATEGORICAL], by_type[XP_COL_TEXT]);
+    tx_line empty, cons, codes, corr, tcl;
+    tx_line_init(&empty);
+    tx_line_init(&cons);
+    tx_line_init(&codes);
+    tx_line_init(&corr);
+    tx_line_init(&tcl);
+    size_t n_codes = 0;
+    for (size_t c = 0; c < n_cols; c++) {
+        const char *name = train->cols[c]->name;
+        if (ci[c].missing_share >= p->max_missing)
+            tx_line_add(&empty, "%s (%.2f%%)", name, 100 * ci[c].missing_share);
+        else if (ci[c].constant)
+            tx_line_add(&cons, "%s (constant)", name);
+        else if (ci[c].near_constant)
+            tx_line_add(&cons, "%s (top %.2f%%)", name, 100 * ci[c].top_share);
+        if (ci[c].n_codes) {
+            char buf[160] = "";
+            size_t len = 0;
+            for (size_t k = 0; k < ci[c].n_codes && len < sizeof buf - 40; k++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%g: %.1f%%", k ? ", " : "",
+                                        ci[c].codes[k].value, 100 * ci[c].codes[k].share);
+            tx_line_add(&codes, "%s [%s]", name, buf);
+            n_codes++;
+        }
+    }
+    for (size_t k = 0; k < n_pairs; k++)
+        tx_line_add(&corr, "%s~%s %.3f", train->cols[pairs[k].a]->name,
+                    train->cols[pairs[k].b]->name, pairs[k].r);
+    for (size_t k = 0; k < n_tc && k < 5; k++)
+        tx_line_add(&tcl, "%s %.2f", train->cols[tc[k].a]->name, tc[k].r);
+    xp_log(ctx, XP_LOG_INFO, "mostly empty (>= %g%% missing): %s", 100 * p->max_missing,
+           tx_line_text(&empty));
+    xp_log(ctx, XP_LOG_INFO, "constant or near-constant (top share >= %g): %s", p->near_constant,
+           tx_line_text(&cons));
+    xp_log(ctx, XP_LOG_INFO, "placeholder codes in %zu columns: %s", n_codes, tx_line_text(&codes));
+    xp_log(ctx, XP_LOG_INFO, "%zu pairs with |r| > %g: %s", n_pairs, p->corr_threshold,
+           tx_line_text(&corr));
+    if (n_tc) xp_log(ctx, XP_LOG_INFO, "strongest with the target: %s", tx_line_text(&tcl));
+    free(tc);
+
+    if ((rc = profile_target(ctx, target, n_rows, &j))) goto out;
+    tx_json_end(&j);
+    rc = tx_json_record(ctx, &j, "profile");
+out:
+    tx_json_free(&j);
+    free(pairs);
+    free(num);
+    free(ci);
+    return rc;
+}
+
+static int apply(xp_ctx *ctx, void *state, xp_frame *f)
+{
+    (void)ctx;
+    (void)state;
+    (void)f;
+    return XP_OK;
+}
+
+static void destroy(void *state)
+{
+    free(state);
+}
+
+static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
+static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "profile", "1.0.0",
+                                          "dataset profile of the training rows (record \"profile\")",
+                                          &ops);
+XP_PLUGINS(&plugin)

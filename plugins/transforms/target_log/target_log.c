@@ -1,0 +1,104 @@
+/* target_log.c — transform `target_log`: models a right-skewed target on a log scale.
+ *
+ *     transforms:
+ *       - plugin: target_log
+ *         kind: log1p        # log1p (y -> log(1 + y)) or log (y -> log y)
+ *
+ * apply rewrites the column with role target (when the frame has one: new data for
+ * prediction has none and is left alone); inverse_target maps model-space values back
+ * (expm1 / exp), so metrics and prediction files are in the original units. fit checks the
+ * training target is in the domain (> -1 for log1p, > 0 for log) and fails naming the first
+ * offending row otherwise; apply fails the same way on validation or test rows.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "txu.h"
+#include "xp/xp.h"
+
+enum { K_LOG1P = 0, K_LOG = 1 };
+
+typedef struct state {
+    int kind;
+} state;
+
+static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
+{
+    static const char *const kinds[] = { "log1p", "log", NULL };
+    state *s = calloc(1, sizeof *s);
+    if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    s->kind = K_LOG1P;
+    int rc = tx_cfg_enum(ctx, cfg, "kind", kinds, &s->kind);
+    if (rc) { free(s); return rc; }
+    *out = s;
+    return XP_OK;
+}
+
+/* The target column, or NULL; fails if it is not numeric. */
+static int target_of(xp_ctx *ctx, const xp_frame *f, xp_column **out)
+{
+    *out = NULL;
+    for (size_t j = 0; j < f->n_cols; j++) {
+        xp_column *c = f->cols[j];
+        if (c->role != XP_ROLE_TARGET) continue;
+        if (c->type != XP_COL_NUMERIC)
+            return xp_fail(ctx, XP_EINVAL, "target %s is %s; a log transform needs numbers",
+                           c->name, xp_col_type_name(c->type));
+        *out = c;
+        return XP_OK;
+    }
+    return XP_OK;
+}
+
+/* First present value outside the domain, as a failure naming its row. */
+static int check_domain(xp_ctx *ctx, const state *s, const xp_frame *f, const xp_column *t)
+{
+    double lo = s->kind == K_LOG1P ? -1 : 0;
+    for (size_t i = 0; i < f->n_rows; i++)
+        if (!isnan(t->num[i]) && !(t->num[i] > lo))
+            return xp_fail(ctx, XP_EINVAL,
+                           "target %s = %g in data row %lld: %s needs values > %g",
+                           t->name, t->num[i], (long long)f->row_id[i],
+                           s->kind == K_LOG1P ? "log1p" : "log", lo);
+    return XP_OK;
+}
+
+static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
+{
+    xp_column *t;
+    int rc = target_of(ctx, train, &t);
+    if (rc) return rc;
+    if (!t) return xp_fail(ctx, XP_ENOTFOUND, "no column with role target in the training data");
+    return check_domain(ctx, st, train, t);
+}
+
+static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+{
+    const state *s = st;
+    xp_column *t;
+    int rc = target_of(ctx, f, &t);
+    if (rc || !t) return rc;
+    if ((rc = check_domain(ctx, s, f, t))) return rc;
+    for (size_t i = 0; i < f->n_rows; i++)
+        t->num[i] = s->kind == K_LOG1P ? log1p(t->num[i]) : log(t->num[i]);
+    return XP_OK;
+}
+
+static int inverse_target(xp_ctx *ctx, void *st, double *y, size_t n)
+{
+    (void)ctx;
+    const state *s = st;
+    for (size_t i = 0; i < n; i++) y[i] = s->kind == K_LOG1P ? expm1(y[i]) : exp(y[i]);
+    return XP_OK;
+}
+
+static void destroy(void *st)
+{
+    free(st);
+}
+
+static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply,
+                                      inverse_target, destroy };
+static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "target_log", "1.0.0",
+                                          "log1p / log target, inverted for metrics", &ops);
+XP_PLUGINS(&plugin)
