@@ -1,0 +1,109 @@
+/* plugins/models/xgboost/xgb.h — internal interfaces shared by the xgboost model plugin's files.
+ *
+ *     xgb_config cfg;  xgb_config_read(ctx, params, &cfg);         // config.c
+ *     xgb_data *d;     xgb_data_build(ctx, frame, NULL, 2, &d);     // data.c
+ *     xgb_logscope ls; xgb_log_begin(&ls, ctx, cfg.verbosity);     // log.c
+ *     if (XGBoosterUpdateOneIter(b, 0, d->dm)) rc = xgb_fail(ctx, "update");
+ *     xgb_log_end(&ls);
+ *
+ * Nothing here is exported from the .so (hidden visibility); only xp_plugin_entry is.
+ */
+#ifndef XP_PLUGIN_XGB_H
+#define XP_PLUGIN_XGB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xgboost/c_api.h>
+#include <xp/xp.h>
+
+/* ------------------------------------------------------------------ config (config.c) */
+
+typedef struct xgb_param {
+    char *key;        /* XGBoost parameter name, verbatim from the config */
+    char *value;      /* its scalar text */
+    char *where;      /* "file:line:col (model.params.key)" for messages */
+} xgb_param;
+
+typedef struct xgb_mono {
+    char *column;     /* feature name */
+    int dir;          /* -1, 0, +1 */
+    char *where;
+} xgb_mono;
+
+typedef struct xgb_config {
+    xgb_param *params;          /* model.params, in file order; null values skipped */
+    size_t n_params;
+    int64_t num_boost_round;    /* default 100 */
+    int64_t early_stopping_rounds; /* 0 = off */
+    char *eval_metric;          /* NULL = objective's default */
+    xgb_mono *mono;
+    size_t n_mono;
+    int threads;                /* resolved: > 0 */
+    int64_t seed;               /* resolved */
+    int verbosity;              /* user's XGBoost verbosity (default 1); filters forwarded logs */
+    const char *tree_method;    /* effective tree method (points into params or a literal) */
+    int user_nthread;           /* params has nthread / n_jobs */
+    int user_seed;              /* params has seed / random_state */
+    int user_tree_method;
+} xgb_config;
+
+/* Reads and checks the model's config node; every key read is marked used. */
+int xgb_config_read(xp_ctx *ctx, const xp_cfg *node, xgb_config *c);
+void xgb_config_free(xgb_config *c);
+
+/* ------------------------------------------------------------------ data (data.c) */
+
+/* The model's inputs: which columns, in which order, and for categoricals which levels the
+ * codes refer to (so a frame coded differently can be remapped by level text). */
+typedef struct xgb_schema {
+    size_t n;
+    char **names;
+    int *is_cat;
+    char ***levels;             /* per feature; NULL for numeric */
+    size_t *n_levels;
+} xgb_schema;
+
+void xgb_schema_free(xgb_schema *s);
+int xgb_schema_copy(const xgb_schema *src, xgb_schema *dst);       /* 0 or XP_ENOMEM */
+/* 1 when a matrix built for `a` can be fed to a model trained on `b` as is. */
+int xgb_schema_same(const xgb_schema *a, const xgb_schema *b);
+
+typedef struct xgb_data {
+    DMatrixHandle dm;
+    size_t n_rows;
+    xgb_schema schema;
+    char *target;               /* target column name, NULL if the frame has none */
+    size_t n_bad_target;        /* rows whose target is NaN or infinite (labels then unset) */
+    char *weight;               /* weight column name, NULL if none */
+    size_t n_bad_weight;        /* rows whose weight is NaN, infinite or negative (then unset) */
+} xgb_data;
+
+/* Builds a DMatrix from f. want == NULL: features are f's FEATURE columns in frame order.
+ * Otherwise columns are looked up by want's names and categorical codes are remapped to
+ * want's levels (unseen levels become missing, with a warning). */
+int xgb_data_build(xp_ctx *ctx, const xp_frame *f, const xgb_schema *want, int threads,
+                   xgb_data **out);
+void xgb_data_free(xgb_data *d);
+
+/* ------------------------------------------------------------------ logs and errors (log.c) */
+
+/* While a scope is open on this thread, XGBoost's log lines go to the host log (filtered by
+ * the user's verbosity) and "Parameters: { ... } are not used" warnings are captured. */
+typedef struct xgb_logscope {
+    xp_ctx *ctx;
+    int verbosity;
+    char unused[1024];          /* captured unused parameter names, "a, b" */
+    struct xgb_logscope *prev;
+} xgb_logscope;
+
+void xgb_log_begin(xgb_logscope *s, xp_ctx *ctx, int verbosity);
+void xgb_log_end(xgb_logscope *s);
+
+/* xp_fail(ctx, XP_EMODEL, "xgboost: <what>: <XGBGetLastError without stack trace>"). */
+int xgb_fail(xp_ctx *ctx, const char *what);
+
+/* Small helpers. */
+char *xgb_strdup(const char *s);
+
+#endif

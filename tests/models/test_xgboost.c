@@ -1,0 +1,534 @@
+/* tests/models/test_xgboost.c — the xgboost model plugin through the real host and registry.
+ *
+ *     test_xgboost build/plugins/models/xgboost/xgboost.so
+ *
+ * Synthetic data with known relations: a linear signal is learnt (R² high), early stopping
+ * halts on a pure-noise target exactly early_stopping_rounds after the recorded best round,
+ * misspelt parameters fail naming the key and its test.yaml line, a monotone constraint is
+ * honoured where the unconstrained model is not monotone, a categorical feature is split
+ * natively (one depth-1 tree separates a non-ordinal set of levels, and the saved JSON has a
+ * categorical split), save -> load predicts identically, and bad targets/weights fail.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "harness.h"
+
+static harness H;
+
+/* y = 3*x1 + N(0, 0.1), x2 has 10% missing values, x3 is noise. */
+static xp_frame *linear_frame(size_t n, uint64_t seed)
+{
+    rng r = { seed };
+    xp_frame *f = frame_new(n);
+    xp_column *x1 = add_uniform(f, "x1", &r, 0, 1);
+    xp_column *x2 = add_uniform(f, "x2", &r, 0, 1);
+    add_uniform(f, "x3", &r, -1, 1);
+    xp_column *y = add_target(f, "y");
+    for (size_t i = 0; i < n; i++) {
+        y->num[i] = 3 * x1->num[i] + 0.1 * rng_normal(&r);
+        if (rng_unif(&r) < 0.1) x2->num[i] = NAN;
+    }
+    return f;
+}
+
+static void test_linear(void)
+{
+    xp_frame *all = linear_frame(4000, 1);
+    xp_frame *tr = slice(all, 0, 3000), *va = slice(all, 3000, 4000);
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\n"
+                              "params: {max_depth: 4, eta: 0.1, subsample: 0.9}\n"
+                              "num_boost_round: 400\nearly_stopping_rounds: 20\n");
+    void *m;
+    int rc = harness_fit(&H, cfg, tr, va, &m);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) { fprintf(stderr, "fit: %s\n", H.call.msg); goto out; }
+    double *p = malloc(va->n_rows * sizeof *p), *q = malloc(va->n_rows * sizeof *q);
+    CHECK_EQ_INT(harness_predict(&H, m, va, 1, p), XP_OK);
+    CHECK_EQ_INT(harness_predict(&H, m, va, 0, q), XP_OK);   /* temporary DMatrix path */
+    double r2 = r2_of(frame_find(va, "y")->num, p, va->n_rows);
+    fprintf(stderr, "linear: R2 %.4f, best_iteration %.0f, rounds %lld\n", r2, H.best_iteration,
+            (long long)H.reports);
+    CHECK(r2 > 0.98);
+    CHECK(!isnan(H.best_iteration));
+    CHECK(!isnan(H.best_score));
+    int same = 1;
+    for (size_t i = 0; i < va->n_rows; i++) same &= p[i] == q[i];
+    CHECK(same);
+    free(p);
+    free(q);
+    H.ops->destroy(m);
+out:
+    cfg_free(cfg);
+    frame_free(all); frame_free(tr); frame_free(va);
+}
+
+/* Pure noise target: validation error is best after very few rounds and never improves, so
+ * training must stop exactly early_stopping_rounds after the best round. */
+static void test_early_stopping_and_save_load(const char *dir)
+{
+    rng r = { 7 };
+    xp_frame *all = frame_new(2000);
+    add_uniform(all, "a", &r, 0, 1);
+    add_uniform(all, "b", &r, 0, 1);
+    xp_column *y = add_target(all, "y");
+    for (size_t i = 0; i < all->n_rows; i++) y->num[i] = rng_normal(&r);
+    xp_frame *tr = slice(all, 0, 1500), *va = slice(all, 1500, 2000);
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\n"
+                              "params: {max_depth: 6, eta: 0.3}\n"
+                              "num_boost_round: 1000\nearly_stopping_rounds: 10\n"
+                              "eval_metric: mae\n");
+    void *m;
+    int rc = harness_fit(&H, cfg, tr, va, &m);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) { fprintf(stderr, "fit: %s\n", H.call.msg); goto out; }
+    fprintf(stderr, "noise: best_iteration %.0f, rounds %lld, best mae %.4f\n", H.best_iteration,
+            (long long)H.reports, H.best_score);
+    CHECK(H.reports < 1000);
+    CHECK_EQ_INT(H.reports, (int64_t)H.best_iteration + 1 + 10);
+    CHECK(H.best_score > 0.5 && H.best_score < 1.2);    /* MAE of N(0,1) noise ~ 0.8 */
+
+    /* save -> load -> identical predictions. best_iteration < rounds-1 here, so a load that
+     * forgot it would predict with all trees and differ. */
+    double *p = malloc(va->n_rows * sizeof *p), *q = malloc(va->n_rows * sizeof *q);
+    CHECK_EQ_INT(harness_predict(&H, m, va, 1, p), XP_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    xp_ctx *ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->save(ctx, m, path), XP_OK);
+    void *m2 = NULL;
+    ctx = harness_ctx(&H);
+    rc = H.ops->load(ctx, cfg, path, &m2);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) fprintf(stderr, "load: %s\n", H.call.msg);
+    if (m2) {
+        CHECK_EQ_INT(harness_predict(&H, m2, va, 1, q), XP_OK);
+        size_t diff = 0;
+        for (size_t i = 0; i < va->n_rows; i++) diff += p[i] != q[i];
+        CHECK_EQ_INT(diff, 0);
+        H.ops->destroy(m2);
+    }
+    /* the saved JSON carries best_iteration as Python's xgboost expects it */
+    FILE *fp = fopen(path, "r");
+    CHECK(fp != NULL);
+    if (fp) {
+        static char buf[1 << 22];
+        size_t n = fread(buf, 1, sizeof buf - 1, fp);
+        buf[n] = 0;
+        fclose(fp);
+        char want[64];
+        snprintf(want, sizeof want, "\"best_iteration\":\"%.0f\"", H.best_iteration);
+        CHECK_CONTAINS(buf, want);
+    }
+    /* other file names would select the deprecated binary format */
+    snprintf(path, sizeof path, "%s/model.bin", dir);
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->save(ctx, m, path), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, ".json");
+    free(p);
+    free(q);
+    H.ops->destroy(m);
+out:
+    cfg_free(cfg);
+    frame_free(all); frame_free(tr); frame_free(va);
+}
+
+static void test_bad_params(void)
+{
+    xp_frame *f = linear_frame(300, 3);
+    void *m;
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\n"
+                              "params:\n"
+                              "  eta: 0.1\n"
+                              "  max_dept: 3\n"
+                              "num_boost_round: 5\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+    CHECK_CONTAINS(H.call.msg, "max_dept");
+    CHECK_CONTAINS(H.call.msg, "test.yaml:4:");
+    CHECK(strstr(H.call.msg, "eta") == NULL);
+    cfg_free(cfg);
+
+    cfg = harness_cfg("plugin: xgboost\nparams: {max_depth: deep}\nnum_boost_round: 5\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_EMODEL);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+    CHECK_CONTAINS(H.call.msg, "max_depth");
+    CHECK_CONTAINS(H.call.msg, "test.yaml:2:");
+    cfg_free(cfg);
+
+    cfg = harness_cfg("plugin: xgboost\nparams: {validate_parameters: 0}\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "validate_parameters");
+    cfg_free(cfg);
+
+    cfg = harness_cfg("plugin: xgboost\nnum_boost_round: 0\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "num_boost_round");
+    cfg_free(cfg);
+
+    cfg = harness_cfg("plugin: xgboost\nnum_boost_round: 5\nmonotone: {x1: 1, nope: -1}\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+    CHECK_CONTAINS(H.call.msg, "nope");
+    CHECK(strstr(H.call.msg, "x1 (") == NULL);
+    cfg_free(cfg);
+
+    cfg = harness_cfg("plugin: xgboost\nmonotone: {x1: 2}\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "-1, 0 or 1");
+    cfg_free(cfg);
+    frame_free(f);
+}
+
+/* y = -q + 2 sin(2q): decreasing on average but with rising stretches. */
+static void test_monotone(void)
+{
+    rng r = { 11 };
+    xp_frame *f = frame_new(3000);
+    xp_column *q = add_uniform(f, "quantity", &r, 0, 10);
+    add_uniform(f, "z", &r, 0, 1);
+    xp_column *y = add_target(f, "y");
+    for (size_t i = 0; i < f->n_rows; i++)
+        y->num[i] = -q->num[i] + 2 * sin(2 * q->num[i]) + 0.1 * rng_normal(&r);
+
+    enum { G = 201 };
+    xp_frame *grid = frame_new(G);
+    xp_column *gq = frame_add(grid, "quantity", XP_COL_NUMERIC, XP_ROLE_FEATURE);
+    xp_column *gz = frame_add(grid, "z", XP_COL_NUMERIC, XP_ROLE_FEATURE);
+    for (size_t i = 0; i < G; i++) { gq->num[i] = 0.05 * (double)i; gz->num[i] = 0.5; }
+
+    const char *base = "plugin: xgboost\nparams: {max_depth: 4, eta: 0.2}\nnum_boost_round: 150\n";
+    char yaml[512];
+    double rises[2];
+    for (int constrained = 0; constrained < 2; constrained++) {
+        snprintf(yaml, sizeof yaml, "%s%s", base, constrained ? "monotone: {quantity: -1}\n" : "");
+        xp_cfg *cfg = harness_cfg(yaml);
+        void *m;
+        int rc = harness_fit(&H, cfg, f, NULL, &m);
+        CHECK_EQ_INT(rc, XP_OK);
+        if (rc) { fprintf(stderr, "fit: %s\n", H.call.msg); cfg_free(cfg); continue; }
+        double p[G];
+        CHECK_EQ_INT(harness_predict(&H, m, grid, 1, p), XP_OK);
+        double up = 0;
+        for (size_t i = 1; i < G; i++)
+            if (p[i] > p[i - 1]) up += p[i] - p[i - 1];
+        rises[constrained] = up;
+        H.ops->destroy(m);
+        cfg_free(cfg);
+    }
+    fprintf(stderr, "monotone: total rise unconstrained %.3f, constrained %.3g\n", rises[0], rises[1]);
+    CHECK(rises[0] > 1.0);      /* the test can tell: without the constraint it rises */
+    CHECK_EQ_INT(rises[1] == 0.0, 1);
+    frame_free(grid);
+    frame_free(f);
+}
+
+/* Levels L0..L5; y is high for {L0, L3, L5}: no single threshold on the codes separates
+ * that set, a categorical (partition) split does. */
+static xp_frame *cat_frame(size_t n, uint64_t seed, int reversed_levels)
+{
+    rng r = { seed };
+    xp_frame *f = frame_new(n);
+    xp_column *c = frame_add(f, "kind", XP_COL_CATEGORICAL, XP_ROLE_FEATURE);
+    static const char *names[] = { "L0", "L1", "L2", "L3", "L4", "L5" };
+    for (int k = 0; k < 6; k++) col_level(c, names[reversed_levels ? 5 - k : k]);
+    add_uniform(f, "noise", &r, 0, 1);
+    xp_column *t = frame_add(f, "note", XP_COL_TEXT, XP_ROLE_FEATURE);   /* skipped with a warning */
+    xp_column *y = add_target(f, "y");
+    for (size_t i = 0; i < n; i++) {
+        int k = (int)(rng_next(&r) % 6);
+        c->codes[i] = reversed_levels ? 5 - k : k;
+        if (i % 50 == 0) c->codes[i] = -1;                           /* missing */
+        y->num[i] = (k == 0 || k == 3 || k == 5) ? 10 : 0;
+        if (c->codes[i] < 0) y->num[i] = 5;
+        y->num[i] += 0.1 * rng_normal(&r);
+        col_set_text(t, i, "some words");
+    }
+    return f;
+}
+
+static void test_categorical(const char *dir)
+{
+    xp_frame *f = cat_frame(2000, 5, 0);
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\nparams: {max_depth: 1, eta: 1.0}\nnum_boost_round: 1\n");
+    void *m;
+    int rc = harness_fit(&H, cfg, f, NULL, &m);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) { fprintf(stderr, "fit: %s\n", H.call.msg); goto out; }
+    double *p = malloc(f->n_rows * sizeof *p), *q = malloc(f->n_rows * sizeof *q);
+    CHECK_EQ_INT(harness_predict(&H, m, f, 1, p), XP_OK);
+    /* rows without a missing category: one split must separate the two groups */
+    double *yy = malloc(f->n_rows * sizeof *yy), *pp = malloc(f->n_rows * sizeof *pp);
+    size_t k = 0;
+    const xp_column *c = frame_find(f, "kind"), *y = frame_find(f, "y");
+    for (size_t i = 0; i < f->n_rows; i++)
+        if (c->codes[i] >= 0) { yy[k] = y->num[i]; pp[k] = p[i]; k++; }
+    double r2 = r2_of(yy, pp, k);
+    fprintf(stderr, "categorical: R2 of one depth-1 tree %.4f\n", r2);
+    CHECK(r2 > 0.99);
+
+    /* The same rows coded with the levels in reverse order predict the same. */
+    xp_frame *g = cat_frame(2000, 5, 1);
+    CHECK_EQ_INT(harness_predict(&H, m, g, 1, q), XP_OK);
+    size_t diff = 0;
+    for (size_t i = 0; i < f->n_rows; i++) diff += p[i] != q[i];
+    CHECK_EQ_INT(diff, 0);
+    frame_free(g);
+
+    /* The tree's split is categorical (split_type 1) and keeps its level list across save/load. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/cat.json", dir);
+    xp_ctx *ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->save(ctx, m, path), XP_OK);
+    FILE *fp = fopen(path, "r");
+    CHECK(fp != NULL);
+    if (fp) {
+        static char buf[1 << 20];
+        size_t n = fread(buf, 1, sizeof buf - 1, fp);
+        buf[n] = 0;
+        fclose(fp);
+        CHECK_CONTAINS(buf, "\"split_type\":[1");
+        CHECK_CONTAINS(buf, "\"feature_types\":[\"c\",\"q\"]");
+    }
+    void *m2 = NULL;
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->load(ctx, cfg, path, &m2), XP_OK);
+    if (m2) {
+        g = cat_frame(2000, 5, 1);
+        CHECK_EQ_INT(harness_predict(&H, m2, g, 0, q), XP_OK);
+        diff = 0;
+        for (size_t i = 0; i < f->n_rows; i++) diff += p[i] != q[i];
+        CHECK_EQ_INT(diff, 0);
+        frame_free(g);
+        H.ops->destroy(m2);
+    }
+    free(p); free(q); free(yy); free(pp);
+    H.ops->destroy(m);
+
+    /* exact would silently treat codes as numbers */
+    cfg_free(cfg);
+    cfg = harness_cfg("plugin: xgboost\nparams: {tree_method: exact}\nnum_boost_round: 1\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_ECONFIG);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+    CHECK_CONTAINS(H.call.msg, "kind");
+out:
+    cfg_free(cfg);
+    frame_free(f);
+}
+
+static void test_bad_data(void)
+{
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\nnum_boost_round: 5\n");
+    void *m;
+    xp_frame *f = linear_frame(200, 9);
+    xp_column *y = frame_find(f, "y");
+    y->num[3] = NAN; y->num[17] = NAN; y->num[100] = INFINITY;
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_EINVAL);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+    CHECK_CONTAINS(H.call.msg, "3 of 200");
+    CHECK_CONTAINS(H.call.msg, "target");
+    frame_free(f);
+
+    /* a NaN target in the validation frame is an error too */
+    xp_frame *tr = linear_frame(200, 9), *va = linear_frame(100, 10);
+    frame_find(va, "y")->num[0] = NAN;
+    CHECK_EQ_INT(harness_fit(&H, cfg, tr, va, &m), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, "validation");
+    frame_free(va);
+
+    /* prediction frames need no target at all, but they need every feature */
+    CHECK_EQ_INT(harness_fit(&H, cfg, tr, NULL, &m), XP_OK);
+    xp_frame *te = linear_frame(50, 12);
+    frame_drop(te, (size_t)frame_index(te, "y"));
+    double p[50];
+    CHECK_EQ_INT(harness_predict(&H, m, te, 1, p), XP_OK);
+    frame_drop(te, (size_t)frame_index(te, "x2"));
+    CHECK_EQ_INT(harness_predict(&H, m, te, 1, p), XP_ENOTFOUND);
+    CHECK_CONTAINS(H.call.msg, "x2");
+    H.ops->destroy(m);
+    frame_free(te);
+
+    /* weights: half the rows say 0, half say 10 for the same inputs; weight 9 on the 10s
+     * pulls predictions to the weighted mean 9 (unweighted it would be 5). */
+    rng r = { 21 };
+    xp_frame *w = frame_new(2000);
+    add_uniform(w, "x", &r, 0, 1);
+    xp_column *wy = add_target(w, "y");
+    xp_column *ww = frame_add(w, "w", XP_COL_NUMERIC, XP_ROLE_WEIGHT);
+    for (size_t i = 0; i < w->n_rows; i++) {
+        wy->num[i] = (i % 2) ? 10 : 0;
+        ww->num[i] = (i % 2) ? 9 : 1;
+    }
+    xp_cfg *wc = harness_cfg("plugin: xgboost\nparams: {max_depth: 2, eta: 0.5, lambda: 0}\nnum_boost_round: 30\n");
+    CHECK_EQ_INT(harness_fit(&H, wc, w, NULL, &m), XP_OK);
+    if (m) {
+        double *wp = malloc(w->n_rows * sizeof *wp), mean = 0;
+        CHECK_EQ_INT(harness_predict(&H, m, w, 1, wp), XP_OK);
+        for (size_t i = 0; i < w->n_rows; i++) mean += wp[i] / (double)w->n_rows;
+        fprintf(stderr, "weights: mean prediction %.3f (weighted mean 9)\n", mean);
+        CHECK(mean > 8.5 && mean < 9.5);
+        free(wp);
+        H.ops->destroy(m);
+    }
+    ww->num[5] = -1;
+    CHECK_EQ_INT(harness_fit(&H, wc, w, NULL, &m), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, "weight");
+    cfg_free(wc);
+    frame_free(w);
+    frame_free(tr);
+    cfg_free(cfg);
+}
+
+/* The default seed comes from the host's RNG stream: the same stream gives the same model;
+ * an explicit seed overrides it. subsample makes the seed matter. */
+static void test_seed(void)
+{
+    xp_frame *f = linear_frame(1000, 31);
+    double *p[3];
+    const char *yaml[3] = {
+        "plugin: xgboost\nparams: {subsample: 0.5, colsample_bytree: 0.5}\nnum_boost_round: 20\n",
+        "plugin: xgboost\nparams: {subsample: 0.5, colsample_bytree: 0.5}\nnum_boost_round: 20\n",
+        "plugin: xgboost\nparams: {subsample: 0.5, colsample_bytree: 0.5}\nnum_boost_round: 20\nseed: 5\n",
+    };
+    for (int k = 0; k < 3; k++) {
+        p[k] = calloc(f->n_rows, sizeof *p[k]);
+        xp_cfg *cfg = harness_cfg(yaml[k]);
+        void *m;
+        CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_OK);
+        if (m) {
+            CHECK_EQ_INT(harness_predict(&H, m, f, 1, p[k]), XP_OK);
+            H.ops->destroy(m);
+        }
+        cfg_free(cfg);
+    }
+    size_t same01 = 0, same02 = 0;
+    for (size_t i = 0; i < f->n_rows; i++) {
+        same01 += p[0][i] == p[1][i];
+        same02 += p[0][i] == p[2][i];
+    }
+    CHECK_EQ_INT(same01, f->n_rows);
+    CHECK(same02 < f->n_rows / 2);
+    for (int k = 0; k < 3; k++) free(p[k]);
+    frame_free(f);
+}
+
+/* Edge cases end in clear errors, never crashes. */
+static void test_robustness(const char *dir)
+{
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\nnum_boost_round: 3\n");
+    void *m = NULL, *d = NULL;
+    xp_ctx *ctx;
+
+    xp_frame *empty = linear_frame(0, 1);
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->prepare(ctx, empty, &d), XP_OK);
+    CHECK_EQ_INT(harness_fit(&H, cfg, empty, NULL, &m), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, "no rows");
+
+    xp_frame *f = linear_frame(100, 2);
+    CHECK_EQ_INT(harness_fit(&H, cfg, f, NULL, &m), XP_OK);
+    double dummy = 42;
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->predict(ctx, m, empty, d, &dummy), XP_OK);   /* nothing to write */
+    CHECK_NEAR(dummy, 42, 0);
+    if (d) H.ops->release(d);
+
+    /* predict before fit, and on a model whose fit failed */
+    void *fresh;
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->create(ctx, cfg, &fresh), XP_OK);
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->predict(ctx, fresh, f, NULL, &dummy), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, "before fit");
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->save(ctx, fresh, "/tmp/never.json"), XP_EINVAL);
+    H.ops->destroy(fresh);
+
+    /* a frame with only text features */
+    xp_frame *t = frame_new(10);
+    xp_column *tc = frame_add(t, "words", XP_COL_TEXT, XP_ROLE_FEATURE);
+    add_target(t, "y");
+    for (size_t i = 0; i < 10; i++) col_set_text(tc, i, "x");
+    ctx = harness_ctx(&H);
+    d = NULL;
+    CHECK_EQ_INT(H.ops->prepare(ctx, t, &d), XP_EINVAL);
+    CHECK_CONTAINS(H.call.msg, "no usable feature");
+    frame_free(t);
+
+    /* loading: missing file, garbage file */
+    char path[512];
+    void *lm = NULL;
+    snprintf(path, sizeof path, "%s/missing.json", dir);
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->load(ctx, cfg, path, &lm), XP_EMODEL);
+    CHECK_CONTAINS(H.call.msg, "missing.json");
+    CHECK(lm == NULL);
+    snprintf(path, sizeof path, "%s/garbage.json", dir);
+    FILE *fp = fopen(path, "w");
+    if (fp) { fputs("{\"learner\": [1, 2", fp); fclose(fp); }
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->load(ctx, cfg, path, &lm), XP_EMODEL);
+    CHECK(lm == NULL);
+    fprintf(stderr, "expected error: %s\n", H.call.msg);
+
+    /* config shapes */
+    xp_cfg *bad = harness_cfg("plugin: xgboost\nparams: [max_depth, 3]\n");
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->create(ctx, bad, &lm), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "test.yaml:2");
+    cfg_free(bad);
+    bad = harness_cfg("plugin: xgboost\nparams: {interaction_constraints: [[0, 1]]}\n");
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->create(ctx, bad, &lm), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "interaction_constraints");
+    cfg_free(bad);
+    bad = harness_cfg("plugin: xgboost\nearly_stopping_rounds: many\n");
+    ctx = harness_ctx(&H);
+    CHECK_EQ_INT(H.ops->create(ctx, bad, &lm), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "early_stopping_rounds");
+    cfg_free(bad);
+
+    /* multi-output objectives do not fit the one-prediction-per-row contract */
+    bad = harness_cfg("plugin: xgboost\nparams: {objective: \"multi:softprob\", num_class: 3}\nnum_boost_round: 2\n");
+    xp_frame *g = linear_frame(90, 4);
+    xp_column *gy = frame_find(g, "y");
+    for (size_t i = 0; i < g->n_rows; i++) gy->num[i] = (double)(i % 3);
+    CHECK_EQ_INT(harness_fit(&H, bad, g, NULL, &lm), XP_OK);
+    if (lm) {
+        double *gp = malloc(g->n_rows * sizeof *gp);
+        CHECK_EQ_INT(harness_predict(&H, lm, g, 1, gp), XP_EUNSUPPORTED);
+        free(gp);
+        H.ops->destroy(lm);
+    }
+    cfg_free(bad);
+    frame_free(g);
+
+    H.ops->destroy(m);
+    frame_free(f);
+    frame_free(empty);
+    cfg_free(cfg);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { fprintf(stderr, "usage: %s xgboost.so\n", argv[0]); return 2; }
+    if (harness_open(&H, argv[1], "xgboost")) return 1;
+    char dir[] = "/tmp/xp_test_xgboost_XXXXXX";
+    if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
+
+    test_linear();
+    test_early_stopping_and_save_load(dir);
+    test_bad_params();
+    test_monotone();
+    test_categorical(dir);
+    test_bad_data();
+    test_seed();
+    test_robustness(dir);
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    harness_close(&H);
+    return check_done();
+}
