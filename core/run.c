@@ -445,6 +445,21 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         store_record(x->st, x->run_id, "split", json);
     }
 
+    /* The split itself, so any other tool can reproduce exactly these folds. */
+    {
+        char path[2400];
+        snprintf(path, sizeof path, "%s/folds.csv", artifact_dir);
+        FILE *f = fopen(path, "w");
+        if (!f) { snprintf(err, sizeof err, "%s: cannot write: %s", path, strerror(errno)); rc = XP_EIO; goto fail; }
+        fprintf(f, "row,part,fold\n");
+        for (size_t i = 0; i < x->plan.n_dev; i++)
+            fprintf(f, "%lld,dev,%d\n", (long long)x->dev->row_id[x->plan.dev[i]], x->plan.fold[i]);
+        for (size_t i = 0; i < x->test->n_rows; i++) fprintf(f, "%lld,test,\n", (long long)x->test->row_id[i]);
+        if (fclose(f)) { snprintf(err, sizeof err, "%s: cannot write", path); rc = XP_EIO; goto fail; }
+        char hex[65];
+        if (!sha256_file_hex(path, hex)) store_artifact(x->st, x->run_id, path, hex, "folds");
+    }
+
     /* Profile stages: learned once on the dev rows, for the record. */
     {
         pipeline prof;
