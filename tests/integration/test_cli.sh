@@ -3,6 +3,9 @@
 # errors that name file:line:col, the key path and what was expected (exit code 2).
 # usage: test_cli.sh RUNNER SRCDIR
 runner=$1 src=$2
+# meson passes build targets relative to the build dir; the tests cd elsewhere.
+runner=$(readlink -f "$runner")
+src=$(readlink -f "$src")
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 cp "$src/small.yaml" small.yaml

@@ -4,6 +4,12 @@
 # with a message naming the file and the reason.
 # usage: test_plugins.sh RUNNER BAD_ABI_SO NO_ENTRY_SO DUP_SO MISSING_DEP_SO
 runner=$1 bad_abi=$2 no_entry=$3 dup=$4 missing=$5
+# meson passes build targets relative to the build dir; the tests cd elsewhere.
+runner=$(readlink -f "$runner")
+bad_abi=$(readlink -f "$bad_abi")
+no_entry=$(readlink -f "$no_entry")
+dup=$(readlink -f "$dup")
+missing=$(readlink -f "$missing")
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 

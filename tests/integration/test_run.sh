@@ -5,6 +5,11 @@
 # dropped into ./plugins is used by the next run without rebuilding anything.
 # usage: test_run.sh RUNNER SRCDIR INCLUDEDIR PYTHON
 runner=$1 src=$2 inc=$3 py=$4
+# meson passes build targets relative to the build dir; the tests cd elsewhere.
+runner=$(readlink -f "$runner")
+src=$(readlink -f "$src")
+inc=$(readlink -f "$inc")
+py=$(readlink -f "$py")
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 cp "$src/small.yaml" small.yaml
