@@ -1,7 +1,8 @@
 # Thin front over meson. `make run` and `make test` install what they need themselves, so on a
 # fresh Debian 12 machine they are the only set-up there is.
 #
-#   make deps    apt-get install the Debian packages this project needs (only the missing ones)
+#   make deps    apt-get install the Debian packages to build and test (only the missing ones);
+#                deps-build: only what building and running needs
 #   make         build (meson + ninja) and link ./runner to the built runner
 #   make test    build and run every test; ends with "N passed, N failed"
 #   make run     generate the demo data if missing, then run step 1
@@ -16,14 +17,17 @@ DATA ?= data
 # Build, runtime and test dependencies (Debian bookworm package names).
 DEPS_BUILD = gcc g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev libxgboost-dev libstb-dev
 DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost
-DEPS = $(DEPS_BUILD) $(DEPS_TEST)
 
-.PHONY: all build deps test run data asan install clean
+.PHONY: all build deps deps-build deps-test test run data asan install clean
 
 all: build
 
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+deps: deps-build deps-test
+
+deps-test: PKGS = $(DEPS_BUILD) $(DEPS_TEST)
+deps-build: PKGS = $(DEPS_BUILD)
+deps-build deps-test:
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -37,10 +41,10 @@ build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 	ln -sfn $(BUILD)/core/runner runner
 
-test: deps build
+test: deps-test build
 	@bash tests/run_meson_tests.sh $(BUILD)
 
-asan: deps
+asan: deps-test
 	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
 	@bash tests/run_meson_tests.sh build-asan
@@ -52,7 +56,7 @@ $(DATA)/candidates_data.csv:
 data: build
 	$(BUILD)/tools/gen_demo/gen_demo --out $(DATA)
 
-run: deps build $(DATA)/candidates_data.csv
+run: deps-build build $(DATA)/candidates_data.csv
 	./runner configs/step1_xgb.yaml
 
 install: build

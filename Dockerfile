@@ -1,0 +1,14 @@
+# An image that builds xp from Debian bookworm packages and runs the demo end to end:
+# generates the demo data, runs step 1 (and step 2 once it exists) into experiments/.
+#   podman build -t xp . && podman run --rm xp
+#   podman run --rm xp ./runner configs/step1_xgb.yaml search.trials=5
+FROM debian:bookworm-slim
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends make ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /xp
+COPY . .
+# The Makefile knows the package list: one source of truth for CI, Docker and users.
+RUN make deps-build && make build && rm -rf /var/lib/apt/lists/*
+CMD ["make", "run"]
