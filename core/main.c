@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "registry.h"
+#include "report.h"
 #include "run.h"
 #include "xp/xp.h"
 
@@ -22,6 +23,7 @@ static const char *const usage_main =
     "usage: runner [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
     "       runner plugins [--plugin-dir DIR]\n"
     "       runner predict --run ID [--store DB] DATA.csv\n"
+    "       runner report [--store DB]\n"
     "\n"
     "Runs the experiment a YAML config describes: loads the data, holds out the test part,\n"
     "searches hyperparameters with K-fold CV, refits the best, scores the test part once,\n"
@@ -57,6 +59,25 @@ static const char *const usage_predict =
     "in input order, in the original target space.\n"
     "  --run ID     run id (see the xp_runs table, or the summary a run prints)\n"
     "  --store DB   experiment database (default experiments/experiments.db)\n";
+
+static const char *const usage_report =
+    "usage: runner report [--store DB] > report.md\n"
+    "\n"
+    "Compares the latest complete run of every study in the store: trials, wall time, best\n"
+    "CV score and what a random split would have claimed, the test metrics, and the objective\n"
+    "per source on the test part. Markdown on stdout.\n"
+    "  --store DB   experiment database (default experiments/experiments.db)\n";
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *store = "experiments/experiments.db";
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_report, stdout); return 0; }
+        if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
+        else { fprintf(stderr, "runner report: unexpected argument '%s'\n%s", argv[i], usage_report); return 2; }
+    }
+    return report_print(store);
+}
 
 static int cmd_plugins(int argc, char **argv)
 {
@@ -133,6 +154,7 @@ int main(int argc, char **argv)
     size_t no = 0;
     if (!overrides) return 1;
     if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); return cmd_plugins(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "report")) { free(overrides); return cmd_report(argc - 2, argv + 2); }
     if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); return cmd_predict(argc - 2, argv + 2, verbosity); }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -483,6 +483,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         so.best_params = NULL;
     }
 
+    if (so.best_number >= 0)
+        store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value);
     double random_cv = NAN;
     if (random_check && x->group_col) {
         split_plan rp;
@@ -496,7 +498,6 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
             if (!rc) {
                 random_cv = r.value;
                 store_metric(x->st, x->run_id, -1, -1, "cv_random", -1, x->metrics[x->objective].plugin->name, r.value);
-                store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value);
             }
             free(r.fold_values);
         }

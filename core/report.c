@@ -1,0 +1,165 @@
+/* core/report.c — `runner report [--store DB]`: what every study's latest complete run
+ * achieved, side by side, straight from the store (so step 1 and step 2, or a config and its
+ * ablation, compare on the same footing).
+ *
+ *     ./runner report --store experiments/experiments.db > report.md
+ *
+ * Tables: runs (trials, wall time, best CV, what a random split would claim), test metrics,
+ * and the objective per source on the test part. Read-only: safe while a search runs.
+ */
+#include "report.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct run_row {
+    long long run, study;
+    char name[128], objective[64];
+} run_row;
+
+static int collect_runs(sqlite3 *db, run_row **out, int *n)
+{
+    const char *sql =
+        "SELECT r.id, r.study_id, r.name FROM xp_runs r WHERE r.status = 'COMPLETE' AND r.id = "
+        "(SELECT max(id) FROM xp_runs r2 WHERE r2.study_id = r.study_id AND r2.status = 'COMPLETE') ORDER BY r.id";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+    int cap = 16;
+    *n = 0;
+    *out = malloc((size_t)cap * sizeof **out);
+    while (*out && sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            run_row *p = realloc(*out, (size_t)(cap *= 2) * sizeof *p);
+            if (!p) break;
+            *out = p;
+        }
+        run_row *r = &(*out)[(*n)++];
+        r->run = sqlite3_column_int64(st, 0);
+        r->study = sqlite3_column_int64(st, 1);
+        snprintf(r->name, sizeof r->name, "%s", (const char *)sqlite3_column_text(st, 2));
+        r->objective[0] = 0;
+    }
+    sqlite3_finalize(st);
+    return *out ? 0 : -1;
+}
+
+static double scalar(sqlite3 *db, const char *sql, long long a, const char *b)
+{
+    sqlite3_stmt *st;
+    double v = 0.0 / 0.0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return v;
+    sqlite3_bind_int64(st, 1, a);
+    if (b) sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void cell(double v)
+{
+    if (v != v) printf(" – |");
+    else printf(" %.4g |", v);
+}
+
+int report_print(const char *path)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "runner report: %s: %s\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 1;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    run_row *runs = NULL;
+    int n = 0;
+    if (collect_runs(db, &runs, &n)) {
+        fprintf(stderr, "runner report: %s: not an experiment store (%s)\n", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        free(runs);
+        return 1;
+    }
+    if (!n) {
+        printf("No complete runs in %s.\n", path);
+        sqlite3_close(db);
+        free(runs);
+        return 0;
+    }
+    /* The objective is the metric the study's cv_grouped row names (recorded at the end). */
+    for (int i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "SELECT metric FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_grouped' LIMIT 1",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, runs[i].run);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                snprintf(runs[i].objective, sizeof runs[i].objective, "%s", (const char *)sqlite3_column_text(st, 0));
+            sqlite3_finalize(st);
+        }
+        if (!runs[i].objective[0]) strcpy(runs[i].objective, "rmsle");
+    }
+
+    printf("# Experiment report: %s\n\n## Runs (latest complete run per study)\n\n", path);
+    printf("| study | run | trials (complete/pruned/failed) | wall s | objective | best CV | random-split CV | test |\n");
+    printf("|---|---|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        run_row *r = &runs[i];
+        printf("| %s | %lld |", r->name, r->run);
+        int c = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'COMPLETE'", r->study, NULL);
+        int p = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'PRUNED'", r->study, NULL);
+        int f = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'FAIL'", r->study, NULL);
+        printf(" %d/%d/%d |", c, p, f);
+        cell(scalar(db, "SELECT wall_seconds FROM xp_runs WHERE id = ?1", r->run, NULL));
+        printf(" %s |", r->objective);
+        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_grouped' AND metric = ?2", r->run, r->objective));
+        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_random' AND metric = ?2", r->run, r->objective));
+        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
+                    r->run, r->objective));
+        printf("\n");
+    }
+
+    printf("\n## Test part, scored once\n\n| study |");
+    static const char *const metrics[] = { "rmsle", "rmse", "mae", "r2", "mape" };
+    for (size_t m = 0; m < 5; m++) printf(" %s |", metrics[m]);
+    printf("\n|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        printf("| %s |", runs[i].name);
+        for (size_t m = 0; m < 5; m++)
+            cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
+                        runs[i].run, metrics[m]));
+        printf("\n");
+    }
+
+    int max_src = -1;
+    for (int i = 0; i < n; i++) {
+        double v = scalar(db, "SELECT max(source) FROM xp_metrics WHERE run_id = ?1 AND split = 'test'", runs[i].run, NULL);
+        if (v == v && v > max_src) max_src = (int)v;
+    }
+    if (max_src >= 0) {
+        printf("\n## Test objective per source\n\n| source |");
+        for (int i = 0; i < n; i++) printf(" %s (%s) |", runs[i].name, runs[i].objective);
+        printf("\n|---|");
+        for (int i = 0; i < n; i++) printf("---|");
+        printf("\n");
+        for (int s = 0; s <= max_src; s++) {
+            printf("| %d |", s);
+            for (int i = 0; i < n; i++) {
+                sqlite3_stmt *st;
+                double v = 0.0 / 0.0;
+                if (sqlite3_prepare_v2(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND source = ?2 AND metric = ?3",
+                                       -1, &st, NULL) == SQLITE_OK) {
+                    sqlite3_bind_int64(st, 1, runs[i].run);
+                    sqlite3_bind_int(st, 2, s);
+                    sqlite3_bind_text(st, 3, runs[i].objective, -1, SQLITE_STATIC);
+                    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_double(st, 0);
+                    sqlite3_finalize(st);
+                }
+                cell(v);
+            }
+            printf("\n");
+        }
+    }
+    free(runs);
+    sqlite3_close(db);
+    return 0;
+}
