@@ -55,6 +55,7 @@ typedef struct experiment {
     /* search */
     space sp;
     fold_data *fd;               /* the grouped folds, built once, reused by every trial */
+    int fold_jobs;               /* folds trained at once (threads split between them) */
     split_plan plan;             /* dev rows -> folds */
 
     /* source quality (weights.c): weight per source code, NULL when off */

@@ -10,6 +10,7 @@
  * DMatrix (or whatever the model prepares) is built once per fold.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,15 +134,55 @@ int metrics_compute(experiment *x, const double *y, const double *pred, size_t r
     return XP_OK;
 }
 
-typedef struct iter_sink {
-    double sum;
-    int count;
-} iter_sink;
+/* One fold of one evaluation: trains, predicts the validation rows, scores them. Runs on
+ * its own thread when folds are trained in parallel; it touches only its own fold's data. */
+typedef struct fold_job {
+    experiment *x;
+    fold_data *d;
+    const xp_cfg *mcfg;
+    int64_t trial_id;
+    int fold, threads;
+    const char *split;
+    double *mvals;               /* n_metrics */
+    double iter_sum;
+    int iter_count;
+    int rc;
+    char err[2048];
+} fold_job;
 
 static void collect_iteration(void *user, const char *name, double value)
 {
-    iter_sink *s = user;
-    if (!strcmp(name, "best_iteration") && !isnan(value)) { s->sum += value; s->count++; }
+    fold_job *j = user;
+    if (!strcmp(name, "best_iteration") && !isnan(value)) { j->iter_sum += value; j->iter_count++; }
+}
+
+static void *fold_run(void *arg)
+{
+    fold_job *j = arg;
+    experiment *x = j->x;
+    fold_data *d = j->d;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(j->trial_id + 1) * 1000 + (uint64_t)j->fold);
+    call.trial_id = j->trial_id;
+    call.fold = j->fold;
+    call.split = j->split;
+    call.on_metric = collect_iteration;
+    call.metric_user = j;
+    call.threads = j->threads;
+    void *model = NULL;
+    double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
+    if (!pred) { snprintf(j->err, sizeof j->err, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
+    int rc = x->mops->create(&ctx, j->mcfg, &model);
+    if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
+    if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
+    if (rc) snprintf(j->err, sizeof j->err, "%s (fold %d): %s", x->model->name, j->fold, call.msg[0] ? call.msg : xp_strerror(rc));
+    if (model) x->mops->destroy(model);
+    if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, j->err, sizeof j->err);
+    if (!rc) rc = metrics_compute(x, d->valid_y, pred, d->valid->n_rows, j->mvals, j->err, sizeof j->err);
+    free(pred);
+    j->rc = rc;
+    return NULL;
 }
 
 int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
@@ -152,50 +193,55 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
     res->mean_best_iteration = NAN;
     res->value = NAN;
     res->fold_values = calloc((size_t)k, sizeof *res->fold_values);
-    double *mvals = calloc(x->n_metrics, sizeof *mvals);
     double *msum = calloc(x->n_metrics, sizeof *msum);
+    fold_job *jobs = calloc((size_t)k, sizeof *jobs);
+    double *mvals = calloc((size_t)k * x->n_metrics, sizeof *mvals);
     xp_cfg *cfg = config_with_params(x, params, err, n);
-    if (!res->fold_values || !mvals || !msum || !cfg) {
-        free(mvals); free(msum); cfg_free(cfg);
+    if (!res->fold_values || !msum || !jobs || !mvals || !cfg) {
+        free(msum); free(jobs); free(mvals); cfg_free(cfg);
         if (!err[0]) snprintf(err, n, "out of memory");
         return XP_ENOMEM;
     }
+    /* Folds are trained in waves of fold_jobs, each with an equal share of the threads;
+     * the pruner still sees the folds in order, after each wave. */
+    int width = x->fold_jobs > 0 ? x->fold_jobs : 1;
+    if (width > k) width = k;
+    int threads = host_threads(&x->env) / width;
+    if (threads < 1) threads = 1;
     const xp_cfg *mcfg = cfg_get(cfg, "model");
-    iter_sink iters = { 0, 0 };
-    int rc = XP_OK;
-    double sum = 0;
-    for (int f = 0; f < k && rc == XP_OK; f++) {
-        fold_data *d = &fd[f];
-        host_call call;
-        xp_ctx ctx;
-        host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(trial_id + 1) * 1000 + (uint64_t)f);
-        call.trial_id = trial_id;
-        call.fold = f;
-        call.split = split_name;
-        call.on_metric = collect_iteration;
-        call.metric_user = &iters;
-        void *model = NULL;
-        double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
-        if (!pred) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); break; }
-        rc = x->mops->create(&ctx, mcfg, &model);
-        if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
-        if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
-        if (rc) snprintf(err, n, "%s (fold %d): %s", x->model->name, f, call.msg[0] ? call.msg : xp_strerror(rc));
-        if (model) x->mops->destroy(model);
-        if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, err, n);
-        if (!rc) rc = metrics_compute(x, d->valid_y, pred, d->valid->n_rows, mvals, err, n);
-        free(pred);
-        if (rc) break;
-        for (size_t m = 0; m < x->n_metrics; m++) {
-            msum[m] += mvals[m];
-            if (x->st && trial_id >= 0)
-                store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, mvals[m]);
+    double iter_sum = 0, sum = 0;
+    int iter_count = 0, rc = XP_OK;
+    for (int f = 0; f < k; f++)
+        jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
+                              .threads = width > 1 ? threads : 0, .split = split_name,
+                              .mvals = mvals + (size_t)f * x->n_metrics };
+    for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
+        int end = start + width < k ? start + width : k;
+        pthread_t tid[64];
+        int started[64] = { 0 };
+        for (int f = start + 1; f < end; f++)
+            started[f - start] = pthread_create(&tid[f - start], NULL, fold_run, &jobs[f]) == 0;
+        fold_run(&jobs[start]);
+        for (int f = start + 1; f < end; f++) {
+            if (started[f - start]) pthread_join(tid[f - start], NULL);
+            else fold_run(&jobs[f]);   /* no thread to be had: run it here */
         }
-        res->fold_values[f] = mvals[x->objective];
-        sum += mvals[x->objective];
-        res->folds_done = f + 1;
-        res->value = sum / (f + 1);
-        if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
+        for (int f = start; f < end && rc == XP_OK; f++) {
+            fold_job *j = &jobs[f];
+            if (j->rc) { rc = j->rc; snprintf(err, n, "%s", j->err); break; }
+            iter_sum += j->iter_sum;
+            iter_count += j->iter_count;
+            for (size_t m = 0; m < x->n_metrics; m++) {
+                msum[m] += j->mvals[m];
+                if (x->st && trial_id >= 0)
+                    store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, j->mvals[m]);
+            }
+            res->fold_values[f] = j->mvals[x->objective];
+            sum += j->mvals[x->objective];
+            res->folds_done = f + 1;
+            res->value = sum / (f + 1);
+            if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
+        }
     }
     if (!rc && x->st && trial_id >= 0 && res->folds_done == k) {
         char name[128];
@@ -203,9 +249,10 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
         for (size_t m = 0; m < x->n_metrics; m++)
             store_metric(x->st, x->run_id, trial_id, -1, name, -1, x->metrics[m].plugin->name, msum[m] / k);
     }
-    if (iters.count) res->mean_best_iteration = iters.sum / iters.count;
-    free(mvals);
+    if (iter_count) res->mean_best_iteration = iter_sum / iter_count;
     free(msum);
+    free(jobs);
+    free(mvals);
     cfg_free(cfg);
     return rc;
 }

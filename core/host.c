@@ -160,9 +160,17 @@ static int h_report(xp_ctx *ctx, int64_t step, double value)
     return c->on_report ? c->on_report(c->report_user, step, value) : 0;
 }
 
+int host_threads(const host_env *env)
+{
+    if (env && env->threads > 0) return env->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 static int h_threads(xp_ctx *ctx)
 {
     host_call *c = call_of(ctx);
+    if (c->threads > 0) return c->threads;
     if (c->env && c->env->threads > 0) return c->env->threads;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;

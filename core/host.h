@@ -44,6 +44,7 @@ typedef struct host_call {
     /* Called by metric() besides storing it (e.g. the search collects best_iteration). */
     void (*on_metric)(void *user, const char *name, double value);
     void *metric_user;
+    int threads;                 /* > 0: this call's thread budget (folds trained in parallel) */
 } host_call;
 
 extern const xp_host host_table;
@@ -53,6 +54,9 @@ void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const cha
                     uint64_t stream);
 /* The message of the last failure on this call, "" if none. */
 const char *host_call_error(const host_call *call);
+
+/* The run's thread budget: env->threads, or the number of online CPUs. */
+int host_threads(const host_env *env);
 
 /* Plain logging for the core itself, honouring verbosity (stderr). */
 void host_log(const host_env *env, int level, const char *who, const char *fmt, ...)

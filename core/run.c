@@ -196,6 +196,13 @@ static int setup_components(experiment *x, char *err, size_t n)
     if (m) x->mops->destroy(m);
     if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
     if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n))) return rc;
+    /* Folds trained at once: 0 = as many as there are threads (each fold then trains on one
+     * thread, which wastes less of XGBoost's time in synchronisation than 2 threads on one). */
+    int64_t jobs = 0;
+    const xp_cfg *sc = cfg_get(root, "search");
+    if ((rc = cfg_read_int(sc, "fold_jobs", 0, &jobs, err, n))) return rc;
+    if (jobs < 0 || jobs > 64) { snprintf(err, n, "%s: search.fold_jobs must be in [0, 64]", cfg_where(cfg_get(sc, "fold_jobs"))); return XP_ECONFIG; }
+    x->fold_jobs = jobs ? (int)jobs : host_threads(&x->env);
     /* Paths in the search space must exist in the config (or be added with '+'). */
     for (size_t i = 0; i < x->sp.n; i++)
         cfg_mark_used(cfg_path(root, x->sp.params[i].name));

@@ -51,6 +51,13 @@ worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
 assert worst < 1e-6, worst
 PY
 
+# Folds trained in parallel give exactly what one at a time gives (per-fold RNG streams).
+expect_rc 0 "$runner" small.yaml name=par +search.fold_jobs=3 'model.threads=0' -q
+grep '^test' "$tmp/out" > par.txt
+expect_rc 0 "$runner" small.yaml name=seq +search.fold_jobs=1 'model.threads=0' -q
+grep '^test' "$tmp/out" > seq.txt
+cmp -s par.txt seq.txt && ok || bad "parallel folds differ: $(cat par.txt) vs $(cat seq.txt)"
+
 # Out-of-tree plugin: built with the system compiler against include/ only.
 mkdir -p plugins/metrics_extra
 cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I "$inc" \
