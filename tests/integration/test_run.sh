@@ -51,6 +51,20 @@ worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
 assert worst < 1e-6, worst
 PY
 
+# Source quality weights: one weight per source, recorded; median pruning stops trials.
+expect_rc 0 "$runner" small.yaml name=sw +source_weights.enabled=true search.trials=10 \
+  search.pruner.type=median +search.pruner.n_startup_trials=2 +search.pruner.n_warmup_steps=0 -q
+expect_rc 0 "$py" - exp.db <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+run = db.execute("select max(id) from xp_runs where name='sw'").fetchone()[0]
+rec = json.loads(db.execute("select json from xp_records where run_id=? and kind='source_weights'", (run,)).fetchone()[0])
+assert [s["source"] for s in rec["sources"]] == [0, 1, 2, 3], rec
+assert all(s["weight"] > 0 for s in rec["sources"]), rec
+states = [r[0] for r in db.execute("select t.state from trials t join studies s using(study_id) where s.study_name='sw'")]
+assert len(states) == 10 and "PRUNED" in states and "COMPLETE" in states, states
+PY
+
 # Folds trained in parallel give exactly what one at a time gives (per-fold RNG streams).
 expect_rc 0 "$runner" small.yaml name=par +search.fold_jobs=3 'model.threads=0' -q
 grep '^test' "$tmp/out" > par.txt
