@@ -17,6 +17,9 @@
  * log_quantity appended, recorded codes -> NaN, recorded columns dropped, --categorical columns
  * coded by their sorted training values (unseen -> NaN), log1p target. Each fold's RMSLE is
  * compared with the one the run stored, so "same work" is checked, not assumed.
+ * Folds are trained on the runner's schedule (--fold-jobs = search.fold_jobs): waves of that many
+ * folds on their own threads, each fit on threads / fold-jobs XGBoost threads, and a pruned
+ * trial still trains the rest of its last wave, as the runner does.
  * Prints one `bare_loop:` summary line; --out also writes it as JSON. Exit 0 on success.
  */
 #include <ctype.h>

@@ -49,7 +49,7 @@ def xp_side(work, ph):
     con.close()
     states = [r[1] for r in trace]
     return {
-        "name": "xp runner", "trace": trace, "best_cv": best, "test": test,
+        "name": "xp runner", "tag": "xp", "trace": trace, "best_cv": best, "test": test,
         "wall": float(ph["xp_end"]) - t0, "search_end": trace[-1][3] if trace else math.nan,
         "complete": states.count("COMPLETE"), "pruned": states.count("PRUNED"),
         "failed": states.count("FAIL"), "cpu": cpu, "run_id": run_id,
@@ -75,7 +75,7 @@ def py_side(work, ph, tag, name):
             n, state, value, t, best = line.strip().split(",")
             trace.append((int(n), state, float(value), float(t), float(best)))
     return {
-        "name": name, "trace": trace, "best_cv": res["best_cv"], "test": res["test"],
+        "name": name, "tag": "py" + tag, "trace": trace, "best_cv": res["best_cv"], "test": res["test"],
         "wall": float(ph[f"py{tag}_end"]) - float(ph[f"py{tag}_start"]),
         "search_end": res["t_search_end"], "complete": res["complete"], "pruned": res["pruned"],
         "failed": res["failed"], "first_trial_start": res["t_folds"], "check": res["pipeline_check"],
@@ -99,16 +99,17 @@ def main():
     ph = read_phases(os.path.join(work, "phases.txt"))
     xp = xp_side(work, ph)
     sides = [xp]
-    if "py_start" in ph:
-        sides.append(py_side(work, ph, "", "Python stack (default env)"))
     if "pyp_start" in ph:
-        sides.append(py_side(work, ph, "p", "Python stack, OMP_WAIT_POLICY=PASSIVE"))
+        sides.append(py_side(work, ph, "p", "Python stack"))
+    if "py_start" in ph:
+        sides.append(py_side(work, ph, "", "Python stack, default env (no OMP_WAIT_POLICY)"))
     L = []
     L.append(f"Command: `{ph.get('command', '?')}`  ")
     L.append(f"Date: {ph.get('date', '?')}; machine: {ph.get('machine', '?')}  ")
     L.append(f"Data: `{ph.get('data', '?')}` ({ph.get('rows', '?')} rows); trials: {ph.get('trials', '?')}; "
-             f"xgboost seed fixed (`++model.params.seed={ph.get('seed', '?')}`), "
-             f"random-split leak check off; git {ph.get('git', '?')}  ")
+             f"xgboost seed fixed (`++model.params.seed={ph.get('seed', '?')}`), source weights and "
+             f"the random-split leak check off; the Python stack runs with OMP_WAIT_POLICY=PASSIVE "
+             f"as the runner does unless marked; git {ph.get('git', '?')}  ")
     L.append("")
     cols = [s["name"] for s in sides]
     L.append("| | " + " | ".join(cols) + " |")
@@ -117,8 +118,7 @@ def main():
     def row(label, f):
         L.append(f"| {label} | " + " | ".join(f(s) for s in sides) + " |")
 
-    row("load average at start / end", lambda s: ph.get(
-        {"xp runner": "xp", "Python stack (default env)": "py"}.get(s["name"], "pyp") + "_load", "?"))
+    row("load average at start / end", lambda s: ph.get(s["tag"] + "_load", "?"))
     row("wall time, whole process", lambda s: f"{s['wall']:.1f} s")
     row("search done (last trial finished)", lambda s: f"{s['search_end']:.1f} s")
     row("first trial started (load + folds)", lambda s: f"{s['first_trial_start']:.1f} s")
@@ -136,9 +136,12 @@ def main():
         t_py = time_to(py, py["best_cv"])
         half = not math.isnan(t_xp) and t_xp <= 0.5 * t_py
         better = xp["test"].get("rmsle", math.inf) <= py["test"].get("rmsle", -math.inf)
-        ratio = "" if math.isnan(t_xp) else f" ({t_xp / t_py:.2f}x its time)"
-        L.append(f"- vs {py['name']}: xp reached its final CV in {fmt_t(t_xp)} against its "
-                 f"{fmt_t(t_py)}{ratio}: aim of at most half **{'met' if half else 'not met'}**; "
+        reached = (f"xp reached this side's final CV ({py['best_cv']:.6f}) after {t_xp:.1f} s, "
+                   f"{t_xp / t_py:.2f}x the {t_py:.1f} s this side needed"
+                   if not math.isnan(t_xp) else
+                   f"xp never reached this side's final CV ({py['best_cv']:.6f}; xp's best "
+                   f"{xp['best_cv']:.6f}), which this side reached after {t_py:.1f} s")
+        L.append(f"- vs {py['name']}: {reached}: aim of at most half **{'met' if half else 'not met'}**; "
                  f"test RMSLE {xp['test'].get('rmsle', math.nan):.6f} vs {py['test'].get('rmsle', math.nan):.6f}: "
                  f"equal or better **{'yes' if better else 'no'}**.")
         if py.get("check"):
