@@ -48,6 +48,7 @@ typedef struct options {
     char *prefixed[MAX_KV], *categorical[MAX_KV], *ignore[MAX_KV];
     int n_prefixed, n_categorical, n_ignore;
     int rounds, early_stop, threads, k, fold_jobs;
+    long long only_trial;        /* -1 = every trial */
 } options;
 
 typedef struct table {           /* the CSV as doubles; text columns are skipped (NaN) */
@@ -158,6 +159,7 @@ static void usage(void)
           "  --prefixed A,B        columns with nr_/sh_ prefixes (default feature_1,feature_2)\n"
           "  --categorical A,B,C   (default source_id,feature_58,feature_59)\n"
           "  --ignore A,B          non-feature text columns (default description)\n"
+          "  --only-trial N        replay only the trial numbered N (to check one trial again)\n"
           "  --out FILE.json       also write the summary as JSON\n", stderr);
 }
 
@@ -167,6 +169,7 @@ static void parse_options(int argc, char **argv, options *o)
                 ign[] = "description";
     memset(o, 0, sizeof *o);
     o->run = -1;
+    o->only_trial = -1;
     o->rounds = 2000;
     o->early_stop = 50;
     o->k = 5;
@@ -194,6 +197,7 @@ static void parse_options(int argc, char **argv, options *o)
         else if (!strcmp(a, "--early-stop")) o->early_stop = to_int(v, a);
         else if (!strcmp(a, "--threads")) o->threads = to_int(v, a);
         else if (!strcmp(a, "--fold-jobs")) o->fold_jobs = to_int(v, a);
+        else if (!strcmp(a, "--only-trial")) o->only_trial = to_int(v, a);
         else if (!strcmp(a, "--folds-k")) o->k = to_int(v, a);
         else if (!strcmp(a, "--target")) o->target = v;
         else if (!strcmp(a, "--quantity")) o->quantity = v;
@@ -750,6 +754,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_trials; i++) {
         trial *x = &tr[i];
         if (strcmp(x->state, "COMPLETE") && strcmp(x->state, "PRUNED")) continue;   /* failed: no work to redo */
+        if (o.only_trial >= 0 && x->number != o.only_trial) continue;
         int todo = (x->n_folds + width - 1) / width * width;
         if (todo > o.k) todo = o.k;
         job jobs[16];

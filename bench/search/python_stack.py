@@ -306,12 +306,17 @@ def main():
     ap.add_argument("--trace", required=True, help="per-trial CSV")
     ap.add_argument("--check-db")
     ap.add_argument("--check-run", type=int)
+    ap.add_argument("--replay-db", help="replay an xp run's trials instead of searching")
+    ap.add_argument("--replay-run", type=int, default=1)
     a = ap.parse_args()
 
     with open(a.config) as f:
         su = read_setup(yaml.safe_load(f))
     n_trials = a.trials if a.trials is not None else su["trials"]
     k = su["folds"]
+    replay = load_replay(a.replay_db, a.replay_run, k) if a.replay_db else None
+    if replay is not None:
+        n_trials = len(replay)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     xgb.set_config(verbosity=1)
 
@@ -351,23 +356,29 @@ def main():
             else:
                 sys.exit(f"python_stack.py: space type {spec['type']} is not implemented")
         scores, iters = [], []
-        for f, (dtr, dva, yv_raw, Xt) in enumerate(fold_data):
+        n_folds = replay[trial.number]["n_folds"] if replay is not None else k
+        for f, (dtr, dva, yv_raw, Xt) in enumerate(fold_data[:n_folds]):
             bst = xgb.train(model_params(su, Xt, tp), dtr, num_boost_round=su["rounds"],
                             evals=[(dva, "valid")], early_stopping_rounds=su["early_stop"] or None,
                             verbose_eval=False)
+            work["fits"] += 1
+            work["rounds"] += bst.num_boosted_rounds()
             best = bst.best_iteration if su["early_stop"] else su["rounds"] - 1
             iters.append(best)
             pred = bst.predict(dva, iteration_range=(0, best + 1))
             scores.append(metrics(yv_raw, to_target(pred, su))["rmsle"])
+            if replay is not None:
+                work["fold_values"].append((trial.number, f, scores[-1], replay[trial.number]["values"][f]))
             running = float(np.mean(scores))
             if f + 1 < k:   # like xp: the last fold's mean is the objective, not a pruning step
                 trial.report(running, f)
-                if trial.should_prune():
+                if trial.should_prune() or (replay is not None and f + 1 == n_folds):
                     raise optuna.TrialPruned()
         trial.set_user_attr("mean_best_iteration", float(np.mean(iters)))
         return float(np.mean(scores))
 
     trace = []
+    work = {"fits": 0, "rounds": 0, "fold_values": []}
 
     def record(study, ft):
         value = ft.value if ft.value is not None else (
@@ -379,9 +390,11 @@ def main():
 
     ptype, n_startup, n_warmup = su["pruner"]
     pruner = (optuna.pruners.MedianPruner(n_startup_trials=n_startup, n_warmup_steps=n_warmup)
-              if ptype == "median" else optuna.pruners.NopPruner())
+              if ptype == "median" and replay is None else optuna.pruners.NopPruner())
     study = optuna.create_study(direction="minimize", pruner=pruner,
                                 sampler=optuna.samplers.TPESampler(seed=su["seed"]))
+    for t in replay or []:
+        study.enqueue_trial(t["params"])
     study.optimize(objective, n_trials=n_trials, callbacks=[record])
     t_search = since_launch()
 
@@ -420,10 +433,41 @@ def main():
         "refit_rounds": rounds, "test": test_scores,
         "t_imported": T_IMPORTED - T_LAUNCH, "t_loaded": t_loaded, "t_folds": t_folds,
         "t_search_end": t_search, "t_end": t_end,
+        "fits": work["fits"], "rounds": work["rounds"],
         "pipeline_check": check,
     }
+    if replay is not None:
+        fv = work["fold_values"]
+        result["replay"] = {
+            "folds_compared": len(fv),
+            "folds_identical": sum(abs(a - b) <= 1e-9 * abs(b) for _, _, a, b in fv),
+            "max_abs_rmsle_diff": max((abs(a - b) for _, _, a, b in fv), default=0.0),
+        }
     with open(a.out, "w") as f:
         json.dump(result, f, indent=1)
+
+
+def load_replay(db, run_id, k):
+    """The xp run's trials in order: parameters, and the folds the run evaluated (fewer than k
+    for a pruned trial) with its RMSLE on each."""
+    con = sqlite3.connect(db)
+    out = []
+    for tid, number in con.execute(
+            "SELECT t.trial_id, t.number FROM trials t JOIN xp_trial_runs r ON r.trial_id = t.trial_id "
+            "WHERE r.run_id = ? AND t.state IN ('COMPLETE', 'PRUNED') ORDER BY t.number", (run_id,)).fetchall():
+        params = {}
+        for name, value, dist in con.execute(
+                "SELECT param_name, param_value, distribution_json FROM trial_params WHERE trial_id = ?", (tid,)):
+            key = name[len("model.params."):]
+            params[key] = int(round(value)) if "IntDistribution" in dist else value
+        values = [v for _, v in con.execute(
+            "SELECT fold, value FROM xp_metrics WHERE trial_id = ? AND split = 'valid' AND metric = 'rmsle' "
+            "AND fold >= 0 ORDER BY fold", (tid,))]
+        out.append({"number": number, "params": params, "n_folds": len(values), "values": values})
+    con.close()
+    if not out:
+        sys.exit(f"python_stack.py: {db} has no finished trials for run {run_id}")
+    return out
 
 
 def check_against(db, run_id, learned, refit_state, k):

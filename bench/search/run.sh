@@ -8,14 +8,17 @@
 #   bench/search/run.sh build-bench                      # demo data (gen_demo), 20 trials
 #   bench/search/run.sh build-bench /data 30             # DATA_DIR/candidates_data.csv, 30 trials
 #   PY_DEFAULT_ENV=1 bench/search/run.sh build-bench     # also Python without OMP_WAIT_POLICY
+#   PY_REPLAY=0 bench/search/run.sh build-bench          # skip Python replaying the runner's trials
 #
 # Defaults: BUILD_DIR=build, DATA_DIR = demo data written by BUILD_DIR/tools/gen_demo/gen_demo
 # --no-images (40,292 rows) into the work folder, TRIALS=20. Environment: BENCH_DIR (work
 # folder, default ${TMPDIR:-/tmp}/xp_search_bench; its store is recreated), SEED (42),
 # CONFIG (configs/step1_xgb.yaml). The Python side runs with OMP_WAIT_POLICY=PASSIVE, as the
 # runner sets for itself (core/main.c), so both wait for OpenMP work the same way;
-# PY_DEFAULT_ENV=1 adds a second Python run in the environment a user has by default (no
-# OMP_WAIT_POLICY), which on a busy machine is many times slower (see README.md).
+# PY_DEFAULT_ENV=1 adds a Python run in the environment a user has by default (no
+# OMP_WAIT_POLICY), which on a busy machine is many times slower (see README.md). PY_REPLAY=1
+# (default) also runs the Python code on exactly the runner's trials (no search), which
+# compares the speed of the two on identical work, independent of where each TPE wandered.
 # The three sides run one after another, never at the same time. Needs: ninja -C BUILD_DIR
 # (runner and plugins), cc, libxgboost-dev, libsqlite3-dev, /usr/bin/python3 with pandas,
 # xgboost, optuna and yaml. Not part of `meson test`: a run takes tens of minutes.
@@ -28,6 +31,7 @@ TRIALS=${3:-20}
 SEED=${SEED:-42}
 CONFIG=${CONFIG:-configs/step1_xgb.yaml}
 PY_DEFAULT_ENV=${PY_DEFAULT_ENV:-0}
+PY_REPLAY=${PY_REPLAY:-1}
 WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/xp_search_bench}
 PY=/usr/bin/python3
 HERE=$ROOT/bench/search
@@ -44,7 +48,7 @@ if [ -z "$DATA_DIR" ]; then
     if [ ! -f "$DATA_DIR/candidates_data.csv" ]; then
         GEN=$BUILD/tools/gen_demo/gen_demo
         [ -x "$GEN" ] || { echo "run.sh: no DATA_DIR given and no $GEN to make the demo data" >&2; exit 1; }
-        "$GEN" --no-images --out "$DATA_DIR" >/dev/null
+        "$GEN" --no-images --out "$DATA_DIR" >"$WORK/gen_demo.log" 2>&1 || { cat "$WORK/gen_demo.log" >&2; exit 1; }
     fi
 fi
 DATA=$(cd "$DATA_DIR" && pwd)/candidates_data.csv
@@ -88,24 +92,31 @@ cat "$WORK/xp.out"
 FOLDS=$("$PY" -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("SELECT path FROM xp_artifacts WHERE run_id = 1 AND kind = ? ORDER BY id DESC LIMIT 1", ("folds",)).fetchone()[0])' "$WORK/xp.db")
 
-py_run() {   # $1 = tag, then the environment command prefix
+py_run() {   # $1 = tag, $2 = 1 to replay the runner's trials, then the environment prefix
     tag=$1
-    shift
+    replay=$2
+    shift 2
+    set -- "$@" "$PY" "$HERE/python_stack.py" --config "$WORK/resolved.yaml" --data "$DATA" \
+        --folds "$FOLDS" --trials "$TRIALS" --out "$WORK/py$tag.json" --trace "$WORK/py${tag}_trace.csv" \
+        --check-db "$WORK/xp.db" --check-run 1
+    [ "$replay" = 1 ] && set -- "$@" --replay-db "$WORK/xp.db" --replay-run 1
     L0=$(load)
     T=$(now)
     echo "py${tag}_start=$T" >>"$PH"
-    BENCH_T0=$T "$@" "$PY" "$HERE/python_stack.py" --config "$WORK/resolved.yaml" --data "$DATA" \
-        --folds "$FOLDS" --trials "$TRIALS" --out "$WORK/py$tag.json" --trace "$WORK/py${tag}_trace.csv" \
-        --check-db "$WORK/xp.db" --check-run 1 2>"$WORK/py$tag.log"
+    BENCH_T0=$T "$@" 2>"$WORK/py$tag.log"
     echo "py${tag}_end=$(now)" >>"$PH"
     echo "py${tag}_load=$L0 / $(load)" >>"$PH"
     tail -2 "$WORK/py$tag.log"
 }
 echo "== Python stack, OMP_WAIT_POLICY=PASSIVE (log: $WORK/pyp.log)"
-py_run p env OMP_WAIT_POLICY=PASSIVE
+py_run p 0 env OMP_WAIT_POLICY=PASSIVE
+if [ "$PY_REPLAY" = 1 ]; then
+    echo "== Python stack replaying the runner's trials (log: $WORK/pyr.log)"
+    py_run r 1 env OMP_WAIT_POLICY=PASSIVE
+fi
 if [ "$PY_DEFAULT_ENV" = 1 ]; then
     echo "== Python stack, default environment (log: $WORK/py.log)"
-    py_run "" env -u OMP_WAIT_POLICY
+    py_run "" 0 env -u OMP_WAIT_POLICY
 fi
 
 echo "== bare C loop replaying the runner's trials (log: $WORK/bare.log)"
