@@ -88,6 +88,10 @@ xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_
 int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
                    const char *split_name, eval_prune_fn prune, void *prune_user,
                    eval_result *res, char *err, size_t n);
+/* The same with a ready configuration (its model section is used as is). */
+int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
+                       const char *split_name, eval_prune_fn prune, void *prune_user,
+                       eval_result *res, char *err, size_t n);
 int metrics_compute(experiment *x, const double *y, const double *pred, size_t n_rows,
                     double *out /* n_metrics */, char *err, size_t n);
 

@@ -189,6 +189,21 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
                    const char *split_name, eval_prune_fn prune, void *prune_user,
                    eval_result *res, char *err, size_t n)
 {
+    xp_cfg *cfg = config_with_params(x, params, err, n);
+    if (!cfg) {
+        memset(res, 0, sizeof *res);
+        if (!err[0]) snprintf(err, n, "out of memory");
+        return XP_ENOMEM;
+    }
+    int rc = folds_evaluate_cfg(x, fd, k, cfg, trial_id, split_name, prune, prune_user, res, err, n);
+    cfg_free(cfg);
+    return rc;
+}
+
+int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
+                       const char *split_name, eval_prune_fn prune, void *prune_user,
+                       eval_result *res, char *err, size_t n)
+{
     memset(res, 0, sizeof *res);
     res->mean_best_iteration = NAN;
     res->value = NAN;
@@ -196,27 +211,29 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
     double *msum = calloc(x->n_metrics, sizeof *msum);
     fold_job *jobs = calloc((size_t)k, sizeof *jobs);
     double *mvals = calloc((size_t)k * x->n_metrics, sizeof *mvals);
-    xp_cfg *cfg = config_with_params(x, params, err, n);
-    if (!res->fold_values || !msum || !jobs || !mvals || !cfg) {
-        free(msum); free(jobs); free(mvals); cfg_free(cfg);
-        if (!err[0]) snprintf(err, n, "out of memory");
+    if (!res->fold_values || !msum || !jobs || !mvals) {
+        free(msum); free(jobs); free(mvals);
+        snprintf(err, n, "out of memory");
         return XP_ENOMEM;
     }
-    /* Folds are trained in waves of fold_jobs, each with an equal share of the threads;
-     * the pruner still sees the folds in order, after each wave. */
+    /* Folds are trained in waves of fold_jobs, each fold with an equal share of the threads
+     * (a short last wave shares them among fewer folds, so no core idles: with 5 folds on 2
+     * cores the fifth fold gets both); the pruner still sees the folds in order, after each
+     * wave. */
     int width = x->fold_jobs > 0 ? x->fold_jobs : 1;
     if (width > k) width = k;
-    int threads = host_threads(&x->env) / width;
-    if (threads < 1) threads = 1;
+    int all_threads = host_threads(&x->env);
     const xp_cfg *mcfg = cfg_get(cfg, "model");
     double iter_sum = 0, sum = 0;
     int iter_count = 0, rc = XP_OK;
     for (int f = 0; f < k; f++)
         jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
-                              .threads = width > 1 ? threads : 0, .split = split_name,
-                              .mvals = mvals + (size_t)f * x->n_metrics };
+                              .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics };
     for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
         int end = start + width < k ? start + width : k;
+        int threads = all_threads / (end - start);
+        for (int f = start; f < end; f++)
+            jobs[f].threads = width > 1 ? (threads > 1 ? threads : 1) : 0;
         pthread_t tid[64];
         int started[64] = { 0 };
         for (int f = start + 1; f < end; f++)
@@ -253,6 +270,5 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
     free(msum);
     free(jobs);
     free(mvals);
-    cfg_free(cfg);
     return rc;
 }

@@ -100,8 +100,8 @@ int report_print(const char *path)
     }
 
     printf("# Experiment report: %s\n\n## Runs (latest complete run per study)\n\n", path);
-    printf("| study | run | trials (complete/pruned/failed) | wall s | objective | best CV | random-split CV | test |\n");
-    printf("|---|---|---|---|---|---|---|---|\n");
+    printf("| study | run | trials (complete/pruned/failed) | wall s | objective | best CV | polished CV | random-split CV | test |\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         run_row *r = &runs[i];
         printf("| %s | %lld |", r->name, r->run);
@@ -112,6 +112,7 @@ int report_print(const char *path)
         cell(scalar(db, "SELECT wall_seconds FROM xp_runs WHERE id = ?1", r->run, NULL));
         printf(" %s |", r->objective);
         cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_grouped' AND metric = ?2", r->run, r->objective));
+        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_polish' AND metric = ?2", r->run, r->objective));
         cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_random' AND metric = ?2", r->run, r->objective));
         cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
                     r->run, r->objective));

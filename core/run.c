@@ -23,6 +23,7 @@
 #include "config.h"
 #include "experiment.h"
 #include "frame.h"
+#include "polish.h"
 #include "sha256.h"
 
 int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
@@ -195,7 +196,7 @@ static int setup_components(experiment *x, char *err, size_t n)
     rc = x->mops->create(&ctx, model, &m);
     if (m) x->mops->destroy(m);
     if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
-    if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n))) return rc;
+    if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n)) || (rc = polish_check(x, err, n))) return rc;
     /* Folds trained at once: 0 = as many as there are threads (each fold then trains on one
      * thread, which wastes less of XGBoost's time in synchronisation than 2 threads on one). */
     int64_t jobs = 0;
@@ -236,21 +237,22 @@ typedef struct test_result {
     double *values;              /* n_metrics */
 } test_result;
 
-static int refit_and_test(experiment *x, const search_outcome *so, const char *artifact_dir, test_result *tr,
-                          char *err, size_t n)
+/* Refits best_cfg (the best trial's configuration, polished or not) on all dev rows and
+ * scores the test part once. rounds: the mean early-stopping round on the folds, NaN if
+ * unknown (best trial from an earlier run without polish: derived again here). */
+static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, int have_best,
+                          const char *artifact_dir, test_result *tr, char *err, size_t n)
 {
-    double rounds = so->best_rounds;
     int rc;
-    if (isnan(rounds) && so->best_params) {
-        /* Best trial from an earlier run: re-derive its early-stopping rounds. */
+    if (isnan(rounds) && have_best) {
         eval_result r;
-        rc = folds_evaluate(x, x->fd, x->folds, so->best_params, -1, "valid", NULL, NULL, &r, err, n);
+        rc = folds_evaluate_cfg(x, x->fd, x->folds, best_cfg, -1, "valid", NULL, NULL, &r, err, n);
         free(r.fold_values);
         if (rc) return rc;
         rounds = r.mean_best_iteration;
     }
-    xp_cfg *cfg = config_with_params(x, so->best_params, err, n);
-    if (!cfg) return XP_ENOMEM;
+    xp_cfg *cfg = cfg_clone(best_cfg);
+    if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     if (!isnan(rounds)) {
         /* All dev rows are k/(k-1) times a fold's training rows: scale the rounds found by
          * early stopping accordingly (the usual rule for refitting without a validation set). */
@@ -353,8 +355,8 @@ out:
 
 /* ------------------------------------------------------------------ the run */
 
-static void print_summary(const experiment *x, const search_outcome *so, const double *random_cv,
-                          const test_result *tr)
+static void print_summary(const experiment *x, const search_outcome *so, const double *polished_cv,
+                          const double *random_cv, const test_result *tr)
 {
     printf("study %s  run %lld\n", x->name, (long long)x->run_id);
     printf("trials: %d complete, %d pruned, %d failed this run (%d started)\n", so->n_complete, so->n_pruned,
@@ -367,6 +369,9 @@ static void print_summary(const experiment *x, const search_outcome *so, const d
         space_value_text(&x->sp, i, so->best_params[i], v, sizeof v);
         printf("  %s = %s\n", x->sp.params[i].name, v);
     }
+    if (polished_cv)
+        printf("polished (see the polish section of the config): CV %s = %.6g, used for the refit\n",
+               x->metrics[x->objective].plugin->name, *polished_cv);
     if (random_cv && !isnan(*random_cv))
         printf("random-split CV %s would claim %.6g (grouped: %.6g)\n", x->metrics[x->objective].plugin->name,
                *random_cv, so->best_value);
@@ -492,6 +497,16 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
 
     if (so.best_number >= 0)
         store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value);
+    xp_cfg *best_cfg = config_with_params(x, so.best_params, err, sizeof err);
+    if (!best_cfg) { rc = XP_ENOMEM; free(so.best_params); goto fail; }
+    double rounds = so.best_rounds, final_cv = so.best_value;
+    int polished = 0;
+    if (so.best_number >= 0 &&
+        (rc = polish_run(x, so.best_value, best_cfg, &rounds, &final_cv, &polished, err, sizeof err))) {
+        cfg_free(best_cfg);
+        free(so.best_params);
+        goto fail;
+    }
     double random_cv = NAN;
     if (random_check && x->group_col) {
         split_plan rp;
@@ -501,6 +516,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (!rc) rc = weights_apply_folds(x, rfd, x->folds, err, sizeof err);
         if (!rc) {
             eval_result r;
+            /* The search's best point (not the polished one): compared with its grouped CV. */
             rc = folds_evaluate(x, rfd, x->folds, so.best_params, -1, "random", NULL, NULL, &r, err, sizeof err);
             if (!rc) {
                 random_cv = r.value;
@@ -510,12 +526,13 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         }
         folds_free(x, rfd, x->folds);
         split_free(&rp);
-        if (rc) { free(so.best_params); goto fail; }
+        if (rc) { cfg_free(best_cfg); free(so.best_params); goto fail; }
     }
     test_result tr = { 0 };
-    rc = refit_and_test(x, &so, artifact_dir, &tr, err, sizeof err);
-    if (!rc) print_summary(x, &so, &random_cv, &tr);
+    rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, artifact_dir, &tr, err, sizeof err);
+    if (!rc) print_summary(x, &so, polished ? &final_cv : NULL, &random_cv, &tr);
     free(tr.values);
+    cfg_free(best_cfg);
     free(so.best_params);
     if (rc) goto fail;
     store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);

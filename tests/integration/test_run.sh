@@ -72,6 +72,55 @@ expect_rc 0 "$runner" small.yaml name=seq +search.fold_jobs=1 'model.threads=0' 
 grep '^test' "$tmp/out" > seq.txt
 cmp -s par.txt seq.txt && ok || bad "parallel folds differ: $(cat par.txt) vs $(cat seq.txt)"
 
+# Polish: the best point again at half the learning rate on the same folds; recorded, and
+# the refit config carries the polished rate exactly when its CV beat the search's best.
+expect_rc 0 "$runner" small.yaml name=pol '+polish.scale={model.params.eta: 0.5, model.num_boost_round: 3}'
+cp "$tmp/err" pol.err
+expect_in pol.err "[polish] info: best point again with"
+expect_rc 0 "$py" - exp.db <<'PY'
+import json, sqlite3, sys, yaml
+db = sqlite3.connect(sys.argv[1])
+run = db.execute("select max(id) from xp_runs where name='pol'").fetchone()[0]
+rec = json.loads(db.execute("select json from xp_records where run_id=? and kind='polish'", (run,)).fetchone()[0])
+old_eta, new_eta = rec["changes"]["model.params.eta"]
+assert abs(new_eta - old_eta * 0.5) < 1e-12, rec
+assert rec["changes"]["model.num_boost_round"] == [60, 180], rec
+folds = [v for (v,) in db.execute("select value from xp_metrics where run_id=? and split='polish' and metric='rmsle' order by fold", (run,))]
+assert len(folds) == 3 and abs(sum(folds) / 3 - rec["polished"]) < 1e-12, (folds, rec)
+best = db.execute("select min(v.value) from trial_values v join trials t using(trial_id) join studies s using(study_id) where s.study_name='pol'").fetchone()[0]
+assert abs(best - rec["search_best"]) < 1e-12, (best, rec)
+assert rec["used"] == (rec["polished"] < rec["search_best"]), rec
+path = db.execute("select path from xp_artifacts where run_id=? and kind='refit_config'", (run,)).fetchone()[0]
+eta = yaml.safe_load(open(path))["model"]["params"]["eta"]
+assert abs(eta - (new_eta if rec["used"] else old_eta)) < 1e-12, (eta, rec)
+PY
+# The report: one row per study (its latest run), numbers as stored.
+expect_rc 0 "$runner" report --store exp.db
+cp "$tmp/out" report.md
+expect_rc 0 "$py" - exp.db report.md <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = {}
+for line in open(sys.argv[2]):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) == 9 and cells[1].isdigit():
+        rows[cells[0]] = cells
+assert set(rows) >= {"small", "sw", "par", "seq", "pol"}, rows.keys()
+def val(run, split):
+    r = db.execute("select value from xp_metrics where run_id=? and split=? and metric='rmsle' and trial_id is null and source is null", (run, split)).fetchone()
+    return "–" if r is None else "%.4g" % r[0]
+for name, c in rows.items():
+    run = db.execute("select max(id) from xp_runs where name=? and status='COMPLETE'", (name,)).fetchone()[0]
+    assert c[1] == str(run), (name, c)
+    assert [c[5], c[6], c[7], c[8]] == [val(run, "cv_grouped"), val(run, "cv_polish"), val(run, "cv_random"), val(run, "test")], (name, c)
+assert rows["pol"][6] != "–" and rows["small"][6] == "–", rows
+PY
+
+expect_rc 2 "$runner" small.yaml name=pol2 '+polish.scale={model.params.nope: 0.5}' -q
+expect_in "$tmp/err" "polish.scale: 'model.params.nope' is not a number in the config nor a search parameter"
+expect_rc 2 "$runner" small.yaml name=pol2 '+polish.scale={model.params.eta: -1}' -q
+expect_in "$tmp/err" "polish.scale.model.params.eta: factor must be a positive number"
+
 # Out-of-tree plugin: built with the system compiler against include/ only.
 mkdir -p plugins/metrics_extra
 cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -I "$inc" \

@@ -1,0 +1,137 @@
+/* core/polish.c — after the search, the best point once more with a few values scaled, on
+ * the same folds; kept for the refit only if its CV score is better.
+ *
+ *     polish:
+ *       scale: {model.params.eta: 0.25, model.num_boost_round: 4}
+ *
+ * Why: a boosted model's learning rate trades time for a little accuracy. Searching at
+ * moderate rates keeps every trial cheap; the usual last step is to divide the rate of the
+ * chosen point and let early stopping find the (larger) number of rounds. This stage does
+ * that step on the search's own folds, so the gain is measured, not assumed, and the rounds
+ * the refit uses come from early stopping at the final rate.
+ *
+ * Each key is a config path whose value (the best trial's, if it is a search parameter) is
+ * multiplied by the factor; values written as integers stay integers. The per-fold and mean
+ * scores go to xp_metrics (split "polish"), the outcome to xp_records (kind "polish").
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "experiment.h"
+#include "polish.h"
+
+static int is_integer_text(const char *s)
+{
+    if (*s == '-' || *s == '+') s++;
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9') return 0;
+    return 1;
+}
+
+int polish_check(experiment *x, char *err, size_t n)
+{
+    const xp_cfg *pc = cfg_get(x->root, "polish");
+    if (!pc || cfg_kind(pc) == XP_CFG_NULL) return XP_OK;
+    if (cfg_kind(pc) != XP_CFG_MAP) {
+        snprintf(err, n, "%s: polish: expected a map with 'scale'", cfg_where(pc));
+        return XP_ECONFIG;
+    }
+    const xp_cfg *sc = cfg_get(pc, "scale");
+    if (!sc || cfg_kind(sc) != XP_CFG_MAP || cfg_len(sc) == 0) {
+        snprintf(err, n, "%s: polish.scale: expected a map of config path: factor", cfg_where(sc ? sc : pc));
+        return XP_ECONFIG;
+    }
+    for (size_t i = 0; i < cfg_len(sc); i++) {
+        const char *path = cfg_key_at(sc, i);
+        double f = 0;
+        int rc = cfg_read_num(sc, path, 1, &f, err, n);
+        if (rc) return rc;
+        if (!(f > 0) || !isfinite(f)) {
+            snprintf(err, n, "%s: polish.scale.%s: factor must be a positive number", cfg_where(cfg_at(sc, i)), path);
+            return XP_ECONFIG;
+        }
+        /* The path must name a number, either in the config or as a search parameter. */
+        int in_space = 0;
+        for (size_t p = 0; p < x->sp.n; p++) in_space |= !strcmp(x->sp.params[p].name, path);
+        xp_cfg *probe = cfg_clone(x->root);
+        const char *v = probe ? cfg_scalar(cfg_path(probe, path)) : NULL;
+        char *end = NULL;
+        int numeric = v && (strtod(v, &end), end != v && *end == 0);
+        cfg_free(probe);
+        if (!numeric && !in_space) {
+            snprintf(err, n, "%s: polish.scale: '%s' is not a number in the config nor a search parameter",
+                     cfg_where(cfg_at(sc, i)), path);
+            return XP_ECONFIG;
+        }
+    }
+    return XP_OK;
+}
+
+int polish_run(experiment *x, double best_value, xp_cfg *best_cfg, double *rounds, double *value,
+               int *used, char *err, size_t n)
+{
+    *used = 0;
+    const xp_cfg *pc = cfg_get(x->root, "polish");
+    const xp_cfg *sc = pc ? cfg_get(pc, "scale") : NULL;
+    if (!sc || cfg_kind(sc) != XP_CFG_MAP) return XP_OK;
+    xp_cfg *cand = cfg_clone(best_cfg);
+    if (!cand) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    char changes[2048] = "";
+    size_t used_len = 0;
+    int rc = XP_OK;
+    for (size_t i = 0; i < cfg_len(sc) && !rc; i++) {
+        const char *path = cfg_key_at(sc, i);
+        double f = 1;
+        cfg_read_num(sc, path, 1, &f, err, n);
+        const char *old = cfg_scalar(cfg_path(cand, path));
+        char *end = NULL;
+        double v = old ? strtod(old, &end) : NAN;
+        if (!old || end == old || *end) {
+            snprintf(err, n, "%s: polish.scale: '%s' has no numeric value in the best configuration", cfg_where(cfg_at(sc, i)), path);
+            rc = XP_ECONFIG;
+            break;
+        }
+        char text[64];
+        if (is_integer_text(old)) snprintf(text, sizeof text, "%lld", (long long)llround(v * f));
+        else snprintf(text, sizeof text, "%.17g", v * f);
+        used_len += (size_t)snprintf(changes + used_len, used_len < sizeof changes ? sizeof changes - used_len : 0,
+                                     "%s\"%s\": [%s, %s]", i ? ", " : "", path, old, text);
+        rc = cfg_set(cand, path, text, err, n);
+    }
+    if (rc) { cfg_free(cand); return rc; }
+    host_log(&x->env, XP_LOG_INFO, "polish", "best point again with {%s} (old, new)", changes);
+    eval_result r;
+    rc = folds_evaluate_cfg(x, x->fd, x->folds, cand, -1, "polish", NULL, NULL, &r, err, n);
+    if (rc) { free(r.fold_values); cfg_free(cand); return rc; }
+    const char *metric = x->metrics[x->objective].plugin->name;
+    for (int f = 0; f < x->folds; f++)
+        store_metric(x->st, x->run_id, -1, f, "polish", -1, metric, r.fold_values[f]);
+    store_metric(x->st, x->run_id, -1, -1, "cv_polish", -1, metric, r.value);
+    int better = x->direction == XP_MINIMIZE ? r.value < best_value : r.value > best_value;
+    char json[4096];
+    snprintf(json, sizeof json,
+             "{\"changes\": {%s}, \"metric\": \"%s\", \"search_best\": %.17g, \"polished\": %.17g, "
+             "\"mean_best_iteration\": %.17g, \"used\": %s}",
+             changes, metric, best_value, r.value, isnan(r.mean_best_iteration) ? -1.0 : r.mean_best_iteration,
+             better ? "true" : "false");
+    store_record(x->st, x->run_id, "polish", json);
+    host_log(&x->env, XP_LOG_INFO, "polish", "CV %s %.6g (search best %.6g): %s", metric, r.value, best_value,
+             better ? "used for the refit" : "not better, the search's best is refitted");
+    if (better) {
+        /* best_cfg takes the polished values; the refit uses its early-stopping rounds. */
+        for (size_t i = 0; i < cfg_len(sc) && !rc; i++) {
+            const char *path = cfg_key_at(sc, i);
+            rc = cfg_set(best_cfg, path, cfg_scalar(cfg_path(cand, path)), err, n);
+        }
+        *rounds = r.mean_best_iteration;
+        *value = r.value;
+        *used = 1;
+    }
+    free(r.fold_values);
+    cfg_free(cand);
+    return rc;
+}
