@@ -20,6 +20,8 @@ static const struct { const char *plugin, *yaml; } STAGES[] = {
     { "categorical", "columns: [x, c, t]\nmax_levels: 5\n" },
     { "target_log", "{}\n" },
     { "set_role", "roles: {t: ignore}\n" },
+    { "cluster_gmm", "{}\n" },
+    { "cluster_gmm", "threshold: 0.01\nmin_size: 2\nclasses: 3\n" },
 };
 
 /* n rows; every value missing except `quantity` (-2) and, with `present`, a few others. */
