@@ -24,6 +24,14 @@ What it does, written the way a competent pandas/xgboost/optuna user would:
   * refit on all dev rows for round((mean best_iteration + 1) * k / (k - 1)) rounds and a single
     test score with the same RMSLE / RMSE / MAE / R2 / MAPE definitions as xp's metric plugins.
 
+What it leaves out on purpose: xp's own methodology, which is not what a user writes with these
+libraries — the `cluster_gmm` pipeline step (Gaussian-mixture group features), the `polish`
+section (the best point again at a lower learning rate) and `source_weights` (per-source sample
+weights). In a plain search they are skipped, logged and listed as "ignored" in the result JSON,
+so the tool is compared with its methodology against the search a user would otherwise run.
+With --replay-db they are an error: a replay must do exactly the run's work, so the run it
+replays must have been made without them (run.sh part B).
+
 Times are seconds since BENCH_T0 (epoch seconds set by run.sh just before it starts this
 process), so interpreter start-up and imports count, as they do for a user.
 --check-db compares what the preprocessing learned per fold with what the xp run recorded
@@ -68,20 +76,36 @@ def step(cfg, plugin):
     return None
 
 
-def read_setup(cfg):
+# xp's own methodology, which the search a user writes with pandas + xgboost + optuna does not
+# have: skipped (and listed in the result JSON as "ignored") in a plain search; an error with
+# --replay-db, which must do exactly the run's work.
+XP_ONLY_STEPS = {"cluster_gmm"}
+
+
+def read_setup(cfg, replay=False):
     """What the script needs from the resolved xp config; anything else it does not know is an
-    error rather than a silent difference."""
+    error rather than a silent difference. Returns (setup, ignored): the xp-only parts of the
+    config the plain search leaves out (see XP_ONLY_STEPS)."""
     known = {"parse_prefixed", "quantity", "placeholders", "drop_columns", "categorical",
              "target_log"}
+    ignored = []
     for s in cfg.get("pipeline") or []:
-        if s.get("plugin") not in known:
+        if s.get("plugin") in XP_ONLY_STEPS:
+            ignored.append(f"pipeline step {s.get('plugin')}")
+        elif s.get("plugin") not in known:
             sys.exit(f"python_stack.py: pipeline step {s.get('plugin')!r} is not implemented here")
     model = cfg["model"]
     if model.get("plugin") != "xgboost":
         sys.exit("python_stack.py: only model.plugin xgboost is implemented")
     if (cfg.get("source_weights") or {}).get("enabled"):
-        sys.exit("python_stack.py: source_weights are not implemented; run with "
-                 "source_weights.enabled=false (run.sh does)")
+        ignored.append("source_weights")
+    if cfg.get("polish"):
+        ignored.append("polish")
+    if replay and ignored:
+        sys.exit("python_stack.py: --replay-db evaluates exactly the run's trials, but the config has "
+                 f"{', '.join(ignored)}, which this script does not implement; replay a run without "
+                 "them (run.sh part B: ~pipeline[i] for cluster_gmm, ~polish, "
+                 "++source_weights.enabled=false)")
     space = {}
     for name, spec in (cfg["search"].get("space") or {}).items():
         if not name.startswith("model.params."):
@@ -125,7 +149,7 @@ def read_setup(cfg):
         "trials": int(cfg["search"].get("trials", 20)),
         "pruner": (pruner.get("type", "median"), int(pruner.get("n_startup_trials", 5)),
                    int(pruner.get("n_warmup_steps", 1))),
-    }
+    }, ignored
 
 
 # ---------------------------------------------------------------- preprocessing
@@ -311,7 +335,9 @@ def main():
     a = ap.parse_args()
 
     with open(a.config) as f:
-        su = read_setup(yaml.safe_load(f))
+        su, ignored = read_setup(yaml.safe_load(f), replay=bool(a.replay_db))
+    if ignored:
+        log("not part of the plain search, ignored: " + ", ".join(ignored))
     n_trials = a.trials if a.trials is not None else su["trials"]
     k = su["folds"]
     replay = load_replay(a.replay_db, a.replay_run, k) if a.replay_db else None
@@ -434,7 +460,7 @@ def main():
         "t_imported": T_IMPORTED - T_LAUNCH, "t_loaded": t_loaded, "t_folds": t_folds,
         "t_search_end": t_search, "t_end": t_end,
         "fits": work["fits"], "rounds": work["rounds"],
-        "pipeline_check": check,
+        "pipeline_check": check, "ignored": ignored,
     }
     if replay is not None:
         fv = work["fold_values"]
