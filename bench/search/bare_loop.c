@@ -744,8 +744,9 @@ int main(int argc, char **argv)
     for (int f = 0; f < o.k; f++) build_fold(&t, &o, fold, f, &rec[f], &fm[f]);
     double t_build = now_s();
 
-    /* The runner's schedule: waves of fold_jobs folds, each fold on threads / fold_jobs threads
-     * (all threads when folds run one at a time); a pruned trial still finished its last wave. */
+    /* The runner's schedule (core/folds.c): waves of fold_jobs folds, each fold on threads /
+     * (folds in the wave) threads — a short last wave shares all threads — and all threads when
+     * folds run one at a time; a pruned trial still finished its last wave. */
     int width = o.fold_jobs, nthread = width > 1 ? o.threads / width : o.threads;
     if (nthread < 1) nthread = 1;
     long long fits = 0, rounds = 0;
@@ -760,9 +761,11 @@ int main(int argc, char **argv)
         job jobs[16];
         for (int start = 0; start < todo; start += width) {
             int end = start + width < todo ? start + width : todo;
+            int wave_threads = width > 1 ? o.threads / (end - start) : o.threads;
+            if (wave_threads < 1) wave_threads = 1;
             pthread_t tid[16];
             for (int f = start; f < end; f++) {
-                jobs[f] = (job){ &o, x, &fm[f], nthread, { 0, 0, 0 } };
+                jobs[f] = (job){ &o, x, &fm[f], wave_threads, { 0, 0, 0 } };
                 if (f > start && pthread_create(&tid[f - start], NULL, run_job, &jobs[f]))
                     die("cannot start a thread%s%s", "", "");
             }
