@@ -170,10 +170,7 @@ int host_threads(const host_env *env)
 static int h_threads(xp_ctx *ctx)
 {
     host_call *c = call_of(ctx);
-    if (c->threads > 0) return c->threads;
-    if (c->env && c->env->threads > 0) return c->env->threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    return c->threads > 0 ? c->threads : host_threads(c->env);
 }
 
 /* ------------------------------------------------------------------ records */

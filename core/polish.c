@@ -45,40 +45,44 @@ int polish_check(experiment *x, char *err, size_t n)
         snprintf(err, n, "%s: polish.scale: expected a map of config path: factor", cfg_where(sc ? sc : pc));
         return XP_ECONFIG;
     }
-    for (size_t i = 0; i < cfg_len(sc); i++) {
+    /* Paths are probed on a copy: reading through the real config would mark keys as used
+     * and hide a misspelt one from the unknown-key check. */
+    xp_cfg *probe = cfg_clone(x->root);
+    if (!probe) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    int rc = XP_OK;
+    for (size_t i = 0; i < cfg_len(sc) && !rc; i++) {
         const char *path = cfg_key_at(sc, i);
         double f = 0;
-        int rc = cfg_read_num(sc, path, 1, &f, err, n);
-        if (rc) return rc;
+        if ((rc = cfg_read_num(sc, path, 1, &f, err, n))) break;
         if (!(f > 0) || !isfinite(f)) {
             snprintf(err, n, "%s: polish.scale.%s: factor must be a positive number", cfg_where(cfg_at(sc, i)), path);
-            return XP_ECONFIG;
+            rc = XP_ECONFIG;
+            break;
         }
         /* The path must name a number, either in the config or as a search parameter. */
         int in_space = 0;
         for (size_t p = 0; p < x->sp.n; p++) in_space |= !strcmp(x->sp.params[p].name, path);
-        xp_cfg *probe = cfg_clone(x->root);
-        const char *v = probe ? cfg_scalar(cfg_path(probe, path)) : NULL;
+        const char *v = cfg_scalar(cfg_path(probe, path));
         char *end = NULL;
         int numeric = v && (strtod(v, &end), end != v && *end == 0);
-        cfg_free(probe);
         if (!numeric && !in_space) {
             snprintf(err, n, "%s: polish.scale: '%s' is not a number in the config nor a search parameter",
                      cfg_where(cfg_at(sc, i)), path);
-            return XP_ECONFIG;
+            rc = XP_ECONFIG;
         }
     }
-    return XP_OK;
+    cfg_free(probe);
+    return rc;
 }
 
-int polish_run(experiment *x, double best_value, xp_cfg *best_cfg, double *rounds, double *value,
+int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *rounds, double *value,
                int *used, char *err, size_t n)
 {
     *used = 0;
     const xp_cfg *pc = cfg_get(x->root, "polish");
     const xp_cfg *sc = pc ? cfg_get(pc, "scale") : NULL;
     if (!sc || cfg_kind(sc) != XP_CFG_MAP) return XP_OK;
-    xp_cfg *cand = cfg_clone(best_cfg);
+    xp_cfg *cand = cfg_clone(*best_cfg);
     if (!cand) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     char changes[2048] = "";
     size_t used_len = 0;
@@ -98,8 +102,13 @@ int polish_run(experiment *x, double best_value, xp_cfg *best_cfg, double *round
         char text[64];
         if (is_integer_text(old)) snprintf(text, sizeof text, "%lld", (long long)llround(v * f));
         else snprintf(text, sizeof text, "%.17g", v * f);
-        used_len += (size_t)snprintf(changes + used_len, used_len < sizeof changes ? sizeof changes - used_len : 0,
-                                     "%s\"%s\": [%s, %s]", i ? ", " : "", path, old, text);
+        int w = snprintf(changes + used_len, sizeof changes - used_len, "%s\"%s\": [%s, %s]", i ? ", " : "", path, old, text);
+        if (w < 0 || (size_t)w >= sizeof changes - used_len) {
+            snprintf(err, n, "%s: polish.scale: too many keys to record", cfg_where(sc));
+            rc = XP_ECONFIG;
+            break;
+        }
+        used_len += (size_t)w;
         rc = cfg_set(cand, path, text, err, n);
     }
     if (rc) { cfg_free(cand); return rc; }
@@ -122,16 +131,15 @@ int polish_run(experiment *x, double best_value, xp_cfg *best_cfg, double *round
     host_log(&x->env, XP_LOG_INFO, "polish", "CV %s %.6g (search best %.6g): %s", metric, r.value, best_value,
              better ? "used for the refit" : "not better, the search's best is refitted");
     if (better) {
-        /* best_cfg takes the polished values; the refit uses its early-stopping rounds. */
-        for (size_t i = 0; i < cfg_len(sc) && !rc; i++) {
-            const char *path = cfg_key_at(sc, i);
-            rc = cfg_set(best_cfg, path, cfg_scalar(cfg_path(cand, path)), err, n);
-        }
+        /* The polished configuration replaces the best one; the refit uses its rounds. */
+        cfg_free(*best_cfg);
+        *best_cfg = cand;
+        cand = NULL;
         *rounds = r.mean_best_iteration;
         *value = r.value;
         *used = 1;
     }
     free(r.fold_values);
     cfg_free(cand);
-    return rc;
+    return XP_OK;
 }

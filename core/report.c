@@ -119,13 +119,28 @@ int report_print(const char *path)
         printf("\n");
     }
 
+    /* Every metric the reported runs scored on the test part (plugins may add their own), in
+     * the order they were first recorded. */
+    enum { MAX_METRICS = 32 };
+    char metrics[MAX_METRICS][64];
+    size_t n_metrics = 0;
+    sqlite3_stmt *ms;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT metric FROM xp_metrics m WHERE split = 'test' AND trial_id IS NULL AND source IS NULL "
+                           "AND run_id IN (SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE' GROUP BY study_id) "
+                           "GROUP BY metric ORDER BY min(m.id)", -1, &ms, NULL) == SQLITE_OK) {
+        while (n_metrics < MAX_METRICS && sqlite3_step(ms) == SQLITE_ROW)
+            snprintf(metrics[n_metrics++], sizeof metrics[0], "%s", (const char *)sqlite3_column_text(ms, 0));
+        sqlite3_finalize(ms);
+    }
     printf("\n## Test part, scored once\n\n| study |");
-    static const char *const metrics[] = { "rmsle", "rmse", "mae", "r2", "mape" };
-    for (size_t m = 0; m < 5; m++) printf(" %s |", metrics[m]);
-    printf("\n|---|---|---|---|---|---|\n");
+    for (size_t m = 0; m < n_metrics; m++) printf(" %s |", metrics[m]);
+    printf("\n|---|");
+    for (size_t m = 0; m < n_metrics; m++) printf("---|");
+    printf("\n");
     for (int i = 0; i < n; i++) {
         printf("| %s |", runs[i].name);
-        for (size_t m = 0; m < 5; m++)
+        for (size_t m = 0; m < n_metrics; m++)
             cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
                         runs[i].run, metrics[m]));
         printf("\n");

@@ -502,7 +502,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     double rounds = so.best_rounds, final_cv = so.best_value;
     int polished = 0;
     if (so.best_number >= 0 &&
-        (rc = polish_run(x, so.best_value, best_cfg, &rounds, &final_cv, &polished, err, sizeof err))) {
+        (rc = polish_run(x, so.best_value, &best_cfg, &rounds, &final_cv, &polished, err, sizeof err))) {
         cfg_free(best_cfg);
         free(so.best_params);
         goto fail;

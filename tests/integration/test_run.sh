@@ -131,4 +131,16 @@ expect_rc 0 "$runner" small.yaml name=oot 'metrics=[max_abs_error,rmsle]' object
 expect_in "$tmp/out" "max_abs_error="
 n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select count(*) from xp_metrics where metric='max_abs_error' and split='test'\").fetchone()[0])")
 [ "$n" -ge 1 ] && ok || bad "max_abs_error test metric not stored"
+# The report's test table lists the metrics the runs recorded, the plugin's own included.
+expect_rc 0 "$runner" report --store exp.db
+cp "$tmp/out" report2.md
+expect_rc 0 "$py" - report2.md <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("## Test part, scored once")[1].strip().splitlines()
+header = [c.strip() for c in lines[0].strip().strip("|").split("|")]
+assert header == ["study", "rmsle", "rmse", "r2", "max_abs_error"], header
+oot = [l for l in lines if l.startswith("| oot |")][0]
+cells = [c.strip() for c in oot.strip().strip("|").split("|")]
+assert cells[1] != "–" and cells[4] != "–" and cells[2] == "–", cells
+PY
 finish

@@ -352,9 +352,8 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
     double *R = malloc(n * (size_t)K * sizeof *R);
     double *sr = malloc((size_t)K * sizeof *sr), *sx = malloc((size_t)K * d * sizeof *sx),
            *sxx = malloc((size_t)K * d * sizeof *sxx), *sw = malloc((size_t)K * d * sizeof *sw);
-    size_t *perm = malloc(n * sizeof *perm);
     int rc = 0;
-    if (!g->mu || !g->var || !g->logpi || !R || !sr || !sx || !sxx || !sw || !perm) { rc = -1; goto out; }
+    if (!g->mu || !g->var || !g->logpi || !R || !sr || !sx || !sxx || !sw) { rc = -1; goto out; }
     /* Start: k-means++ seeding (each next centre drawn with probability proportional to the
      * squared distance to the nearest centre so far, over observed cells), so classes start
      * spread over the data instead of several in one dense region — EM from purely random
@@ -375,7 +374,6 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
             }
             if (!(total > 0)) pick = (size_t)(splitmix(&seed) % (uint64_t)n);
         }
-        perm[k] = pick;
         for (size_t c = 0; c < d; c++) {
             double v = X[pick * d + c];
             g->mu[(size_t)k * d + c] = (isnan(v) ? 0 : v) + 0.01 * std_normal(&seed);
@@ -424,7 +422,7 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
         }
     }
 out:
-    free(R); free(sr); free(sx); free(sxx); free(sw); free(perm);
+    free(R); free(sr); free(sx); free(sxx); free(sw);
     return rc;
 }
 
