@@ -135,6 +135,9 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
 
 /* ------------------------------------------------------------------ numerics */
 
+/* The mixture's starts come from the `seed` option, not the host's stream: the host seeds by
+ * (trial, fold, plugin), and `runner predict` refits this stage outside any fold, so only a
+ * seed of the plugin's own gives it the features the run's refit had. */
 static uint64_t splitmix(uint64_t *x)
 {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
