@@ -9,6 +9,10 @@
 #ifndef XP_ERROR_H
 #define XP_ERROR_H
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
     XP_OK = 0,
     XP_EINVAL = -1,      /* bad argument or value */
@@ -47,5 +51,9 @@ static inline const char *xp_strerror(int code)
     default: return "unknown error";
     }
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -26,6 +26,10 @@
 #include "error.h"
 #include "frame.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct xp_cfg xp_cfg;      /* opaque node of the resolved YAML config */
 typedef struct xp_host xp_host;
 
@@ -101,6 +105,29 @@ struct xp_host {
     int (*record)(xp_ctx *ctx, const char *kind, const char *json);
     /* Stores a named scalar for the current trial/fold (e.g. "best_iteration"). */
     int (*metric)(xp_ctx *ctx, const char *name, double value);
+
+    /* ---- added after the first release: check XP_HOST_HAS(host, field) before use ---- */
+
+    /* --- vector columns (frame.h, XP_COL_VECTOR) --- */
+    /* Gives a VECTOR column a new table of `count` zeroed vectors of `dim` floats and returns
+     * its data to fill (count × dim, row-major); the column's rows are left missing (vec_row
+     * -1) for the caller to point at the table. Replaces any earlier table of the column.
+     * NULL on ENOMEM, a zero dim, or a column that is not VECTOR. */
+    float *(*col_vectors)(xp_column *c, size_t dim, size_t count);
+
+    /* --- content hashing and the embedding cache --- */
+    void (*sha256)(const void *data, size_t n, uint8_t out[32]);
+    /* Frozen encoders (a pure function of the input and fixed weights) look each distinct
+     * input up here before computing it, and store what they computed. `space` names the
+     * encoder, its settings and its weights' hash ("image_mobilenet/224/<sha256 of weights>");
+     * `key` is the input's content hash. The host keeps the vectors for the process (every
+     * fold, the refit and predict share them) and on disk next to the store, across runs.
+     * cache_get returns 1 and fills out[dim] on a hit, 0 on a miss; cache_put returns XP_OK
+     * or a negative code (a failed disk write is logged, not an error: the value stays in
+     * memory). Both are thread-safe. */
+    int (*cache_get)(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim, float *out);
+    int (*cache_put)(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim,
+                     const float *v);
 };
 
 #define XP_HOST_HAS(h, field) \
@@ -127,5 +154,9 @@ static inline void xp_log(xp_ctx *ctx, int level, const char *fmt, ...)
     ctx->host->log(ctx, level, fmt, ap);
     va_end(ap);
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -26,6 +26,10 @@
 #include "frame.h"
 #include "host.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define XP_ABI_VERSION 1u
 #define XP_PLUGIN_ENTRY_SYMBOL "xp_plugin_entry"
 
@@ -70,12 +74,23 @@ typedef struct xp_plugin_list {
 
 typedef const xp_plugin_list *(*xp_plugin_entry_fn)(void);
 
+/* Does an ops table (of type `type`, starting with its struct_size) have `field`? A plugin
+ * built against older headers has a shorter table: its missing optional slots are NULL/0. */
+#define XP_OPS_HAS(ops, type, field) \
+    ((ops)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+#ifdef __cplusplus
+#define XP_EXTERN_C_ extern "C"
+#else
+#define XP_EXTERN_C_
+#endif
+
 #define XP_PLUGIN(kind, name, version, description, ops) \
     { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin), (kind), (name), (version), (description), (ops) }
 
 #define XP_PLUGINS(...)                                                                   \
-    __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void);  \
-    __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void)   \
+    XP_EXTERN_C_ __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void); \
+    XP_EXTERN_C_ __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void)  \
     {                                                                                     \
         static const xp_plugin *const list_[] = { __VA_ARGS__ };                          \
         static const xp_plugin_list set_ = { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin_list), \
@@ -148,7 +163,24 @@ typedef struct xp_model_ops {
     int (*save)(xp_ctx *ctx, void *model, const char *path);            /* optional */
     int (*load)(xp_ctx *ctx, const xp_cfg *params, const char *path, void **model); /* optional */
     void (*destroy)(void *model);
+
+    /* ---- added after the first release: read them through XP_OPS_HAS ---- */
+    /* File name save() writes in the run's artifact folder ("model.json"); NULL: "model.bin". */
+    const char *model_file;
+    /* Early stopping: fit() reports the step it chose through host->metric(stop_metric, v)
+     * (e.g. "best_iteration"); the runner averages it over the folds and, for the refit on
+     * all rows (which has no validation set), writes round((mean + 1) * k / (k - 1)) into the
+     * model config key `stop_key` (e.g. "num_boost_round", "epochs"). NULL: no such step. */
+    const char *stop_metric;
+    const char *stop_key;
+    /* XP_MODEL_* flags. */
+    uint32_t flags;
 } xp_model_ops;
+
+/* The model uses host->threads() threads itself in one fit and gains nothing from folds
+ * trained side by side (or is not reentrant): the runner trains folds one at a time, each
+ * with every thread. */
+#define XP_MODEL_SERIAL_FOLDS 0x1u
 
 /* ---------------------------------------------------------------- metric */
 
@@ -200,5 +232,9 @@ typedef struct xp_sampler_ops {
                    double *params_out);
     void (*destroy)(void *state);
 } xp_sampler_ops;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
