@@ -54,9 +54,8 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
     if (nrows < 0) { snprintf(err, n, "%s: data.nrows must be >= 0", cfg_where(cfg_get(data, "nrows"))); return XP_ECONFIG; }
     const xp_plugin *pl = registry_find(x->reg, XP_KIND_LOADER, loader);
     if (!pl) {
-        snprintf(err, n, "%s: no loader plugin named '%s' (see `runner plugins`)",
-                 cfg_where(cfg_get(data, "loader") ? cfg_get(data, "loader") : data), loader);
-        return XP_ECONFIG;
+        return registry_not_found(x->reg, XP_KIND_LOADER, loader,
+                                  cfg_where(cfg_get(data, "loader") ? cfg_get(data, "loader") : data), err, n);
     }
     const xp_cfg *drop = cfg_get(data, "drop"), *types = cfg_get(data, "types");
     if (drop && cfg_kind(drop) != XP_CFG_LIST) { snprintf(err, n, "%s: expected a list of column names", cfg_where(drop)); return XP_ECONFIG; }

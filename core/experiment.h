@@ -56,6 +56,9 @@ typedef struct experiment {
     space sp;
     fold_data *fd;               /* the grouped folds, built once, reused by every trial */
     int fold_jobs;               /* folds trained at once (threads split between them) */
+    const char *stop_metric;     /* the model's early-stopping step metric, NULL = none */
+    const char *stop_key;        /* model config key that step sets at refit ("num_boost_round") */
+    const char *model_file;      /* file name of the saved model in the artifact folder */
     split_plan plan;             /* dev rows -> folds */
 
     /* source quality (weights.c): weight per source code, NULL when off */
@@ -68,7 +71,7 @@ typedef struct experiment {
 typedef struct eval_result {
     double value;                /* mean objective over evaluated folds */
     double *fold_values;         /* objective per fold (k) */
-    double mean_best_iteration;  /* NaN if the model reported none */
+    double mean_best_iteration;  /* mean of the model's stop_metric over folds, NaN if none */
     int folds_done;
     int pruned;
 } eval_result;

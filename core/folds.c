@@ -153,7 +153,7 @@ typedef struct fold_job {
 static void collect_iteration(void *user, const char *name, double value)
 {
     fold_job *j = user;
-    if (!strcmp(name, "best_iteration") && !isnan(value)) { j->iter_sum += value; j->iter_count++; }
+    if (j->x->stop_metric && !strcmp(name, j->x->stop_metric) && !isnan(value)) { j->iter_sum += value; j->iter_count++; }
 }
 
 static void *fold_run(void *arg)

@@ -12,6 +12,7 @@
 #include "frame.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,9 +35,21 @@ xp_frame *frame_new(size_t n_rows)
     return f;
 }
 
+/* Vector tables are shared by the slices of a frame, which folds may free on their own
+ * threads: the count is atomic. */
+static void vectors_release(xp_vectors *v)
+{
+    if (v && __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(v->data);
+        free(v);
+    }
+}
+
 static void column_free(xp_column *c, size_t n_rows)
 {
     if (!c) return;
+    free(c->vec_row);
+    vectors_release(c->vectors);
     free(c->name);
     free(c->num);
     free(c->codes);
@@ -81,6 +94,11 @@ static xp_column *column_new(const char *name, xp_col_type type, xp_role role, s
     case XP_COL_TEXT:
         c->text = calloc(m, sizeof *c->text);
         ok = ok && c->text;
+        break;
+    case XP_COL_VECTOR:
+        c->vec_row = malloc(m * sizeof *c->vec_row);
+        ok = ok && c->vec_row;
+        if (ok) for (size_t i = 0; i < n; i++) c->vec_row[i] = -1;
         break;
     default:
         ok = 0;
@@ -142,7 +160,8 @@ void frame_drop(xp_frame *f, size_t j)
 
 int32_t col_level(xp_column *c, const char *level)
 {
-    if (!c || c->type != XP_COL_CATEGORICAL || !level) return -1;
+    /* VECTOR columns may name their integer values too (a token vocabulary). */
+    if (!c || (c->type != XP_COL_CATEGORICAL && c->type != XP_COL_VECTOR) || !level) return -1;
     /* Linear scan: categorical columns here have few levels; a column with thousands of
      * levels is text and should be typed so. */
     for (size_t i = 0; i < c->n_levels; i++)
@@ -171,6 +190,23 @@ int col_set_text(xp_column *c, size_t row, const char *s)
     return 0;
 }
 
+float *col_vectors(xp_column *c, size_t dim, size_t count)
+{
+    if (!c || c->type != XP_COL_VECTOR || dim == 0) return NULL;
+    xp_vectors *v = calloc(1, sizeof *v);
+    if (!v) return NULL;
+    if (count && dim > SIZE_MAX / sizeof(float) / count) { free(v); return NULL; }
+    v->data = calloc(count ? count * dim : 1, sizeof *v->data);
+    if (!v->data) { free(v); return NULL; }
+    v->dim = dim;
+    v->count = count;
+    v->refs = 1;
+    vectors_release(c->vectors);
+    c->vectors = v;
+    c->dim = dim;
+    return v->data;
+}
+
 static xp_column *column_take(const xp_column *c, const size_t *rows, size_t n)
 {
     xp_column *d = column_new(c->name, c->type, c->role, n);
@@ -192,6 +228,15 @@ static xp_column *column_take(const xp_column *c, const size_t *rows, size_t n)
                 column_free(d, n);
                 return NULL;
             }
+        break;
+    case XP_COL_VECTOR:
+        /* Rows are copied, the vectors shared: a fold of 40k rows costs 40k indexes. */
+        for (size_t i = 0; i < n; i++) d->vec_row[i] = c->vec_row[rows[i]];
+        if (c->vectors) __atomic_add_fetch(&c->vectors->refs, 1, __ATOMIC_ACQ_REL);
+        d->vectors = c->vectors;
+        d->dim = c->dim;
+        for (size_t k = 0; k < c->n_levels; k++)
+            if (col_level(d, c->levels[k]) < 0) { column_free(d, n); return NULL; }
         break;
     }
     return d;
@@ -232,6 +277,7 @@ double col_value(const xp_column *c, size_t i)
     case XP_COL_CATEGORICAL:
         return c->codes[i] < 0 ? NAN : (double)c->codes[i];
     case XP_COL_TEXT:
+    case XP_COL_VECTOR:
         return NAN;
     }
     return NAN;

@@ -15,6 +15,8 @@ int32_t col_level(xp_column *c, const char *level);
 xp_frame *frame_take(const xp_frame *f, const size_t *rows, size_t n);
 xp_frame *frame_copy(const xp_frame *f);
 int col_set_text(xp_column *c, size_t row, const char *s);
+/* A new zeroed table of count × dim floats for a VECTOR column (host.h col_vectors). */
+float *col_vectors(xp_column *c, size_t dim, size_t count);
 /* Column with the given role, or NULL (first one if several). */
 xp_column *frame_role(const xp_frame *f, xp_role role);
 /* Value of row i as a double: numeric/bool value, categorical code (NaN if missing). */

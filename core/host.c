@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "embcache.h"
 #include "frame.h"
 #include "sha256.h"
 #include "store.h"
@@ -229,6 +230,29 @@ static int h_metric(xp_ctx *ctx, const char *name, double value)
     return XP_OK;
 }
 
+/* ------------------------------------------------------------------ vectors and the cache */
+
+static void h_sha256(const void *data, size_t n, uint8_t out[32])
+{
+    sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, data, n);
+    sha256_final(&c, out);
+}
+
+static int h_cache_get(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim, float *out)
+{
+    (void)ctx;
+    return embcache_get(space, key, dim, out);
+}
+
+static int h_cache_put(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim, const float *v)
+{
+    if (embcache_put(space, key, dim, v))
+        return xp_fail(ctx, XP_ENOMEM, "embedding cache '%s': out of memory, or the space is open with another width than %zu", space, dim);
+    return XP_OK;
+}
+
 /* ------------------------------------------------------------------ the table */
 
 const xp_host host_table = {
@@ -267,6 +291,10 @@ const xp_host host_table = {
     .artifact = h_artifact,
     .record = h_record,
     .metric = h_metric,
+    .col_vectors = col_vectors,
+    .sha256 = h_sha256,
+    .cache_get = h_cache_get,
+    .cache_put = h_cache_put,
 };
 
 void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const char *who,

@@ -107,6 +107,14 @@ static int cmd_plugins(int argc, char **argv)
         const xp_plugin *p = registry_at(reg, i, &file);
         printf("%-10s %-16s %-8s %s\n%38s%s\n", xp_kind_name(p->kind), p->name, p->version, file, "", p->description);
     }
+    if (registry_broken_count(reg)) {
+        printf("\nUnavailable (these files did not load; configs that use their plugins fail):\n");
+        for (size_t i = 0; i < registry_broken_count(reg); i++) {
+            const char *why;
+            registry_broken_at(reg, i, &why);
+            printf("  %s\n", why);
+        }
+    }
     registry_free(reg);
     cfg_free(root);
     return 0;

@@ -41,8 +41,13 @@ int pipeline_create(pipeline *p, const registry *reg, const xp_cfg *list, const 
         const xp_plugin *pl = registry_find(reg, XP_KIND_TRANSFORM, name);
         if (!pl) pl = registry_find(reg, XP_KIND_ENCODER, name);
         if (!pl) {
-            snprintf(err, n, "%s: no transform or encoder plugin named '%s' (see `runner plugins`)",
-                     cfg_where(cfg_get(item, "plugin")), name);
+            const char *why = registry_why_missing(reg, name);
+            if (why)
+                snprintf(err, n, "%s: the plugin '%s' is unavailable on this machine: %s",
+                         cfg_where(cfg_get(item, "plugin")), name, why);
+            else
+                snprintf(err, n, "%s: no transform or encoder plugin named '%s' (see `runner plugins`)",
+                         cfg_where(cfg_get(item, "plugin")), name);
             return XP_ECONFIG;
         }
         pipeline_stage *s = &p->stages[p->n];

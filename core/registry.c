@@ -21,9 +21,17 @@ typedef struct entry {
     size_t file;                 /* index into files */
 } entry;
 
+typedef struct broken {
+    char *path;                  /* the file */
+    char *stem;                  /* its name without folder and .so: the plugin it likely holds */
+    char *reason;
+} broken;
+
 struct registry {
     entry *entries;
     size_t n, cap;
+    broken *broken;              /* files that could not be loaded (see registry_scan) */
+    size_t n_broken;
     char **files;                /* paths of loaded .so files */
     void **handles;
     size_t n_files, cap_files;
@@ -41,6 +49,12 @@ void registry_free(registry *r)
     free(r->files);
     free(r->handles);
     free(r->entries);
+    for (size_t i = 0; i < r->n_broken; i++) {
+        free(r->broken[i].path);
+        free(r->broken[i].stem);
+        free(r->broken[i].reason);
+    }
+    free(r->broken);
     free(r);
 }
 
@@ -213,6 +227,26 @@ static int ends_with_so(const char *name)
     return l > 3 && strcmp(name + l - 3, ".so") == 0;
 }
 
+/* Keeps a file that failed to load, for `runner plugins` and for the message of a config
+ * that asks for a plugin it would have provided. */
+static int note_broken(registry *r, const char *path, const char *reason)
+{
+    broken *b = realloc(r->broken, (r->n_broken + 1) * sizeof *b);
+    if (!b) return -1;
+    r->broken = b;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 3 && !strcmp(base + len - 3, ".so")) len -= 3;
+    broken *e = &r->broken[r->n_broken];
+    e->path = strdup(path);
+    e->stem = strndup(base, len);
+    e->reason = strdup(reason);
+    if (!e->path || !e->stem || !e->reason) { free(e->path); free(e->stem); free(e->reason); return -1; }
+    r->n_broken++;
+    return 0;
+}
+
 int registry_scan(registry *r, const char *dir, char *err, size_t n)
 {
     DIR *d = opendir(dir);
@@ -241,7 +275,16 @@ int registry_scan(registry *r, const char *dir, char *err, size_t n)
         struct stat st;
         if (stat(names[i], &st)) continue;
         if (S_ISDIR(st.st_mode)) rc = registry_scan(r, names[i], err, n);
-        else if (S_ISREG(st.st_mode) && ends_with_so(names[i])) rc = registry_load_file(r, names[i], err, n);
+        else if (S_ISREG(st.st_mode) && ends_with_so(names[i])) {
+            rc = registry_load_file(r, names[i], err, n);
+            /* A file that cannot load (e.g. libtorch absent on this machine) leaves only its
+             * own plugins out; a duplicate name stays an error, since which of the two a
+             * config would get is then a guess. */
+            if (rc == XP_EPLUGIN && !strstr(err, " is already provided by ")) {
+                if (note_broken(r, names[i], err)) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
+                else rc = XP_OK;
+            }
+        }
     }
     for (size_t i = 0; i < count; i++) free(names[i]);
     free(names);
@@ -270,4 +313,33 @@ const char *registry_file_of(const registry *r, const xp_plugin *p)
     for (size_t i = 0; i < r->n; i++)
         if (r->entries[i].plugin == p) return r->files[r->entries[i].file];
     return NULL;
+}
+
+size_t registry_broken_count(const registry *r) { return r->n_broken; }
+
+const char *registry_broken_at(const registry *r, size_t i, const char **reason)
+{
+    if (i >= r->n_broken) return NULL;
+    if (reason) *reason = r->broken[i].reason;
+    return r->broken[i].path;
+}
+
+const char *registry_why_missing(const registry *r, const char *name)
+{
+    for (size_t i = 0; name && i < r->n_broken; i++)
+        if (!strcmp(r->broken[i].stem, name)) return r->broken[i].reason;
+    return NULL;
+}
+
+int registry_not_found(const registry *r, xp_kind kind, const char *name, const char *where,
+                       char *err, size_t n)
+{
+    const char *why = registry_why_missing(r, name);
+    if (why)
+        snprintf(err, n, "%s: the %s plugin '%s' is unavailable on this machine: %s", where,
+                 xp_kind_name(kind), name, why);
+    else
+        snprintf(err, n, "%s: no %s plugin named '%s' (see `runner plugins`)", where,
+                 xp_kind_name(kind), name ? name : "?");
+    return XP_ECONFIG;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "embcache.h"
 #include "experiment.h"
 #include "frame.h"
 #include "polish.h"
@@ -73,6 +74,33 @@ static void git_revision(char *out, size_t n)
     if (!p) return;
     if (fgets(out, (int)n, p)) out[strcspn(out, "\n")] = 0;
     pclose(p);
+}
+
+/* ------------------------------------------------------------------ embedding cache */
+
+/* Frozen encoders' vectors live next to the store (`<store dir>/cache/`), so reruns and
+ * predict on the same store skip the encoding. */
+static void cache_dir_for(const char *store_path)
+{
+    char dir[2100];
+    snprintf(dir, sizeof dir, "%s", store_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) strcpy(slash + 1, "cache");
+    else strcpy(dir, "cache");
+    embcache_set_dir(dir);
+}
+
+/* What the embedding cache did in this run, recorded when an encoder used it. */
+static void record_cache(experiment *x)
+{
+    embcache_stats s = embcache_get_stats();
+    if (!x->st || !x->run_id || s.hits + s.misses == 0) return;
+    char json[256];
+    snprintf(json, sizeof json, "{\"hits\": %zu, \"misses\": %zu, \"stored\": %zu, \"loaded_from_disk\": %zu}",
+             s.hits, s.misses, s.stored, s.loaded);
+    store_record(x->st, x->run_id, "embedding_cache", json);
+    host_log(&x->env, XP_LOG_INFO, "cache", "embeddings: %zu computed, %zu reused (%zu read from disk)",
+             s.stored, s.hits, s.loaded);
 }
 
 /* ------------------------------------------------------------------ plugins */
@@ -145,8 +173,7 @@ static int setup_components(experiment *x, char *err, size_t n)
     if ((rc = cfg_read_str(model, "plugin", 1, &mname, err, n))) return rc;
     x->model = registry_find(x->reg, XP_KIND_MODEL, mname);
     if (!x->model) {
-        snprintf(err, n, "%s: no model plugin named '%s' (see `runner plugins`)", cfg_where(cfg_get(model, "plugin")), mname);
-        return XP_ECONFIG;
+        return registry_not_found(x->reg, XP_KIND_MODEL, mname, cfg_where(cfg_get(model, "plugin")), err, n);
     }
     x->mops = x->model->ops;
     /* metrics and the objective */
@@ -163,8 +190,7 @@ static int setup_components(experiment *x, char *err, size_t n)
         const char *name = cfg_scalar(cfg_at(ml, i));
         const xp_plugin *p = name ? registry_find(x->reg, XP_KIND_METRIC, name) : NULL;
         if (!p) {
-            snprintf(err, n, "%s: no metric plugin named '%s' (see `runner plugins`)", cfg_where(cfg_at(ml, i)), name ? name : "?");
-            return XP_ECONFIG;
+            return registry_not_found(x->reg, XP_KIND_METRIC, name, cfg_where(cfg_at(ml, i)), err, n);
         }
         x->metrics[i] = (metric_ref){ p, p->ops };
     }
@@ -204,6 +230,17 @@ static int setup_components(experiment *x, char *err, size_t n)
     if ((rc = cfg_read_int(sc, "fold_jobs", 0, &jobs, err, n))) return rc;
     if (jobs < 0 || jobs > 64) { snprintf(err, n, "%s: search.fold_jobs must be in [0, 64]", cfg_where(cfg_get(sc, "fold_jobs"))); return XP_ECONFIG; }
     x->fold_jobs = jobs ? (int)jobs : host_threads(&x->env);
+    /* What the core knows of a model comes from its ops table, never from its name. */
+    const xp_model_ops *mo = x->mops;
+    x->stop_metric = XP_OPS_HAS(mo, xp_model_ops, stop_metric) && mo->stop_key ? mo->stop_metric : NULL;
+    x->stop_key = x->stop_metric ? mo->stop_key : NULL;
+    x->model_file = XP_OPS_HAS(mo, xp_model_ops, model_file) && mo->model_file ? mo->model_file : "model.bin";
+    if (XP_OPS_HAS(mo, xp_model_ops, flags) && (mo->flags & XP_MODEL_SERIAL_FOLDS)) {
+        if (jobs > 1)
+            host_log(&x->env, XP_LOG_WARN, "search", "model %s trains one fold at a time with all threads; search.fold_jobs %lld ignored",
+                     x->model->name, (long long)jobs);
+        x->fold_jobs = 1;
+    }
     /* Paths in the search space must exist in the config (or be added with '+'). */
     for (size_t i = 0; i < x->sp.n; i++)
         cfg_mark_used(cfg_path(root, x->sp.params[i].name));
@@ -253,13 +290,16 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     }
     xp_cfg *cfg = cfg_clone(best_cfg);
     if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    if (!isnan(rounds)) {
+    if (!isnan(rounds) && x->stop_key) {
         /* All dev rows are k/(k-1) times a fold's training rows: scale the rounds found by
          * early stopping accordingly (the usual rule for refitting without a validation set). */
         char v[64];
         snprintf(v, sizeof v, "%lld", (long long)llround((rounds + 1) * x->folds / (x->folds - 1.0)));
-        if ((rc = cfg_set(cfg, "model.num_boost_round", v, err, n))) { cfg_free(cfg); return rc; }
-        host_log(&x->env, XP_LOG_INFO, "refit", "training on all %zu dev rows for %s rounds", x->dev->n_rows, v);
+        char key[256];
+        snprintf(key, sizeof key, "model.%s", x->stop_key);
+        if ((rc = cfg_set(cfg, key, v, err, n))) { cfg_free(cfg); return rc; }
+        host_log(&x->env, XP_LOG_INFO, "refit", "training on all %zu dev rows with %s = %s (early stopping on the folds)",
+                 x->dev->n_rows, x->stop_key, v);
     }
     xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
     double *y = NULL, *pred = NULL;
@@ -316,7 +356,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if (artifact_dir) {
         char path[4096];
         if (x->mops->save) {
-            snprintf(path, sizeof path, "%s/model.json", artifact_dir);
+            snprintf(path, sizeof path, "%s/%s", artifact_dir, x->model_file);
             if ((rc = x->mops->save(&ctx, model, path))) goto model_err;
             if ((rc = host_table.artifact(&ctx, path, "model"))) goto model_err;
         }
@@ -450,6 +490,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
         x->env.artifact_dir = artifact_dir;
     }
+    cache_dir_for(store_path);
     {
         char json[1024];
         snprintf(json, sizeof json, "{\"dev_rows\": %zu, \"test_rows\": %zu, \"groups\": %zu, \"folds\": %d, \"group\": \"%s\"}",
@@ -535,6 +576,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     cfg_free(best_cfg);
     free(so.best_params);
     if (rc) goto fail;
+    record_cache(x);
     store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);
     exit_code = 0;
     goto cleanup;
@@ -578,6 +620,7 @@ int run_predict(const char *store_path, long long run_id, const char *csv, regis
     pipeline p = { 0 };
     int rc, exit_code = 1;
     if ((rc = store_open(store_path, &st, err, sizeof err))) goto out;
+    cache_dir_for(store_path);
     if (store_run_artifact(st, run_id, "refit_config", &cfg_path_s) || store_run_artifact(st, run_id, "model", &model_path)) {
         snprintf(err, sizeof err, "run %lld in %s has no saved model (did it complete?): %s", run_id, store_path, store_errmsg(st));
         goto out;

@@ -121,9 +121,8 @@ static int read_search_config(experiment *x, search_config *c, char *err, size_t
     }
     c->sampler = registry_find(x->reg, XP_KIND_SAMPLER, c->sampler_name);
     if (!c->sampler) {
-        snprintf(err, n, "%s: no sampler plugin named '%s' (see `runner plugins`)",
-                 cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), c->sampler_name);
-        return XP_ECONFIG;
+        return registry_not_found(x->reg, XP_KIND_SAMPLER, c->sampler_name,
+                                  cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), err, n);
     }
     return XP_OK;
 }

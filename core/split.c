@@ -68,6 +68,13 @@ static uint64_t row_key(const xp_column *c, size_t i, int grouped)
             return fnv1a(buf);
         }
         break;
+    case XP_COL_VECTOR:
+        /* The same vector index means the same distinct input. */
+        if (c->vec_row[i] >= 0) {
+            snprintf(buf, sizeof buf, "v%d", (int)c->vec_row[i]);
+            return fnv1a(buf);
+        }
+        break;
     }
     return 0x8000000000000000ull ^ (uint64_t)i;
 }

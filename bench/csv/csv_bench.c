@@ -65,6 +65,9 @@ static int dump(const xp_frame *f, const char *path)
                 if (!c->text[i]) fputs("null", fp);
                 else json_str(fp, c->text[i]);
                 break;
+            case XP_COL_VECTOR:
+                fputs("null", fp);   /* the CSV loader makes no vector columns */
+                break;
             }
         }
         fputs("]}\n", fp);

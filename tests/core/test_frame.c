@@ -40,5 +40,35 @@ int main(void)
     frame_free(h);
     frame_free(g);
     frame_free(f);
+    /* Vector columns: one table per distinct input, rows point into it, slices share it. */
+    {
+        xp_frame *v = frame_new(4);
+        xp_column *c = frame_add(v, "emb", XP_COL_VECTOR, XP_ROLE_FEATURE);
+        CHECK(c != NULL);
+        CHECK_EQ_INT(c->vec_row[0], -1);
+        CHECK(col_vectors(c, 0, 2) == NULL);                 /* zero width refused */
+        float *d = col_vectors(c, 3, 2);
+        CHECK(d != NULL);
+        CHECK_EQ_INT(c->dim, 3);
+        for (int k = 0; k < 6; k++) d[k] = (float)k;
+        c->vec_row[0] = 1; c->vec_row[1] = 0; c->vec_row[2] = 1;   /* row 3 stays missing */
+        CHECK_EQ_INT(col_level(c, "<pad>"), 0);               /* vocabulary of a token column */
+        CHECK(isnan(col_value(c, 0)));
+        xp_frame *t = frame_take(v, (size_t[]){ 2, 3 }, 2);
+        CHECK(t != NULL);
+        xp_column *tc = frame_find(t, "emb");
+        CHECK(tc->vectors == c->vectors);                     /* shared, not copied */
+        CHECK_EQ_INT(tc->vectors->refs, 2);
+        CHECK_EQ_INT(tc->vec_row[0], 1);
+        CHECK_EQ_INT(tc->vec_row[1], -1);
+        CHECK_EQ_INT(tc->n_levels, 1);
+        CHECK(tc->vectors->data[tc->vec_row[0] * 3 + 2] == 5.0f);
+        frame_free(v);                                        /* the slice keeps the table alive */
+        CHECK_EQ_INT(tc->vectors->refs, 1);
+        CHECK(tc->vectors->data[4] == 4.0f);
+        xp_column *txt = frame_add(t, "s", XP_COL_TEXT, XP_ROLE_FEATURE);
+        CHECK(col_vectors(txt, 3, 1) == NULL);                /* not a vector column */
+        frame_free(t);
+    }
     return check_done();
 }

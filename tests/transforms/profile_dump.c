@@ -29,6 +29,8 @@ static int write_csv(const xp_frame *f, const char *path)
             case XP_COL_TEXT:
                 if (c->text[i]) fprintf(fp, "\"%s\"", c->text[i]);
                 break;
+            case XP_COL_VECTOR:
+                break;   /* not dumped: the profile oracle reads CSV-typed columns only */
             }
         }
         fputc('\n', fp);

@@ -107,7 +107,7 @@ static int schema_from_frame(xp_ctx *ctx, const xp_frame *f, xgb_schema *s, cons
     for (size_t j = 0; j < f->n_cols; j++) {
         const xp_column *c = f->cols[j];
         if (c->role != XP_ROLE_FEATURE) continue;
-        if (c->type == XP_COL_TEXT) {
+        if (c->type == XP_COL_TEXT || c->type == XP_COL_VECTOR) {
             size_t used = strlen(skipped);
             if (used + strlen(c->name) + 8 < sizeof skipped)
                 snprintf(skipped + used, sizeof skipped - used, "%s%s", n_text ? ", " : "", c->name);
@@ -117,15 +117,17 @@ static int schema_from_frame(xp_ctx *ctx, const xp_frame *f, xgb_schema *s, cons
         n++;
     }
     if (n_text)
-        xp_log(ctx, XP_LOG_WARN, "xgboost: skipping %zu text feature column(s) (%s%s): models do "
-               "not read text; encode it first", n_text, skipped, strlen(skipped) > 500 ? ", ..." : "");
+        xp_log(ctx, XP_LOG_WARN, "xgboost: skipping %zu text or vector feature column(s) (%s%s): "
+               "this model reads numeric, bool and categorical columns; encode text first and "
+               "reduce vectors to numeric columns (e.g. a pca transform)", n_text, skipped,
+               strlen(skipped) > 500 ? ", ..." : "");
     if (schema_alloc(s, n)) return xp_fail(ctx, XP_ENOMEM, "xgboost: out of memory");
     *cols = calloc(n ? n : 1, sizeof **cols);
     if (!*cols) goto nomem;
     size_t k = 0;
     for (size_t j = 0; j < f->n_cols; j++) {
         const xp_column *c = f->cols[j];
-        if (c->role != XP_ROLE_FEATURE || c->type == XP_COL_TEXT) continue;
+        if (c->role != XP_ROLE_FEATURE || c->type == XP_COL_TEXT || c->type == XP_COL_VECTOR) continue;
         (*cols)[k] = c;
         if (!(s->names[k] = xgb_strdup(c->name))) goto nomem;
         if (c->type == XP_COL_CATEGORICAL) {
@@ -186,7 +188,7 @@ static int resolve_columns(xp_ctx *ctx, const xp_frame *f, const xgb_schema *wan
             continue;
         }
         int cat = c->type == XP_COL_CATEGORICAL;
-        if (c->type == XP_COL_TEXT || cat != want->is_cat[j]) {
+        if (c->type == XP_COL_TEXT || c->type == XP_COL_VECTOR || cat != want->is_cat[j]) {
             int rc = xp_fail(ctx, XP_EINVAL,
                              "xgboost: column %s is %s here but was %s when the model was trained",
                              c->name, xp_col_type_name(c->type),

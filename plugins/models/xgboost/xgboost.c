@@ -641,6 +641,9 @@ static const xp_model_ops ops = {
     .save = xgb_save,
     .load = xgb_load,
     .destroy = xgb_destroy,
+    .model_file = "model.json",
+    .stop_metric = "best_iteration",
+    .stop_key = "num_boost_round",
 };
 
 static const xp_plugin plugin = XP_PLUGIN(XP_KIND_MODEL, "xgboost", "1.0.0",

@@ -158,6 +158,11 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
             return xp_fail(ctx, XP_ECONFIG, "%s: %s is the target; a regression target stays numeric",
                            s->columns.v[m].where, c->name);
         }
+        if (pick && c->type == XP_COL_VECTOR) {
+            if (s->columns.v[m].glob) continue;
+            return xp_fail(ctx, XP_ECONFIG, "%s: %s is a vector column (an embedding); it cannot be "
+                           "coded as categorical", s->columns.v[m].where, c->name);
+        }
         if (!pick && s->max_levels > 0 && c->role == XP_ROLE_FEATURE && c->type == XP_COL_NUMERIC)
             pick = few_integer_levels(c, train->n_rows, s->max_levels);
         if (!pick) continue;

@@ -48,6 +48,8 @@ int tx_col_is_missing(const xp_column *c, size_t i)
         return c->codes[i] < 0;
     case XP_COL_TEXT:
         return c->text[i] == NULL;
+    case XP_COL_VECTOR:
+        return c->vec_row[i] < 0;
     }
     return 1;
 }

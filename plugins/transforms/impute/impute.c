@@ -230,7 +230,9 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     size_t n_ind = 0;
     for (size_t j = 0; j < train->n_cols; j++) {
         const xp_column *c = train->cols[j];
-        if (c->role != XP_ROLE_FEATURE || c->type == XP_COL_TEXT) continue;
+        /* Text is no model input; a vector column comes with its encoder's own missing
+         * indicator and is left for the model to handle. */
+        if (c->role != XP_ROLE_FEATURE || c->type == XP_COL_TEXT || c->type == XP_COL_VECTOR) continue;
         if (c->type == XP_COL_CATEGORICAL && s->skip_categorical) continue;
         if (s->columns.n && tx_sel_match(&s->columns, c->name) < 0) continue;
         if (tx_sel_match(&s->exclude, c->name) >= 0) continue;
