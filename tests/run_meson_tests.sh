@@ -6,6 +6,9 @@ build=${1:-build}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0}
+# Pretrained-weight tests read `make weights`' output (they skip, saying so, when it is absent).
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "${XP_WEIGHTS_DIR:-}" ] && [ -d "$top/weights" ]; then export XP_WEIGHTS_DIR="$top/weights"; fi
 meson test -C "$build" --print-errorlogs --num-processes 2
 rc=$?
 log="$build/meson-logs/testlog.json"
