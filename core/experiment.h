@@ -18,6 +18,7 @@ typedef struct fold_data {
     xp_frame *train, *valid;     /* after the fold's own pipeline */
     void *train_prep, *valid_prep;
     double *valid_y;             /* validation target, original space */
+    size_t *valid_rows;          /* dev row index of each validation row (out-of-fold output) */
     int *valid_source;           /* per-source metrics: source code per valid row, or NULL */
     pipeline pipe;               /* fitted on this fold's train rows */
 } fold_data;
@@ -61,6 +62,9 @@ typedef struct experiment {
     const char *model_file;      /* file name of the saved model in the artifact folder */
     split_plan plan;             /* dev rows -> folds */
 
+    /* the best configuration's out-of-fold predictions (dev rows), NULL until known */
+    double *oof_best;
+
     /* source quality (weights.c): weight per source code, NULL when off */
     double *source_weight;
     int n_source_weights;
@@ -72,9 +76,13 @@ typedef struct eval_result {
     double value;                /* mean objective over evaluated folds */
     double *fold_values;         /* objective per fold (k) */
     double mean_best_iteration;  /* mean of the model's stop_metric over folds, NaN if none */
+    double *oof;                 /* out-of-fold prediction per dev row (original space), NaN
+                                  * where no fold predicted it; owned, eval_result_free */
     int folds_done;
     int pruned;
 } eval_result;
+
+void eval_result_free(eval_result *r);
 
 /* Pruning hook: called after each fold with the running mean; return 1 to stop. */
 typedef int (*eval_prune_fn)(void *user, int fold, double running_mean);

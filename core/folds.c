@@ -71,7 +71,7 @@ int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *er
         d->train = frame_take(x->dev, tr, nt);
         d->valid = frame_take(x->dev, va, nv);
         free(tr);
-        free(va);
+        d->valid_rows = va;
         if (!d->train || !d->valid) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
         d->valid_y = target_copy(d->valid);
         d->valid_source = source_codes(x, d->valid);
@@ -100,10 +100,19 @@ void folds_free(experiment *x, fold_data *fd, int k)
         frame_free(d->train);
         frame_free(d->valid);
         free(d->valid_y);
+        free(d->valid_rows);
         free(d->valid_source);
         pipeline_free(&d->pipe);
     }
     free(fd);
+}
+
+void eval_result_free(eval_result *r)
+{
+    free(r->fold_values);
+    free(r->oof);
+    r->fold_values = NULL;
+    r->oof = NULL;
 }
 
 xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n)
@@ -144,6 +153,7 @@ typedef struct fold_job {
     int fold, threads;
     const char *split;
     double *mvals;               /* n_metrics */
+    double *oof;                 /* dev-row predictions, shared by the folds */
     double iter_sum;
     int iter_count;
     int rc;
@@ -179,6 +189,8 @@ static void *fold_run(void *arg)
     if (rc) snprintf(j->err, sizeof j->err, "%s (fold %d): %s", x->model->name, j->fold, call.msg[0] ? call.msg : xp_strerror(rc));
     if (model) x->mops->destroy(model);
     if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, j->err, sizeof j->err);
+    if (!rc && j->oof)   /* folds own disjoint dev rows: no two threads write one cell */
+        for (size_t i = 0; i < d->valid->n_rows; i++) j->oof[d->valid_rows[i]] = pred[i];
     if (!rc) rc = metrics_compute(x, d->valid_y, pred, d->valid->n_rows, j->mvals, j->err, sizeof j->err);
     free(pred);
     j->rc = rc;
@@ -208,10 +220,13 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     res->mean_best_iteration = NAN;
     res->value = NAN;
     res->fold_values = calloc((size_t)k, sizeof *res->fold_values);
+    size_t n_dev = x->dev->n_rows;
+    res->oof = malloc((n_dev ? n_dev : 1) * sizeof *res->oof);
+    if (res->oof) for (size_t i = 0; i < n_dev; i++) res->oof[i] = NAN;
     double *msum = calloc(x->n_metrics, sizeof *msum);
     fold_job *jobs = calloc((size_t)k, sizeof *jobs);
     double *mvals = calloc((size_t)k * x->n_metrics, sizeof *mvals);
-    if (!res->fold_values || !msum || !jobs || !mvals) {
+    if (!res->fold_values || !res->oof || !msum || !jobs || !mvals) {
         free(msum); free(jobs); free(mvals);
         snprintf(err, n, "out of memory");
         return XP_ENOMEM;
@@ -228,7 +243,8 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     int iter_count = 0, rc = XP_OK;
     for (int f = 0; f < k; f++)
         jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
-                              .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics };
+                              .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics,
+                              .oof = res->oof };
     for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
         int end = start + width < k ? start + width : k;
         int threads = all_threads / (end - start);

@@ -115,7 +115,7 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
     host_log(&x->env, XP_LOG_INFO, "polish", "best point again with {%s} (old, new)", changes);
     eval_result r;
     rc = folds_evaluate_cfg(x, x->fd, x->folds, cand, -1, "polish", NULL, NULL, &r, err, n);
-    if (rc) { free(r.fold_values); cfg_free(cand); return rc; }
+    if (rc) { eval_result_free(&r); cfg_free(cand); return rc; }
     const char *metric = x->metrics[x->objective].plugin->name;
     for (int f = 0; f < x->folds; f++)
         store_metric(x->st, x->run_id, -1, f, "polish", -1, metric, r.fold_values[f]);
@@ -137,9 +137,12 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
         cand = NULL;
         *rounds = r.mean_best_iteration;
         *value = r.value;
+        free(x->oof_best);
+        x->oof_best = r.oof;
+        r.oof = NULL;
         *used = 1;
     }
-    free(r.fold_values);
+    eval_result_free(&r);
     cfg_free(cand);
     return XP_OK;
 }

@@ -264,10 +264,24 @@ static int write_predictions(const char *path, const xp_frame *test, const doubl
         idx[j] = v;
     }
     fprintf(f, "row,target,prediction\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(f, "%lld,%.17g,%.17g\n", (long long)test->row_id[idx[i]], y[idx[i]], pred[idx[i]]);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(pred[idx[i]])) fprintf(f, "%lld,%.17g,\n", (long long)test->row_id[idx[i]], y[idx[i]]);
+        else fprintf(f, "%lld,%.17g,%.17g\n", (long long)test->row_id[idx[i]], y[idx[i]], pred[idx[i]]);
+    }
     free(idx);
     return fclose(f);
+}
+
+/* The dev rows' out-of-fold predictions, in the test predictions' format (an empty
+ * prediction where no fold predicted the row). */
+static int write_oof(const char *path, const xp_frame *dev, const xp_column *target, const double *oof)
+{
+    double *y = malloc((dev->n_rows ? dev->n_rows : 1) * sizeof *y);
+    if (!y) { errno = ENOMEM; return -1; }
+    for (size_t i = 0; i < dev->n_rows; i++) y[i] = col_value(target, i);
+    int rc = write_predictions(path, dev, y, oof);
+    free(y);
+    return rc;
 }
 
 typedef struct test_result {
@@ -281,12 +295,17 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
                           const char *artifact_dir, test_result *tr, char *err, size_t n)
 {
     int rc;
-    if (isnan(rounds) && have_best) {
+    if ((isnan(rounds) && have_best) || !x->oof_best) {
+        /* The best trial ran in an earlier process (a resumed study): its folds again, for
+         * the early-stopping rounds and the out-of-fold predictions. */
         eval_result r;
         rc = folds_evaluate_cfg(x, x->fd, x->folds, best_cfg, -1, "valid", NULL, NULL, &r, err, n);
-        free(r.fold_values);
-        if (rc) return rc;
-        rounds = r.mean_best_iteration;
+        if (rc) { eval_result_free(&r); return rc; }
+        if (isnan(rounds) && have_best) rounds = r.mean_best_iteration;
+        free(x->oof_best);
+        x->oof_best = r.oof;
+        r.oof = NULL;
+        eval_result_free(&r);
     }
     xp_cfg *cfg = cfg_clone(best_cfg);
     if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
@@ -367,6 +386,18 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
             goto out;
         }
         if ((rc = host_table.artifact(&ctx, path, "test_predictions"))) goto model_err;
+        if (x->oof_best) {
+            /* The refitted configuration's out-of-fold predictions on the dev rows: what a
+             * blend fits its weights on, and what `runner report` can plot. */
+            const xp_column *dt = frame_role(x->dev, XP_ROLE_TARGET);
+            snprintf(path, sizeof path, "%s/oof_predictions.csv", artifact_dir);
+            if (!dt || write_oof(path, x->dev, dt, x->oof_best)) {
+                snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
+                rc = XP_EIO;
+                goto out;
+            }
+            if ((rc = host_table.artifact(&ctx, path, "oof_predictions"))) goto model_err;
+        }
         snprintf(path, sizeof path, "%s/config.yaml", artifact_dir);
         char *yaml = cfg_to_yaml(cfg);
         FILE *f = yaml ? fopen(path, "w") : NULL;
@@ -563,7 +594,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
                 random_cv = r.value;
                 store_metric(x->st, x->run_id, -1, -1, "cv_random", -1, x->metrics[x->objective].plugin->name, r.value);
             }
-            free(r.fold_values);
+            eval_result_free(&r);
         }
         folds_free(x, rfd, x->folds);
         split_free(&rp);
@@ -596,6 +627,7 @@ cleanup:
     space_free(&x->sp);
     free(x->metrics);
     free(x->source_weight);
+    free(x->oof_best);
     frame_free(x->dev);
     frame_free(x->test);
     if (x->st) store_close(x->st);

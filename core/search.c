@@ -272,7 +272,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             if (++consecutive_fail >= 3 && out->n_complete == 0) {
                 snprintf(err, n, "the first trials all failed; last error: %s", e2);
                 rc = XP_EMODEL;
-                free(r.fold_values);
+                eval_result_free(&r);
                 break;
             }
         } else if (r.pruned) {
@@ -295,6 +295,9 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                 out->best_value = r.value;
                 out->best_number = number;
                 out->best_rounds = r.mean_best_iteration;
+                free(x->oof_best);             /* its out-of-fold predictions, for blends */
+                x->oof_best = r.oof;
+                r.oof = NULL;
                 free(out->best_params);
                 out->best_params = malloc((np ? np : 1) * sizeof(double));
                 if (out->best_params) memcpy(out->best_params, params, np * sizeof(double));
@@ -309,7 +312,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                  (long long)number, state == XP_TRIAL_COMPLETE ? "complete" : state == XP_TRIAL_PRUNED ? "pruned" : "failed",
                  x->metrics[x->objective].plugin->name, r.value, now_s() - ts, out->best_value,
                  (long long)out->best_number);
-        free(r.fold_values);
+        eval_result_free(&r);
     }
     if (sstate) sops->destroy(sstate);
 done:

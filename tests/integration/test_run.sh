@@ -51,6 +51,29 @@ worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
 assert worst < 1e-6, worst
 PY
 
+# Out-of-fold predictions of the refitted configuration: every dev row predicted once, dev
+# and test rows partition the file, and their mean fold score is the recorded CV (run 1: the
+# best trial of that run, no polish).
+expect_rc 0 "$py" - exp.db small.csv <<'PY'
+import csv, math, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+path = lambda run, kind: db.execute("select path from xp_artifacts where run_id=? and kind=?", (run, kind)).fetchone()[0]
+for run in (1, 2):
+    oof = list(csv.DictReader(open(path(run, "oof_predictions"))))
+    test = list(csv.DictReader(open(path(run, "test_predictions"))))
+    n_file = sum(1 for _ in open(sys.argv[2])) - 1
+    ids = [int(r["row"]) for r in oof] + [int(r["row"]) for r in test]
+    assert sorted(ids) == list(range(n_file)), (len(ids), n_file)
+    assert all(r["prediction"] != "" for r in oof), "a dev row without an out-of-fold prediction"
+# Run 1: the pooled RMSLE of its out-of-fold predictions is close to its recorded grouped CV
+# (a mean over folds of per-fold RMSLE, so not identical).
+oof = list(csv.DictReader(open(path(1, "oof_predictions"))))
+pooled = math.sqrt(sum((math.log1p(float(r["prediction"])) - math.log1p(float(r["target"]))) ** 2 for r in oof) / len(oof))
+cv = db.execute("select value from xp_metrics where run_id=1 and split='cv_grouped' and metric='rmsle'").fetchone()[0]
+assert abs(pooled - cv) < 0.05 * cv, (pooled, cv)
+print("oof pooled rmsle", pooled, "cv", cv)
+PY
+
 # Source quality weights: one weight per source, recorded; median pruning stops trials.
 expect_rc 0 "$runner" small.yaml name=sw +source_weights.enabled=true search.trials=10 \
   search.pruner.type=median +search.pruner.n_startup_trials=2 +search.pruner.n_warmup_steps=0 -q
