@@ -1,0 +1,164 @@
+/* test_tokens.c — the `tokens` encoder through the real host: vocabulary fitted on training
+ * rows only (ordered by count, ties by bytes), unknown ids on validation rows, padding and
+ * truncation to max_len, min_count / max_vocab / split_hyphens, the levels naming the ids,
+ * distinct texts sharing one vector, missing texts, the record and config errors.
+ *
+ *     ./test_tokens path/to/tokens.so
+ */
+#include "check.h"
+#include "../text_glove/enc_harness.h"
+
+static xp_frame *text_frame(const char *const *t, size_t n)
+{
+    xp_frame *f = frame_new(n);
+    xp_column *c = fr_col(f, "description", XP_COL_TEXT, XP_ROLE_IGNORE);
+    for (size_t i = 0; i < n; i++) col_set_text(c, i, t[i]);
+    return f;
+}
+
+static void check_ids(const xp_column *c, size_t row, const int *want, size_t n)
+{
+    const float *v = enc_vec(c, row);
+    CHECK(v != NULL);
+    if (!v) return;
+    for (size_t j = 0; j < n; j++) {
+        CHECK_NEAR(v[j], want[j], 0);
+        if (v[j] != (float)want[j]) fprintf(stderr, "  (row %zu, position %zu)\n", row, j);
+    }
+}
+
+static const char *train_text[] = { "Carbon-Fiber Hull Panel", "hull panel", "hull", NULL,
+                                    "ion thruster's hull", "hull panel" };
+
+static void test_vocabulary(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmax_len: 4\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    xp_frame *v0 = text_frame(train_text, 1);
+    CHECK_EQ_INT(txh_apply(&h, v0), XP_EINVAL);           /* no vocabulary yet */
+    CHECK_CONTAINS(h.call.msg, "fit");
+    frame_free(v0);
+    xp_frame *t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    const xp_column *c = frame_find(t, "description_tokens");
+    CHECK(c && c->type == XP_COL_VECTOR && c->role == XP_ROLE_FEATURE && c->dim == 4);
+    if (!c) { frame_free(t); txh_close(&h); return; }
+    /* hull 5, panel 3, then count 1 by bytes: carbon fiber ion thruster */
+    const char *levels[] = { "<pad>", "<unk>", "hull", "panel", "carbon", "fiber", "ion", "thruster" };
+    CHECK_EQ_INT(c->n_levels, 8);
+    for (size_t k = 0; k < 8 && k < c->n_levels; k++) CHECK_STR(c->levels[k], levels[k]);
+    check_ids(c, 0, (int[]){ 4, 5, 2, 3 }, 4);
+    check_ids(c, 1, (int[]){ 2, 3, 0, 0 }, 4);
+    check_ids(c, 2, (int[]){ 2, 0, 0, 0 }, 4);
+    CHECK_EQ_INT(c->vec_row[3], -1);
+    check_ids(c, 4, (int[]){ 6, 7, 2, 0 }, 4);             /* possessive dropped */
+    CHECK_EQ_INT(c->vec_row[5], c->vec_row[1]);            /* same text, same vector */
+    CHECK_EQ_INT(c->vectors->count, 4);
+    char *rec = txh_record(&h, "tokens");
+    CHECK(rec && strcmp(rec, "INVALID JSON") != 0);
+    free(rec);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.vocabulary') FROM xp_records"), 6, 0);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.tokens') FROM xp_records"), 12, 0);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.unknown_share') FROM xp_records"), 0, 0);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.longest') FROM xp_records"), 4, 0);
+
+    /* Validation rows: the training vocabulary; new words are unknown (1); longer texts cut. */
+    const char *vt[] = { "zork hull", "Panel", "thruster thruster thruster thruster thruster",
+                         "--- ...", "ION" };
+    xp_frame *v = text_frame(vt, 5);
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    c = frame_find(v, "description_tokens");
+    check_ids(c, 0, (int[]){ 1, 2, 0, 0 }, 4);
+    check_ids(c, 1, (int[]){ 3, 0, 0, 0 }, 4);
+    check_ids(c, 2, (int[]){ 7, 7, 7, 7 }, 4);
+    CHECK_EQ_INT(c->vec_row[3], -1);                       /* no word at all */
+    check_ids(c, 4, (int[]){ 6, 0, 0, 0 }, 4);
+    CHECK_EQ_INT(c->n_levels, 8);                          /* every frame carries the levels */
+    CHECK_EQ_INT(txh_apply(&h, v), XP_EINVAL);             /* output exists */
+    frame_free(v);
+    frame_free(t);
+    txh_close(&h);
+}
+
+static void test_options(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    /* min_count 2: only hull and panel */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nout: toks\nmin_count: 2\nmax_len: 2\n"), XP_OK);
+    xp_frame *t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    const xp_column *c = frame_find(t, "toks");
+    CHECK(c && c->n_levels == 4 && c->dim == 2);
+    if (c) check_ids(c, 0, (int[]){ 1, 1 }, 2);            /* carbon fiber (cut at 2) */
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.unknown_share') FROM xp_records "
+                               "ORDER BY id DESC LIMIT 1"), 4.0 / 12, 1e-6);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.rows_over_max_len') FROM xp_records "
+                               "ORDER BY id DESC LIMIT 1"), 2, 0);
+    frame_free(t);
+    /* max_vocab 1 */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmax_vocab: 1\n"), XP_OK);
+    t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    c = frame_find(t, "description_tokens");
+    CHECK(c && c->n_levels == 3 && c->dim == 16);
+    if (c) check_ids(c, 1, (int[]){ 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 16);
+    frame_free(t);
+    /* split_hyphens false, lowercase false */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nsplit_hyphens: false\nlowercase: false\n"
+                                "max_len: 3\nmax_vocab: 0\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    c = frame_find(t, "description_tokens");
+    /* hull 4, panel 2, Carbon-Fiber 1, Hull 1, Panel 1, ion 1, thruster 1 (bytes: upper first) */
+    const char *levels[] = { "<pad>", "<unk>", "hull", "panel", "Carbon-Fiber", "Hull", "Panel", "ion", "thruster" };
+    CHECK(c && c->n_levels == 9);
+    for (size_t k = 0; c && k < 9 && k < c->n_levels; k++) CHECK_STR(c->levels[k], levels[k]);
+    if (c) check_ids(c, 0, (int[]){ 4, 5, 6 }, 3);
+    frame_free(t);
+    /* Refit replaces the vocabulary. */
+    const char *t2[] = { "ion ion" };
+    t = text_frame(t2, 1);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    c = frame_find(t, "description_tokens");
+    CHECK(c && c->n_levels == 3 && strcmp(c->levels[2], "ion") == 0);
+    frame_free(t);
+
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmax_len: 0\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "max_len");
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmin_count: 0\n"), XP_ECONFIG);
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmax_vocab: -1\n"), XP_ECONFIG);
+    CHECK_EQ_INT(txh_create(&h, "max_len: 4\n"), XP_ECONFIG);          /* column required */
+    CHECK_EQ_INT(txh_create(&h, "column: nope\n"), XP_OK);
+    t = text_frame(t2, 1);
+    CHECK_EQ_INT(txh_fit(&h, t), XP_ENOTFOUND);
+    CHECK_CONTAINS(h.call.msg, "nope");
+    frame_free(t);
+    /* An empty training frame: empty vocabulary, everything unknown. */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nmax_len: 2\n"), XP_OK);
+    t = text_frame(NULL, 0);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    frame_free(t);
+    const char *t3[] = { "hull" };
+    t = text_frame(t3, 1);
+    CHECK_EQ_INT(txh_apply(&h, t), XP_OK);
+    c = frame_find(t, "description_tokens");
+    CHECK(c && c->n_levels == 2);
+    if (c) check_ids(c, 0, (int[]){ 1, 0 }, 2);
+    frame_free(t);
+    txh_close(&h);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s tokens.so\n", argv[0]);
+        return 2;
+    }
+    test_vocabulary(argv[1]);
+    test_options(argv[1]);
+    return check_done();
+}
