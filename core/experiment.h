@@ -106,6 +106,10 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
 int metrics_compute(experiment *x, const double *y, const double *pred, size_t n_rows,
                     double *out /* n_metrics */, char *err, size_t n);
 
+/* run.c: every metric on the test part, overall and per source, into the store. */
+int test_metrics_store(experiment *x, const xp_frame *test, const double *y, const double *pred,
+                       double *values /* n_metrics */, char *err, size_t n);
+
 /* weights.c */
 int weights_check(experiment *x, char *err, size_t n);
 int weights_fit(experiment *x, char *err, size_t n);

@@ -192,12 +192,12 @@ int main(int argc, char **argv)
             free(overrides);
             return 2;
         }
-    free(overrides);
     if (print_config) {
         char *yaml = cfg_to_yaml(root);
         if (yaml) fputs(yaml, stdout);
         free(yaml);
         cfg_free(root);
+        free(overrides);
         return yaml ? 0 : 1;
     }
     registry *reg = registry_new();
@@ -206,14 +206,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "runner: %s\n", err);
         registry_free(reg);
         cfg_free(root);
+        free(overrides);
         return 2;
     }
     char cmd[4096];
     size_t o = 0;
     for (int i = 0; i < argc && o < sizeof cmd - 2; i++)
         o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s%s", i ? " " : "", argv[i]);
-    run_options opt = { config, cmd, verbosity };
+    run_options opt = { config, cmd, verbosity, overrides, no, 1 };
     rc = run_experiment(root, reg, &opt);
+    free(overrides);
     cfg_free(root);
     registry_free(reg);   /* after the config: plugins may hold nothing past their destroy */
     return rc;

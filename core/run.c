@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blend.h"
 #include "config.h"
 #include "embcache.h"
 #include "experiment.h"
@@ -162,20 +163,36 @@ static void report_unused(const xp_cfg *key, void *user)
     (*count)++;
 }
 
+/* A blend config (blend.c) has no model of its own: the sections that configure a model's
+ * runs belong to its members' configs (a shared base may still carry them). */
+static int setup_blend(experiment *x, char *err, size_t n)
+{
+    static const char *const member_sections[] = { "model", "search", "pipeline", "profile", "source_weights", "polish" };
+    for (size_t i = 0; i < sizeof member_sections / sizeof *member_sections; i++)
+        cfg_mark_used(cfg_get(x->root, member_sections[i]));
+    (void)err;
+    (void)n;
+    return XP_OK;
+}
+
 static int setup_components(experiment *x, char *err, size_t n)
 {
     const xp_cfg *root = x->root;
     int rc;
+    int blend = cfg_get(root, "blend") != NULL;
+    if (blend && (rc = setup_blend(x, err, n))) return rc;
     /* model */
     const xp_cfg *model = cfg_get(root, "model");
     const char *mname = NULL;
-    if (!model) { snprintf(err, n, "%s: missing required key 'model'", cfg_where(root)); return XP_ECONFIG; }
-    if ((rc = cfg_read_str(model, "plugin", 1, &mname, err, n))) return rc;
-    x->model = registry_find(x->reg, XP_KIND_MODEL, mname);
-    if (!x->model) {
-        return registry_not_found(x->reg, XP_KIND_MODEL, mname, cfg_where(cfg_get(model, "plugin")), err, n);
+    if (!blend) {
+        if (!model) { snprintf(err, n, "%s: missing required key 'model'", cfg_where(root)); return XP_ECONFIG; }
+        if ((rc = cfg_read_str(model, "plugin", 1, &mname, err, n))) return rc;
+        x->model = registry_find(x->reg, XP_KIND_MODEL, mname);
+        if (!x->model) {
+            return registry_not_found(x->reg, XP_KIND_MODEL, mname, cfg_where(cfg_get(model, "plugin")), err, n);
+        }
+        x->mops = x->model->ops;
     }
-    x->mops = x->model->ops;
     /* metrics and the objective */
     const xp_cfg *ml = cfg_get(root, "metrics");
     const char *objective = NULL;
@@ -204,6 +221,7 @@ static int setup_components(experiment *x, char *err, size_t n)
         return XP_ECONFIG;
     }
     x->direction = x->metrics[x->objective].ops->direction;
+    if (blend) return XP_OK;
     if ((rc = space_parse(&x->sp, cfg_path(root, "search.space"), err, n))) return rc;
 
     /* Create every stage once without data: this reads (and so validates) every key, so a
@@ -288,6 +306,38 @@ typedef struct test_result {
     double *values;              /* n_metrics */
 } test_result;
 
+/* Scores the test part once: every metric overall, then per source (a source with fewer
+ * than 2 rows, or on which a metric fails, e.g. MAPE with y = 0, is skipped), into the store. */
+int test_metrics_store(experiment *x, const xp_frame *test, const double *y, const double *pred,
+                       double *values, char *err, size_t n)
+{
+    int rc = metrics_compute(x, y, pred, test->n_rows, values, err, n);
+    if (rc) return rc;
+    for (size_t m = 0; m < x->n_metrics; m++)
+        store_metric(x->st, x->run_id, -1, -1, "test", -1, x->metrics[m].plugin->name, values[m]);
+    int *src = source_codes(x, test);
+    if (!src) return XP_OK;
+    int max_src = -1;
+    for (size_t i = 0; i < test->n_rows; i++) if (src[i] > max_src) max_src = src[i];
+    double *ys = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ys);
+    double *ps = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ps);
+    double *vals = calloc(x->n_metrics, sizeof *vals);
+    for (int s = 0; ys && ps && vals && s <= max_src; s++) {
+        size_t m = 0;
+        for (size_t i = 0; i < test->n_rows; i++)
+            if (src[i] == s) { ys[m] = y[i]; ps[m] = pred[i]; m++; }
+        if (m < 2) continue;
+        char e2[512];
+        if (metrics_compute(x, ys, ps, m, vals, e2, sizeof e2)) continue;
+        for (size_t k = 0; k < x->n_metrics; k++)
+            store_metric(x->st, x->run_id, -1, -1, "test", s, x->metrics[k].plugin->name, vals[k]);
+    }
+    rc = ys && ps && vals ? XP_OK : XP_ENOMEM;
+    if (rc) snprintf(err, n, "out of memory");
+    free(ys); free(ps); free(vals); free(src);
+    return rc;
+}
+
 /* Refits best_cfg (the best trial's configuration, polished or not) on all dev rows and
  * scores the test part once. rounds: the mean early-stopping round on the folds, NaN if
  * unknown (best trial from an earlier run without polish: derived again here). */
@@ -322,7 +372,6 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     }
     xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
     double *y = NULL, *pred = NULL;
-    int *src = NULL;
     void *dprep = NULL, *tprep = NULL, *model = NULL;
     pipeline p = { 0 };
     rc = XP_ENOMEM;
@@ -332,7 +381,6 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     pred = malloc((test->n_rows ? test->n_rows : 1) * sizeof *pred);
     if (!y || !pred || !tcol) { snprintf(err, n, "out of memory"); goto out; }
     for (size_t i = 0; i < test->n_rows; i++) y[i] = col_value(tcol, i);
-    src = source_codes(x, test);
     if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
         (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)) ||
         (rc = weights_apply(x, dev, err, n)))
@@ -350,28 +398,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
-    if ((rc = metrics_compute(x, y, pred, test->n_rows, tr->values, err, n))) goto out;
-    for (size_t m = 0; m < x->n_metrics; m++)
-        store_metric(x->st, x->run_id, -1, -1, "test", -1, x->metrics[m].plugin->name, tr->values[m]);
-    if (src) {
-        /* Per-source test metrics. */
-        int max_src = -1;
-        for (size_t i = 0; i < test->n_rows; i++) if (src[i] > max_src) max_src = src[i];
-        double *ys = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ys);
-        double *ps = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ps);
-        double *vals = calloc(x->n_metrics, sizeof *vals);
-        for (int s = 0; ys && ps && vals && s <= max_src; s++) {
-            size_t m = 0;
-            for (size_t i = 0; i < test->n_rows; i++)
-                if (src[i] == s) { ys[m] = y[i]; ps[m] = pred[i]; m++; }
-            if (m < 2) continue;
-            char e2[512];
-            if (metrics_compute(x, ys, ps, m, vals, e2, sizeof e2)) continue;   /* e.g. MAPE with y=0: skip source */
-            for (size_t k = 0; k < x->n_metrics; k++)
-                store_metric(x->st, x->run_id, -1, -1, "test", s, x->metrics[k].plugin->name, vals[k]);
-        }
-        free(ys); free(ps); free(vals);
-    }
+    if ((rc = test_metrics_store(x, test, y, pred, tr->values, err, n))) goto out;
     if (artifact_dir) {
         char path[4096];
         if (x->mops->save) {
@@ -419,7 +446,6 @@ out:
     frame_free(test);
     free(y);
     free(pred);
-    free(src);
     cfg_free(cfg);
     return rc;
 }
@@ -469,6 +495,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     const char *store_path = "experiments/experiments.db", *artifacts = NULL;
     const xp_cfg *sc = cfg_get(root, "store");
     int random_check = 1;
+    char **member_paths = NULL, **member_studies = NULL, folds_sha[65] = "";
+    size_t n_members = 0;
     if ((rc = cfg_read_str(root, "name", 0, &x->name, err, sizeof err)) ||
         (rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
@@ -479,6 +507,17 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     cfg_get(root, "plugin_path");   /* read by run_load_plugins */
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
+    if (cfg_get(root, "blend")) {
+        /* The members first, each a full run of its own study; then this run blends them. */
+        int run_them = 1;
+        if ((rc = blend_members(root, &member_paths, &n_members, &run_them, err, sizeof err))) goto config_error;
+        run_options mo = *opt;
+        mo.run_members = opt->run_members && run_them;
+        if ((rc = blend_run_members(member_paths, n_members, reg, &mo, &member_studies, err, sizeof err))) {
+            if (rc == XP_ECONFIG) goto config_error;
+            goto fail_early;
+        }
+    }
     if ((rc = setup_components(x, err, sizeof err))) goto config_error;
     if ((rc = data_setup(x, err, sizeof err))) {
         if (rc == XP_ECONFIG) goto config_error;
@@ -540,8 +579,23 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
             fprintf(f, "%lld,dev,%d\n", (long long)x->dev->row_id[x->plan.dev[i]], x->plan.fold[i]);
         for (size_t i = 0; i < x->test->n_rows; i++) fprintf(f, "%lld,test,\n", (long long)x->test->row_id[i]);
         if (fclose(f)) { snprintf(err, sizeof err, "%s: cannot write", path); rc = XP_EIO; goto fail; }
-        char hex[65];
-        if (!sha256_file_hex(path, hex)) store_artifact(x->st, x->run_id, path, hex, "folds");
+        if (!sha256_file_hex(path, folds_sha)) store_artifact(x->st, x->run_id, path, folds_sha, "folds");
+    }
+    if (n_members) {
+        blend_outcome bo;
+        if ((rc = blend_fit(x, member_studies, n_members, artifact_dir, folds_sha, &bo, err, sizeof err))) goto fail;
+        printf("study %s  run %lld: blend of %zu members (%s, cross-fitted CV %s = %.6g)\n", x->name, (long long)x->run_id,
+               n_members, "weights fitted on out-of-fold predictions", x->metrics[x->objective].plugin->name, bo.cv);
+        for (size_t k = 0; k < n_members; k++)
+            printf("  %-24s weight %.4f  (its own out-of-fold %s %.6g)\n", member_studies[k], bo.weights[k],
+                   x->metrics[x->objective].plugin->name, bo.member_cv[k]);
+        printf("test (%zu rows, scored once):", x->test->n_rows);
+        for (size_t m = 0; m < x->n_metrics; m++) printf("  %s=%.6g", x->metrics[m].plugin->name, bo.test[m]);
+        printf("\n");
+        blend_outcome_free(&bo);
+        store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);
+        exit_code = 0;
+        goto cleanup;
     }
 
     /* Profile stages: learned once on the dev rows, for the record. */
@@ -622,6 +676,12 @@ fail_early:
     fprintf(stderr, "runner: run failed: %s\n", err[0] ? err : xp_strerror(rc));
     exit_code = 1;
 cleanup:
+    for (size_t i = 0; i < n_members; i++) {
+        free(member_paths ? member_paths[i] : NULL);
+        free(member_studies ? member_studies[i] : NULL);
+    }
+    free(member_paths);
+    free(member_studies);
     folds_free(x, x->fd, x->folds);
     split_free(&x->plan);
     space_free(&x->sp);

@@ -11,6 +11,10 @@ typedef struct run_options {
     const char *config_path;
     const char *command_line;    /* recorded with the run */
     int verbosity;
+    /* The command line's overrides, passed on to a blend's members (blend.c). */
+    const char *const *overrides;
+    size_t n_overrides;
+    int run_members;             /* blend: run the members first (blend.run_members) */
 } run_options;
 
 /* Returns 0 on success, 1 when the run failed, 2 on a configuration error. */

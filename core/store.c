@@ -1352,3 +1352,58 @@ int store_run_artifact(store *s, int64_t run_id, const char *kind, char **path)
     if (rc && *path) { free(*path); *path = NULL; }
     return txn_end(s, rc);
 }
+
+int store_latest_run(store *s, const char *study_name, int64_t *run_id)
+{
+    if (!s) return XP_EINVAL;
+    if (!run_id) return fail(s, XP_EINVAL, "latest_run: run_id is NULL");
+    *run_id = -1;
+    int rc = txn_begin(s, 0);
+    if (rc) return rc;
+    if (!(rc = need_str(s, study_name, "study name"))) {
+        sqlite3_stmt *st = prep(s, "SELECT max(r.id) FROM xp_runs r JOIN studies s ON s.study_id = r.study_id "
+                                   "WHERE s.study_name = ?1 AND r.status = 'COMPLETE'");
+        if (!st) rc = s->code;
+        else {
+            bind_text(st, 1, study_name);
+            int step = sqlite3_step(st);
+            if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) *run_id = sqlite3_column_int64(st, 0);
+            else if (step == SQLITE_ROW || step == SQLITE_DONE)
+                rc = fail(s, XP_ENOTFOUND, "study '%.200s' has no complete run in this store", study_name);
+            else rc = dbfail(s, "latest run");
+            sqlite3_finalize(st);
+        }
+    }
+    return txn_end(s, rc);
+}
+
+int store_run_artifact_sha(store *s, int64_t run_id, const char *kind, char **path, char sha256[65])
+{
+    if (!s) return XP_EINVAL;
+    if (!path || !sha256) return fail(s, XP_EINVAL, "run_artifact_sha: NULL output");
+    *path = NULL;
+    sha256[0] = 0;
+    int rc = txn_begin(s, 0);
+    if (rc) return rc;
+    if (!(rc = need_str(s, kind, "artifact kind")) && !(rc = need_run(s, run_id))) {
+        sqlite3_stmt *st = prep(s, "SELECT path, sha256 FROM xp_artifacts WHERE run_id = ?1 AND kind = ?2 "
+                                   "ORDER BY id DESC LIMIT 1");
+        if (!st) rc = s->code;
+        else {
+            sqlite3_bind_int64(st, 1, run_id);
+            bind_text(st, 2, kind);
+            int step = sqlite3_step(st);
+            if (step == SQLITE_ROW) {
+                const char *p = (const char *)sqlite3_column_text(st, 0);
+                const char *h = (const char *)sqlite3_column_text(st, 1);
+                *path = strdup(p ? p : "");
+                snprintf(sha256, 65, "%s", h ? h : "");
+                if (!*path) rc = fail(s, XP_ENOMEM, "out of memory");
+            } else if (step == SQLITE_DONE) {
+                rc = fail(s, XP_ENOTFOUND, "run id %lld has no artifact of kind '%.80s'", (long long)run_id, kind);
+            } else rc = dbfail(s, "artifact");
+            sqlite3_finalize(st);
+        }
+    }
+    return txn_end(s, rc);
+}

@@ -85,5 +85,9 @@ void store_trials_free(store_trial *t, size_t n);
 /* For `runner predict`: the run's config text and the path of an artifact of a kind. */
 int store_run_config(store *s, int64_t run_id, char **config_yaml);   /* caller frees */
 int store_run_artifact(store *s, int64_t run_id, const char *kind, char **path); /* caller frees */
+/* The same with the sha256 recorded when it was written (to check the file is unchanged). */
+int store_run_artifact_sha(store *s, int64_t run_id, const char *kind, char **path, char sha256[65]);
+/* The id of the latest COMPLETE run of a study (XP_ENOTFOUND when there is none). */
+int store_latest_run(store *s, const char *study_name, int64_t *run_id);
 
 #endif

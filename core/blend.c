@@ -1,0 +1,489 @@
+/* core/blend.c — a config with a `blend:` section: its members run first, each as its own
+ * study on the same split, then their out-of-fold predictions fix the weights of one
+ * combined prediction, which is scored once on the untouched test part.
+ *
+ *     # configs/step2_fusion.yaml
+ *     extends: base.yaml
+ *     name: step2_fusion
+ *     blend:
+ *       members: [step2_xgb.yaml, step2_mlp.yaml]   # relative to this file
+ *       method: simplex       # weights >= 0 summing to 1, least squares | mean | best
+ *       space: log            # fit on log1p(prediction) (what RMSLE scores) | raw
+ *       run_members: true     # false: blend the members' latest complete runs as they are
+ *
+ * Honesty: the weights see only out-of-fold predictions (never a test row). The blend's CV
+ * is cross-fitted: fold k is predicted with weights fitted on the other folds' rows, so the
+ * CV of a blend is as honest as a member's. Every member must have run on exactly this split
+ * (its recorded folds.csv has the blend's sha256), and every file read must still have the
+ * sha256 recorded when it was written; anything else is an error, never a silent mix.
+ * Command-line overrides reach the members too (except `name` and `blend.*`).
+ */
+#include "blend.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "frame.h"
+#include "sha256.h"
+
+enum { M_SIMPLEX, M_MEAN, M_BEST };
+
+typedef struct member {
+    char *study;
+    int64_t run_id;
+    double *oof;                 /* per dev row (x->dev order) */
+    double *test;                /* per test row (x->test order) */
+    double weight;
+    double cv;                   /* its own pooled fold score (objective), for the record */
+} member;
+
+/* ------------------------------------------------------------------ members */
+
+static int skip_override(const char *o)
+{
+    const char *p = o[0] == '+' || o[0] == '~' ? o + 1 : o;
+    return !strncmp(p, "name=", 5) || !strncmp(p, "blend.", 6) || !strncmp(p, "blend=", 6);
+}
+
+int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, char *err, size_t n)
+{
+    *names = NULL;
+    *n_names = 0;
+    const xp_cfg *bl = cfg_get(root, "blend");
+    const xp_cfg *ml = cfg_get(bl, "members");
+    if (cfg_kind(ml) != XP_CFG_LIST || cfg_len(ml) < 1 || cfg_len(ml) > 16) {
+        snprintf(err, n, "%s: blend.members must be a list of 1 to 16 config files", cfg_where(ml ? ml : bl));
+        return XP_ECONFIG;
+    }
+    *run_them = 1;
+    int rc = cfg_read_bool(bl, "run_members", 0, run_them, err, n);
+    if (rc) return rc;
+    /* Checked now, not after the members' minutes of work. */
+    const char *method = "simplex", *space = "log";
+    if ((rc = cfg_read_str(bl, "method", 0, &method, err, n)) || (rc = cfg_read_str(bl, "space", 0, &space, err, n))) return rc;
+    if (strcmp(method, "simplex") && strcmp(method, "mean") && strcmp(method, "best")) {
+        snprintf(err, n, "%s: blend.method must be simplex, mean or best, got '%s'", cfg_where(cfg_get(bl, "method")), method);
+        return XP_ECONFIG;
+    }
+    if (strcmp(space, "log") && strcmp(space, "raw")) {
+        snprintf(err, n, "%s: blend.space must be log or raw, got '%s'", cfg_where(cfg_get(bl, "space")), space);
+        return XP_ECONFIG;
+    }
+    size_t count = cfg_len(ml);
+    char **paths = calloc(count, sizeof *paths);
+    if (!paths) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < count; i++) {
+        const xp_cfg *item = cfg_at(ml, i);
+        const char *p = cfg_scalar(item);
+        if (!p || !*p) {
+            snprintf(err, n, "%s: expected a config file name", cfg_where(item));
+            rc = XP_ECONFIG;
+            break;
+        }
+        /* Relative to the file that lists it, like `extends`. */
+        char full[4096];
+        const char *file = cfg_file(item);
+        const char *slash = file ? strrchr(file, '/') : NULL;
+        if (p[0] == '/' || !slash) snprintf(full, sizeof full, "%s", p);
+        else snprintf(full, sizeof full, "%.*s/%s", (int)(slash - file), file, p);
+        if (!(paths[i] = strdup(full))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; break; }
+    }
+    if (!rc) { *names = paths; *n_names = count; }
+    else { for (size_t i = 0; i < count; i++) free(paths[i]); free(paths); }
+    return rc;
+}
+
+int blend_run_members(char **paths, size_t count, registry *reg, const run_options *opt,
+                      char ***studies, char *err, size_t n)
+{
+    *studies = calloc(count ? count : 1, sizeof **studies);
+    if (!*studies) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < count; i++) {
+        xp_cfg *mroot = cfg_load_file(paths[i], err, n);
+        if (!mroot) return XP_ECONFIG;
+        int rc = XP_OK;
+        for (size_t k = 0; k < opt->n_overrides && !rc; k++)
+            if (!skip_override(opt->overrides[k])) rc = cfg_override(mroot, opt->overrides[k], err, n);
+        const char *name = "default";
+        if (!rc) rc = cfg_read_str(mroot, "name", 0, &name, err, n);
+        if (!rc && cfg_get(mroot, "blend")) {
+            snprintf(err, n, "%s: a blend member is itself a blend; list its members instead", paths[i]);
+            rc = XP_ECONFIG;
+        }
+        if (!rc && !((*studies)[i] = strdup(name))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
+        if (!rc && opt->run_members) {
+            fprintf(stderr, "[blend] member %zu/%zu: %s (study %s)\n", i + 1, count, paths[i], name);
+            run_options mo = *opt;
+            mo.config_path = paths[i];
+            int ec = run_experiment(mroot, reg, &mo);
+            if (ec) {
+                snprintf(err, n, "blend member %s (study %s) failed (exit %d); see its messages above", paths[i], name, ec);
+                rc = ec == 2 ? XP_ECONFIG : XP_EMODEL;
+            }
+        }
+        cfg_free(mroot);
+        if (rc) return rc;
+    }
+    return XP_OK;
+}
+
+/* ------------------------------------------------------------------ reading a member's run */
+
+/* Maps a file row id to the index of the frame row that has it (-1: none). */
+typedef struct row_map {
+    int64_t *at;
+    int64_t max;
+} row_map;
+
+static int row_map_make(const xp_frame *f, row_map *m)
+{
+    m->max = -1;
+    for (size_t i = 0; i < f->n_rows; i++) if (f->row_id[i] > m->max) m->max = f->row_id[i];
+    m->at = malloc((size_t)(m->max + 1 > 0 ? m->max + 1 : 1) * sizeof *m->at);
+    if (!m->at) return XP_ENOMEM;
+    for (int64_t i = 0; i <= m->max; i++) m->at[i] = -1;
+    for (size_t i = 0; i < f->n_rows; i++) m->at[f->row_id[i]] = (int64_t)i;
+    return XP_OK;
+}
+
+/* Reads the artifact `kind` of a run (checking its recorded sha256) into out[frame row]:
+ * every frame row must appear exactly once, with a prediction, and no other row. */
+static int read_predictions(store *st, int64_t run_id, const char *study, const char *kind,
+                            const xp_frame *f, const row_map *map, double *out, char *err, size_t n)
+{
+    char *path = NULL, want[65], got[65];
+    err[0] = 0;
+    if (store_run_artifact_sha(st, run_id, kind, &path, want)) {
+        snprintf(err, n, "blend: study %s, run %lld: %s (rerun the member; runs from before out-of-fold predictions were recorded cannot be blended)",
+                 study, (long long)run_id, store_errmsg(st));
+        return XP_ENOTFOUND;
+    }
+    int rc = XP_OK;
+    if (sha256_file_hex(path, got)) {
+        snprintf(err, n, "blend: %s (study %s, run %lld): cannot read: %s", path, study, (long long)run_id, strerror(errno));
+        free(path);
+        return XP_EIO;
+    }
+    if (strcmp(got, want)) {
+        snprintf(err, n, "blend: %s (study %s, run %lld) has changed since the run wrote it (sha256 %.12s…, recorded %.12s…)",
+                 path, study, (long long)run_id, got, want);
+        free(path);
+        return XP_EIO;
+    }
+    FILE *fp = fopen(path, "r");
+    char line[512];
+    size_t seen = 0, lineno = 1;
+    for (size_t i = 0; i < f->n_rows; i++) out[i] = NAN;
+    if (!fp || !fgets(line, sizeof line, fp) || strncmp(line, "row,target,prediction", 21)) {
+        snprintf(err, n, "blend: %s: expected the header row,target,prediction", path);
+        rc = XP_EFORMAT;
+    }
+    while (!rc && fgets(line, sizeof line, fp)) {
+        lineno++;
+        char *e1, *e2, *e3;
+        long long row = strtoll(line, &e1, 10);
+        if (*e1 != ',') { rc = XP_EFORMAT; break; }
+        strtod(e1 + 1, &e2);
+        if (*e2 != ',') { rc = XP_EFORMAT; break; }
+        double p = strtod(e2 + 1, &e3);
+        if (e3 == e2 + 1) {
+            snprintf(err, n, "blend: %s:%zu: row %lld has no prediction", path, lineno, row);
+            rc = XP_EFORMAT;
+            break;
+        }
+        if (row < 0 || row > map->max || map->at[row] < 0) {
+            snprintf(err, n, "blend: %s:%zu: row %lld is not a %s row of this split: the member ran on another split or data",
+                     path, lineno, row, strcmp(kind, "test_predictions") ? "dev" : "test");
+            rc = XP_EINVAL;
+            break;
+        }
+        if (!isnan(out[map->at[row]])) {
+            snprintf(err, n, "blend: %s:%zu: row %lld appears twice", path, lineno, row);
+            rc = XP_EFORMAT;
+            break;
+        }
+        out[map->at[row]] = p;
+        seen++;
+    }
+    if (rc == XP_EFORMAT && !err[0]) snprintf(err, n, "blend: %s:%zu: expected row,target,prediction", path, lineno);
+    if (!rc && seen != f->n_rows) {
+        snprintf(err, n, "blend: %s has %zu of the split's %zu rows: the member ran on another split or data", path, seen, f->n_rows);
+        rc = XP_EINVAL;
+    }
+    if (fp) fclose(fp);
+    free(path);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ weights */
+
+/* min ||A w - b||^2 over rows with use[i], w on the simplex; A is rows × m (row-major). */
+static void fit_weights(int method, const double *A, const double *b, const unsigned char *use,
+                        size_t rows, size_t m, double *w)
+{
+    for (size_t j = 0; j < m; j++) w[j] = 1.0 / (double)m;
+    if (method == M_MEAN || m == 1) return;
+    double *G = calloc(m * m, sizeof *G), *c = calloc(m, sizeof *c);
+    if (!G || !c) { free(G); free(c); return; }
+    size_t cnt = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (use && !use[i]) continue;
+        cnt++;
+        for (size_t a = 0; a < m; a++) {
+            c[a] += A[i * m + a] * b[i];
+            for (size_t k = 0; k < m; k++) G[a * m + k] += A[i * m + a] * A[i * m + k];
+        }
+    }
+    if (method == M_BEST) {                   /* the single member with the least error */
+        double best = INFINITY;
+        size_t arg = 0;
+        double bb = 0;
+        for (size_t i = 0; i < rows; i++) if (!use || use[i]) bb += b[i] * b[i];
+        for (size_t a = 0; a < m; a++) {
+            double e = G[a * m + a] - 2 * c[a] + bb;
+            if (e < best) { best = e; arg = a; }
+        }
+        for (size_t a = 0; a < m; a++) w[a] = a == arg;
+    } else if (cnt) {
+        /* Exact: the least-squares weights of every subset of members with the sum-to-one
+         * constraint (its KKT system), keeping the best that is non-negative. Members are
+         * few (2^m subsets); projected gradient crawls when members agree closely, as good
+         * ones do. */
+        double ridge = 0;
+        for (size_t a = 0; a < m; a++) ridge += G[a * m + a];
+        ridge *= 1e-12;
+        double best = INFINITY;
+        size_t sz = m + 1;
+        double *K = malloc(sz * (sz + 1) * sizeof *K), *sol = malloc(sz * sizeof *sol);
+        size_t *idx = malloc(m * sizeof *idx);
+        for (unsigned long mask = 1; K && sol && idx && m < 20 && mask < (1ul << m); mask++) {
+            size_t q = 0;
+            for (size_t a = 0; a < m; a++) if (mask & (1ul << a)) idx[q++] = a;
+            size_t r = q + 1, cols = q + 2;            /* augmented [G_S 1 | c_S; 1' 0 | 1] */
+            for (size_t u = 0; u < q; u++) {
+                for (size_t v = 0; v < q; v++) K[u * cols + v] = G[idx[u] * m + idx[v]] + (u == v ? ridge : 0);
+                K[u * cols + q] = 1;
+                K[u * cols + q + 1] = c[idx[u]];
+            }
+            for (size_t v = 0; v < q; v++) K[q * cols + v] = 1;
+            K[q * cols + q] = 0;
+            K[q * cols + q + 1] = 1;
+            int ok = 1;
+            for (size_t col = 0; col < r && ok; col++) {  /* Gaussian elimination, partial pivoting */
+                size_t piv = col;
+                for (size_t u = col + 1; u < r; u++) if (fabs(K[u * cols + col]) > fabs(K[piv * cols + col])) piv = u;
+                if (fabs(K[piv * cols + col]) < 1e-300) { ok = 0; break; }
+                if (piv != col)
+                    for (size_t v = 0; v < cols; v++) { double t = K[col * cols + v]; K[col * cols + v] = K[piv * cols + v]; K[piv * cols + v] = t; }
+                for (size_t u = 0; u < r; u++) {
+                    if (u == col) continue;
+                    double f = K[u * cols + col] / K[col * cols + col];
+                    for (size_t v = col; v < cols; v++) K[u * cols + v] -= f * K[col * cols + v];
+                }
+            }
+            if (!ok) continue;
+            for (size_t u = 0; u < q; u++) {
+                sol[u] = K[u * cols + q + 1] / K[u * cols + u];
+                if (sol[u] < 0) ok = 0;
+            }
+            if (!ok) continue;
+            double f = 0;                               /* w'Gw - 2c'w on the subset */
+            for (size_t u = 0; u < q; u++) {
+                f -= 2 * c[idx[u]] * sol[u];
+                for (size_t v = 0; v < q; v++) f += sol[u] * G[idx[u] * m + idx[v]] * sol[v];
+            }
+            if (f < best) {
+                best = f;
+                for (size_t a = 0; a < m; a++) w[a] = 0;
+                for (size_t u = 0; u < q; u++) w[idx[u]] = sol[u];
+            }
+        }
+        free(K); free(sol); free(idx);
+    }
+    free(G); free(c);
+}
+
+static double to_space(int logspace, double p) { return logspace ? log1p(fmax(p, 0)) : p; }
+static double from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
+
+/* ------------------------------------------------------------------ the blend run */
+
+static int write_preds(const char *path, const xp_frame *f, const double *y, const double *p)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp) return -1;
+    fprintf(fp, "row,target,prediction\n");
+    for (size_t i = 0; i < f->n_rows; i++)   /* dev and test rows are kept in file order */
+        fprintf(fp, "%lld,%.17g,%.17g\n", (long long)f->row_id[i], y[i], p[i]);
+    return fclose(fp);
+}
+
+static double *target_of(const xp_frame *f)
+{
+    const xp_column *t = frame_role(f, XP_ROLE_TARGET);
+    double *y = malloc((f->n_rows ? f->n_rows : 1) * sizeof *y);
+    if (!y || !t) { free(y); return NULL; }
+    for (size_t i = 0; i < f->n_rows; i++) y[i] = col_value(t, i);
+    return y;
+}
+
+int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir, const char *folds_sha,
+              blend_outcome *out, char *err, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    const xp_cfg *bl = cfg_get(x->root, "blend");
+    const char *method_s = "simplex", *space_s = "log";
+    int rc;
+    if ((rc = cfg_read_str(bl, "method", 0, &method_s, err, n)) || (rc = cfg_read_str(bl, "space", 0, &space_s, err, n)))
+        return rc;
+    int method = !strcmp(method_s, "simplex") ? M_SIMPLEX : !strcmp(method_s, "mean") ? M_MEAN : !strcmp(method_s, "best") ? M_BEST : -1;
+    if (method < 0) { snprintf(err, n, "%s: blend.method must be simplex, mean or best, got '%s'", cfg_where(cfg_get(bl, "method")), method_s); return XP_ECONFIG; }
+    if (strcmp(space_s, "log") && strcmp(space_s, "raw")) { snprintf(err, n, "%s: blend.space must be log or raw, got '%s'", cfg_where(cfg_get(bl, "space")), space_s); return XP_ECONFIG; }
+    int logspace = !strcmp(space_s, "log");
+
+    size_t nd = x->dev->n_rows, nt = x->test->n_rows;
+    member *mem = calloc(m, sizeof *mem);
+    double *A = malloc((nd ? nd : 1) * m * sizeof *A), *T = malloc((nt ? nt : 1) * m * sizeof *T);
+    double *ydev = target_of(x->dev), *ytest = target_of(x->test), *b = malloc((nd ? nd : 1) * sizeof *b);
+    double *oof = malloc((nd ? nd : 1) * sizeof *oof), *pred = malloc((nt ? nt : 1) * sizeof *pred);
+    int *fold = malloc((nd ? nd : 1) * sizeof *fold);
+    unsigned char *use = malloc(nd ? nd : 1);
+    double *w = calloc(m, sizeof *w), *mv = calloc(x->n_metrics, sizeof *mv), *msum = calloc(x->n_metrics, sizeof *msum);
+    double *fy = malloc((nd ? nd : 1) * sizeof *fy), *fp = malloc((nd ? nd : 1) * sizeof *fp);
+    row_map dmap = { 0 }, tmap = { 0 };
+    char *json = NULL;
+    rc = XP_ENOMEM;
+    if (!mem || !A || !T || !ydev || !ytest || !b || !oof || !pred || !fold || !use || !w || !mv || !msum || !fy || !fp ||
+        row_map_make(x->dev, &dmap) || row_map_make(x->test, &tmap)) {
+        snprintf(err, n, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < nd; i++) fold[i] = -1;
+    for (size_t i = 0; i < x->plan.n_dev; i++) fold[x->plan.dev[i]] = x->plan.fold[i];
+    rc = XP_OK;
+    for (size_t k = 0; k < m && !rc; k++) {
+        member *me = &mem[k];
+        me->study = studies[k];
+        if (store_latest_run(x->st, studies[k], &me->run_id)) {
+            snprintf(err, n, "blend: %s", store_errmsg(x->st));
+            rc = XP_ENOTFOUND;
+            break;
+        }
+        char *fpath = NULL, fsha[65];
+        if (store_run_artifact_sha(x->st, me->run_id, "folds", &fpath, fsha) || strcmp(fsha, folds_sha)) {
+            snprintf(err, n, "blend: study %s (run %lld) ran on another split than this blend (its folds.csv differs): "
+                     "members need the same data, seed and validation settings", studies[k], (long long)me->run_id);
+            free(fpath);
+            rc = XP_EINVAL;
+            break;
+        }
+        free(fpath);
+        if (!(me->oof = malloc((nd ? nd : 1) * sizeof *me->oof)) || !(me->test = malloc((nt ? nt : 1) * sizeof *me->test))) {
+            snprintf(err, n, "out of memory");
+            rc = XP_ENOMEM;
+            break;
+        }
+        if ((rc = read_predictions(x->st, me->run_id, studies[k], "oof_predictions", x->dev, &dmap, me->oof, err, n)) ||
+            (rc = read_predictions(x->st, me->run_id, studies[k], "test_predictions", x->test, &tmap, me->test, err, n)))
+            break;
+        for (size_t i = 0; i < nd; i++) A[i * m + k] = to_space(logspace, me->oof[i]);
+        for (size_t i = 0; i < nt; i++) T[i * m + k] = to_space(logspace, me->test[i]);
+        if ((rc = metrics_compute(x, ydev, me->oof, nd, mv, err, n))) break;
+        me->cv = mv[x->objective];
+    }
+    if (rc) goto done;
+    for (size_t i = 0; i < nd; i++) b[i] = to_space(logspace, ydev[i]);
+
+    /* Cross-fitted CV: each fold predicted with weights fitted on the other folds. */
+    int k_folds = x->folds;
+    out->cv = 0;
+    for (int f = 0; f < k_folds && !rc; f++) {
+        for (size_t i = 0; i < nd; i++) use[i] = fold[i] >= 0 && fold[i] != f;
+        fit_weights(method, A, b, use, nd, m, w);
+        size_t c = 0;
+        for (size_t i = 0; i < nd; i++) {
+            if (fold[i] != f) continue;
+            double v = 0;
+            for (size_t k = 0; k < m; k++) v += w[k] * A[i * m + k];
+            oof[i] = from_space(logspace, v);
+            fy[c] = ydev[i];
+            fp[c] = oof[i];
+            c++;
+        }
+        if ((rc = metrics_compute(x, fy, fp, c, mv, err, n))) break;
+        for (size_t q = 0; q < x->n_metrics; q++) {
+            msum[q] += mv[q];
+            store_metric(x->st, x->run_id, -1, f, "valid", -1, x->metrics[q].plugin->name, mv[q]);
+        }
+    }
+    if (rc) goto done;
+    for (size_t q = 0; q < x->n_metrics; q++)
+        store_metric(x->st, x->run_id, -1, -1, "cv_valid", -1, x->metrics[q].plugin->name, msum[q] / k_folds);
+    out->cv = msum[x->objective] / k_folds;
+    store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, out->cv);
+
+    /* The weights for the test part: fitted on every dev row's out-of-fold prediction. */
+    fit_weights(method, A, b, NULL, nd, m, w);
+    for (size_t i = 0; i < nt; i++) {
+        double v = 0;
+        for (size_t k = 0; k < m; k++) v += w[k] * T[i * m + k];
+        pred[i] = from_space(logspace, v);
+    }
+    out->test = calloc(x->n_metrics, sizeof *out->test);
+    if (!out->test) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
+    if ((rc = test_metrics_store(x, x->test, ytest, pred, out->test, err, n))) goto done;
+
+    /* The record: members, their weights and own scores. */
+    size_t cap = 512 + m * 256;
+    json = malloc(cap);
+    if (!json) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
+    size_t o = (size_t)snprintf(json, cap, "{\"method\": \"%s\", \"space\": \"%s\", \"metric\": \"%s\", \"cv\": %.17g, \"members\": [",
+                                method_s, space_s, x->metrics[x->objective].plugin->name, out->cv);
+    for (size_t k = 0; k < m && o < cap; k++) {
+        mem[k].weight = w[k];
+        o += (size_t)snprintf(json + o, cap - o, "%s{\"study\": \"%s\", \"run_id\": %lld, \"weight\": %.17g, \"oof\": %.17g}",
+                              k ? ", " : "", mem[k].study, (long long)mem[k].run_id, w[k], mem[k].cv);
+    }
+    if (o + 3 >= cap) { snprintf(err, n, "blend record too long"); rc = XP_EINTERNAL; goto done; }
+    snprintf(json + o, cap - o, "]}");
+    if (store_record(x->st, x->run_id, "blend", json)) { snprintf(err, n, "%s", store_errmsg(x->st)); rc = XP_EIO; goto done; }
+
+    if (artifact_dir) {
+        char path[4096];
+        const char *kinds[2] = { "test_predictions", "oof_predictions" };
+        for (int a = 0; a < 2 && !rc; a++) {
+            snprintf(path, sizeof path, "%s/%s.csv", artifact_dir, kinds[a]);
+            char hex[65];
+            if ((a == 0 ? write_preds(path, x->test, ytest, pred) : write_preds(path, x->dev, ydev, oof)) ||
+                sha256_file_hex(path, hex) || store_artifact(x->st, x->run_id, path, hex, kinds[a])) {
+                snprintf(err, n, "%s: cannot write or record: %s", path, errno ? strerror(errno) : store_errmsg(x->st));
+                rc = XP_EIO;
+            }
+        }
+    }
+    if (rc) goto done;
+    out->n_members = m;
+    out->weights = w;
+    w = NULL;
+    out->member_cv = malloc(m * sizeof *out->member_cv);
+    if (out->member_cv) for (size_t k = 0; k < m; k++) out->member_cv[k] = mem[k].cv;
+
+done:
+    for (size_t k = 0; mem && k < m; k++) { free(mem[k].oof); free(mem[k].test); }
+    free(mem); free(A); free(T); free(ydev); free(ytest); free(b); free(oof); free(pred); free(fold); free(use);
+    free(w); free(mv); free(msum); free(fy); free(fp); free(dmap.at); free(tmap.at); free(json);
+    if (rc) blend_outcome_free(out);
+    return rc;
+}
+
+void blend_outcome_free(blend_outcome *o)
+{
+    free(o->test);
+    free(o->weights);
+    free(o->member_cv);
+    memset(o, 0, sizeof *o);
+}

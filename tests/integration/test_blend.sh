@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Blend configs end to end: the members run as their own studies on one split, the blend's
+# weights (fitted on out-of-fold predictions only) agree with an independent fit in numpy,
+# its test score is recomputed from the files, and every way to blend the wrong things fails
+# with a message: a changed prediction file, a member on another split, a bad method.
+# usage: test_blend.sh RUNNER SRCDIR PYTHON
+runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3")
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+cp "$src/small.yaml" small.yaml
+bash "$src/make_small_csv.sh" small.csv 600
+# A second member that differs: shallow trees, no search.
+cat > shallow.yaml <<'Y'
+extends: small.yaml
+name: shallow
+model:
+  num_boost_round: 25
+  params: {max_depth: 1, eta: 0.3}
+search:
+  trials: 1
+  space: null
+Y
+cat > blend.yaml <<'Y'
+extends: small.yaml
+name: small_blend
+blend:
+  members: [small.yaml, shallow.yaml]
+  method: simplex
+  space: log
+Y
+
+# A bad method is refused before any member runs.
+expect_rc 2 "$runner" blend.yaml blend.method=median -q
+expect_in "$tmp/err" "blend.method must be simplex, mean or best, got 'median'"
+[ ! -f exp.db ] && ok || bad "a member ran although the blend config was invalid"
+
+expect_rc 0 "$runner" blend.yaml -q
+cp "$tmp/out" blend.txt
+expect_in blend.txt "study small_blend  run 3: blend of 2 members"
+expect_rc 0 "$py" - exp.db <<'PY'
+import csv, json, math, sqlite3, sys
+import numpy as np
+db = sqlite3.connect(sys.argv[1])
+rec = json.loads(db.execute("select json from xp_records where run_id=3 and kind='blend'").fetchone()[0])
+w = [m["weight"] for m in rec["members"]]
+assert [m["study"] for m in rec["members"]] == ["small", "shallow"], rec
+assert abs(sum(w) - 1) < 1e-9 and min(w) >= 0, w
+art = lambda run, kind: db.execute("select path from xp_artifacts where run_id=? and kind=?", (run, kind)).fetchone()[0]
+def preds(run, kind):
+    return {int(r["row"]): (float(r["target"]), float(r["prediction"])) for r in csv.DictReader(open(art(run, kind)))}
+oof = [preds(m["run_id"], "oof_predictions") for m in rec["members"]]
+rows = sorted(oof[0])
+A = np.array([[math.log1p(max(o[r][1], 0)) for o in oof] for r in rows])
+b = np.array([math.log1p(oof[0][r][0]) for r in rows])
+# Independent fit: two members on the simplex = one weight in [0, 1]; a fine grid, then refine.
+grid = np.linspace(0, 1, 100001)
+err = [((A[:, 0] * t + A[:, 1] * (1 - t) - b) ** 2).sum() for t in grid[::100]]
+t0 = grid[::100][int(np.argmin(err))]
+fine = grid[(grid >= t0 - 0.01) & (grid <= t0 + 0.01)]
+t = fine[int(np.argmin([((A[:, 0] * u + A[:, 1] * (1 - u) - b) ** 2).sum() for u in fine]))]
+assert abs(t - w[0]) < 2e-4, (t, w)
+# The test score recomputed from the members' test files and the recorded weights.
+test = [preds(m["run_id"], "test_predictions") for m in rec["members"]]
+ys, ps = [], []
+for r in sorted(test[0]):
+    ys.append(test[0][r][0])
+    ps.append(math.expm1(sum(wk * math.log1p(max(tk[r][1], 0)) for wk, tk in zip(w, test))))
+rmsle = math.sqrt(sum((math.log1p(p) - math.log1p(y)) ** 2 for y, p in zip(ys, ps)) / len(ys))
+rec_rmsle = db.execute("select value from xp_metrics where run_id=3 and split='test' and metric='rmsle' and source is null").fetchone()[0]
+assert abs(rmsle - rec_rmsle) < 1e-9, (rmsle, rec_rmsle)
+# The blend's own files: its test predictions are what it scored.
+own = preds(3, "test_predictions")
+assert max(abs(own[r][1] - p) for r, p in zip(sorted(test[0]), ps)) < 1e-6 * max(ps)
+# Cross-fitted CV recorded, per fold too.
+assert db.execute("select count(*) from xp_metrics where run_id=3 and split='valid' and metric='rmsle'").fetchone()[0] == 3
+print("weights", w, "grid", t, "test rmsle", rmsle)
+PY
+
+# Reuse the members' runs as they are (run_members: false): no new member runs.
+expect_rc 0 "$runner" blend.yaml +blend.run_members=false -q
+n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute('select count(*) from xp_runs').fetchone()[0])")
+[ "$n" = 4 ] && ok || bad "expected 4 runs (2 members, 2 blends), got $n"
+
+# A prediction file changed after its run wrote it: refused, naming the file.
+f=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select path from xp_artifacts where run_id=2 and kind='test_predictions'\").fetchone()[0])")
+cp "$f" saved.csv
+sed -i '2s/,[^,]*$/,1/' "$f"
+expect_rc 1 "$runner" blend.yaml +blend.run_members=false -q
+expect_in "$tmp/err" "has changed since the run wrote it"
+cp saved.csv "$f"
+
+# Members whose runs used another split (the blend asks for another seed and does not rerun
+# them) are refused.
+expect_rc 1 "$runner" blend.yaml +blend.run_members=false seed=99 -q
+expect_in "$tmp/err" "ran on another split than this blend"
+finish
