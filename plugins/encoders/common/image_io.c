@@ -1,0 +1,626 @@
+/* image_io.c — description -> image file resolver and JPEG/PNG -> float RGB decoding with
+ * proper resizing, for the encoder plugins (see image_io.h for the rules and the API).
+ *
+ *     const char *p = image_index_find(ix, "Heat Shield-Tile", NULL);
+ *     image_load_rgb(p, 64, 64, 1.0f, px, msg, sizeof msg);
+ *
+ * The stb implementations live in this file (and only here). Their own warnings are
+ * silenced around the #include, not project-wide. Only JPEG and PNG decoders are compiled
+ * in (smaller attack surface). The size limits are checked on the header (stbi_info) before
+ * decoding, so a refusal can say which size the file claims. The stb symbols are not static (Debian's stb_image.h then declares functions it
+ * never defines) but hidden: the library is built with -fvisibility=hidden, so they stay
+ * inside each plugin .so that links it.
+ */
+#include "image_io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xp/error.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wdouble-promotion"
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_NO_STDIO
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#define STBI_MAX_DIMENSIONS (1 << 24)   /* stb's default; our own, smaller limit is checked first */
+#define STB_IMAGE_IMPLEMENTATION
+#include "stb_image.h"
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#include "stb_image_resize.h"
+#pragma GCC diagnostic pop
+
+static void say(char *msg, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *msg, size_t cap, const char *fmt, ...)
+{
+    if (!msg || !cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, cap, fmt, ap);
+    va_end(ap);
+}
+
+static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* ================================================================== the index */
+
+typedef struct entry {
+    char *key;      /* lower-cased file name without its extension */
+    char *loose;    /* key without '_', '-' and white space */
+    char *path;     /* realdir/name, or the resolved target of a symlink */
+    int ext_rank;   /* 0 jpg, 1 jpeg, 2 png */
+} entry;
+
+struct image_index {
+    char *dir;
+    entry *e;           /* sorted by key, keys unique */
+    size_t n;
+    entry **by_loose;   /* the same entries sorted by loose key */
+    image_index_stats stats;
+};
+
+static int ext_rank_of(const char *ext)
+{
+    static const char *const exts[] = { "jpg", "jpeg", "png" };
+    for (int i = 0; i < 3; i++) {
+        const char *a = ext, *b = exts[i];
+        while (*a && *b && lower_ascii(*a) == *b) { a++; b++; }
+        if (!*a && !*b) return i;
+    }
+    return -1;
+}
+
+static void loose_of(const char *s, char *out)
+{
+    for (; *s; s++)
+        if (*s != '_' && *s != '-' && !is_space(*s)) *out++ = lower_ascii(*s);
+    *out = 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c) return c;
+    if (x->ext_rank != y->ext_rank) return x->ext_rank - y->ext_rank;
+    return strcmp(x->path, y->path);
+}
+
+static int cmp_loose(const void *a, const void *b)
+{
+    const entry *x = *(entry *const *)a, *y = *(entry *const *)b;
+    return strcmp(x->loose, y->loose);
+}
+
+static void free_entry(entry *e)
+{
+    free(e->key);
+    free(e->loose);
+    free(e->path);
+}
+
+void image_index_close(image_index *ix)
+{
+    if (!ix) return;
+    for (size_t i = 0; i < ix->n; i++) free_entry(&ix->e[i]);
+    free(ix->e);
+    free(ix->by_loose);
+    free(ix->dir);
+    free(ix);
+}
+
+/* Path of a directory entry if it is a safe image file (regular file, or a symlink whose
+ * real target is a regular file inside realdir); NULL (and *skip) otherwise. */
+static char *safe_path(int dfd, const char *realdir, const char *name, int *oom)
+{
+    struct stat st;
+    *oom = 0;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return NULL;
+    size_t nd = strlen(realdir), nn = strlen(name);
+    char *full = malloc(nd + nn + 2);
+    if (!full) { *oom = 1; return NULL; }
+    memcpy(full, realdir, nd);
+    full[nd] = '/';
+    memcpy(full + nd + 1, name, nn + 1);
+    if (S_ISREG(st.st_mode)) return full;
+    if (!S_ISLNK(st.st_mode)) { free(full); return NULL; }
+    char *real = realpath(full, NULL);
+    free(full);
+    if (!real) return NULL;
+    struct stat tst;
+    int inside = strncmp(real, realdir, nd) == 0 && real[nd] == '/' &&
+                 stat(real, &tst) == 0 && S_ISREG(tst.st_mode);
+    if (!inside) { free(real); return NULL; }
+    return real;
+}
+
+int image_index_open(const char *dir, image_index **out, char *msg, size_t cap)
+{
+    *out = NULL;
+    if (!dir || !*dir) { say(msg, cap, "no images folder given"); return XP_EINVAL; }
+    image_index *ix = calloc(1, sizeof *ix);
+    if (!ix) { say(msg, cap, "out of memory"); return XP_ENOMEM; }
+    ix->dir = realpath(dir, NULL);
+    if (!ix->dir) {
+        say(msg, cap, "images folder %s: %s", dir, strerror(errno));
+        image_index_close(ix);
+        return XP_EIO;
+    }
+    DIR *d = opendir(ix->dir);
+    if (!d) {
+        say(msg, cap, "images folder %s: %s", dir, strerror(errno));
+        image_index_close(ix);
+        return XP_EIO;
+    }
+    size_t cap_e = 0, n = 0;
+    entry *all = NULL;
+    int rc = XP_OK;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (name[0] == '.') {                      /* ".", "..", hidden and AppleDouble files */
+            if (strcmp(name, ".") && strcmp(name, "..")) ix->stats.skipped++;
+            continue;
+        }
+        const char *dot = strrchr(name, '.');
+        int rank = dot ? ext_rank_of(dot + 1) : -1;
+        if (rank < 0 || dot == name) { ix->stats.skipped++; continue; }
+        int oom;
+        char *path = safe_path(dirfd(d), ix->dir, name, &oom);
+        if (!path) {
+            if (oom) { rc = XP_ENOMEM; break; }
+            ix->stats.skipped++;
+            continue;
+        }
+        if (n == cap_e) {
+            size_t nc = cap_e ? cap_e * 2 : 256;
+            entry *ne = realloc(all, nc * sizeof *ne);
+            if (!ne) { free(path); rc = XP_ENOMEM; break; }
+            all = ne;
+            cap_e = nc;
+        }
+        entry *e = &all[n];
+        size_t stem = (size_t)(dot - name);
+        e->path = path;
+        e->ext_rank = rank;
+        e->key = malloc(stem + 1);
+        e->loose = malloc(stem + 1);
+        if (!e->key || !e->loose) { free_entry(e); rc = XP_ENOMEM; break; }
+        for (size_t i = 0; i < stem; i++) e->key[i] = lower_ascii(name[i]);
+        e->key[stem] = 0;
+        loose_of(e->key, e->loose);
+        n++;
+    }
+    closedir(d);
+    if (rc) {
+        for (size_t i = 0; i < n; i++) free_entry(&all[i]);
+        free(all);
+        image_index_close(ix);
+        say(msg, cap, "out of memory listing %s", dir);
+        return rc;
+    }
+    if (n) qsort(all, n, sizeof *all, cmp_entry);
+    size_t k = 0;                                   /* keep the first of each key */
+    for (size_t i = 0; i < n; i++) {
+        if (k && strcmp(all[k - 1].key, all[i].key) == 0) {
+            free_entry(&all[i]);
+            ix->stats.duplicates++;
+            continue;
+        }
+        all[k++] = all[i];
+    }
+    ix->e = all;
+    ix->n = k;
+    ix->stats.files = k;
+    ix->by_loose = malloc((k ? k : 1) * sizeof *ix->by_loose);
+    if (!ix->by_loose) {
+        image_index_close(ix);
+        say(msg, cap, "out of memory listing %s", dir);
+        return XP_ENOMEM;
+    }
+    for (size_t i = 0; i < k; i++) ix->by_loose[i] = &ix->e[i];
+    if (k) qsort(ix->by_loose, k, sizeof *ix->by_loose, cmp_loose);
+    *out = ix;
+    return XP_OK;
+}
+
+static const entry *find_key(const image_index *ix, const char *key)
+{
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(ix->e[mid].key, key);
+        if (c == 0) return &ix->e[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+
+static const entry *find_loose(const image_index *ix, const char *loose)
+{
+    if (!*loose) return NULL;
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {                               /* first entry with loose >= key */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->by_loose[mid]->loose, loose) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo >= ix->n || strcmp(ix->by_loose[lo]->loose, loose) != 0) return NULL;
+    if (lo + 1 < ix->n && strcmp(ix->by_loose[lo + 1]->loose, loose) == 0) return NULL;  /* ambiguous */
+    return ix->by_loose[lo];
+}
+
+/* s[0..n) -> lower case, ' ' -> '_', hyphen per mode (0 '_', 1 dropped, 2 kept). */
+static void normalise(const char *s, size_t n, int hyphen, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ' ') c = '_';
+        else if (c == '-') {
+            if (hyphen == 1) continue;
+            if (hyphen == 0) c = '_';
+        } else c = lower_ascii(c);
+        *out++ = c;
+    }
+    *out = 0;
+}
+
+const char *image_index_find(const image_index *ix, const char *desc, int *how)
+{
+    if (how) *how = IMAGE_MATCH_NONE;
+    if (!ix || !desc || !*desc || strchr(desc, '/') || ix->n == 0) return NULL;
+    size_t n = strlen(desc);
+    char small[256], *buf = n < sizeof small ? small : malloc(n + 1);
+    if (!buf) return NULL;
+    const entry *hit = NULL;
+    int kind = IMAGE_MATCH_NONE;
+    size_t b = 0, e = n;
+    while (b < e && is_space(desc[b])) b++;
+    while (e > b && is_space(desc[e - 1])) e--;
+    for (int pass = 0; pass < 2 && !hit; pass++) {
+        if (pass == 1 && b == 0 && e == n) break;   /* nothing to trim */
+        const char *s = pass ? desc + b : desc;
+        size_t len = pass ? e - b : n;
+        if (!len) break;
+        int has_hyphen = memchr(s, '-', len) != NULL;
+        for (int hy = 0; hy < (has_hyphen ? 3 : 1) && !hit; hy++) {
+            normalise(s, len, hy, buf);
+            hit = find_key(ix, buf);
+        }
+        if (hit) kind = pass ? IMAGE_MATCH_TRIMMED : IMAGE_MATCH_EXACT;
+    }
+    if (!hit) {
+        loose_of(desc, buf);
+        hit = find_loose(ix, buf);
+        if (hit) kind = IMAGE_MATCH_LOOSE;
+    }
+    if (buf != small) free(buf);
+    if (how) *how = kind;
+    return hit ? hit->path : NULL;
+}
+
+int image_index_resolve(const image_index *ix, const char *description, char *path, size_t cap)
+{
+    if (path && cap) path[0] = 0;
+    const char *p = image_index_find(ix, description, NULL);
+    if (!p) return XP_ENOTFOUND;
+    size_t n = strlen(p);
+    if (!path || n >= cap) return XP_EINVAL;
+    memcpy(path, p, n + 1);
+    return XP_OK;
+}
+
+void image_index_stats_get(const image_index *ix, image_index_stats *out)
+{
+    if (ix) *out = ix->stats;
+    else memset(out, 0, sizeof *out);
+}
+
+const char *image_index_dir(const image_index *ix) { return ix ? ix->dir : NULL; }
+
+int image_resolve(const char *dir, const char *description, char *path, size_t cap)
+{
+    if (path && cap) path[0] = 0;
+    image_index *ix;
+    int rc = image_index_open(dir, &ix, NULL, 0);
+    if (rc == XP_ENOMEM) return rc;
+    if (rc) return XP_ENOTFOUND;
+    rc = image_index_resolve(ix, description, path, cap);
+    image_index_close(ix);
+    return rc;
+}
+
+/* ================================================================== decoding */
+
+image_opts image_opts_default(int w, int h)
+{
+    image_opts o = { w, h, 1.0f, IMAGE_SRGB, IMAGE_FILTER_DEFAULT };
+    return o;
+}
+
+int image_read_file(const char *path, size_t max_bytes, unsigned char **buf, size_t *n,
+                    char *msg, size_t cap)
+{
+    *buf = NULL;
+    *n = 0;
+    if (!max_bytes) max_bytes = IMAGE_MAX_FILE_BYTES;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { say(msg, cap, "%s: %s", path, strerror(errno)); return errno == ENOENT ? XP_ENOTFOUND : XP_EIO; }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        say(msg, cap, "%s: not a regular file", path);
+        close(fd);
+        return XP_EIO;
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max_bytes) {
+        say(msg, cap, "%s: %lld bytes, more than the %zu allowed for an image", path,
+            (long long)st.st_size, max_bytes);
+        close(fd);
+        return XP_EFORMAT;
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *b = malloc(size ? size : 1);
+    if (!b) { close(fd); say(msg, cap, "%s: out of memory", path); return XP_ENOMEM; }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, b + got, size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            say(msg, cap, "%s: %s", path, strerror(errno));
+            free(b);
+            close(fd);
+            return XP_EIO;
+        }
+        if (r == 0) break;                          /* the file shrank: take what is there */
+        got += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *n = got;
+    return XP_OK;
+}
+
+static float srgb_to_linear(float v)
+{
+    return v <= 0.04045f ? v / 12.92f : powf((v + 0.055f) / 1.055f, 2.4f);
+}
+
+static float linear_to_srgb(float l)
+{
+    if (l <= 0.0f) return 0.0f;
+    if (l >= 1.0f) return 1.0f;
+    return l <= 0.0031308f ? 12.92f * l : 1.055f * powf(l, 1.0f / 2.4f) - 0.055f;
+}
+
+static float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); }
+
+/* 8-bit pixels (ch = 3 or 4) -> float, linearised per `lut`, alpha premultiplied, averaged
+ * over kx × ky blocks (the last block of a row/column may be partial). */
+static void to_float_shrunk(const unsigned char *px, int sw, int sh, int ch, int kx, int ky,
+                            const float *lut, float *out, int ow, int oh, double *acc)
+{
+    for (int by = 0; by < oh; by++) {
+        int y0 = by * ky, y1 = y0 + ky < sh ? y0 + ky : sh;
+        memset(acc, 0, (size_t)ow * (size_t)ch * sizeof *acc);
+        for (int y = y0; y < y1; y++) {
+            const unsigned char *row = px + (size_t)y * (size_t)sw * (size_t)ch;
+            for (int bx = 0; bx < ow; bx++) {
+                int x0 = bx * kx, x1 = x0 + kx < sw ? x0 + kx : sw;
+                double *a = acc + (size_t)bx * (size_t)ch;
+                for (int x = x0; x < x1; x++) {
+                    const unsigned char *p = row + (size_t)x * (size_t)ch;
+                    if (ch == 4) {
+                        double al = p[3] / 255.0;
+                        a[0] += lut[p[0]] * al;
+                        a[1] += lut[p[1]] * al;
+                        a[2] += lut[p[2]] * al;
+                        a[3] += al;
+                    } else {
+                        a[0] += lut[p[0]];
+                        a[1] += lut[p[1]];
+                        a[2] += lut[p[2]];
+                    }
+                }
+            }
+        }
+        for (int bx = 0; bx < ow; bx++) {
+            int x0 = bx * kx, x1 = x0 + kx < sw ? x0 + kx : sw;
+            double cnt = (double)(x1 - x0) * (double)(y1 - y0);
+            float *o = out + ((size_t)by * (size_t)ow + (size_t)bx) * (size_t)ch;
+            const double *a = acc + (size_t)bx * (size_t)ch;
+            for (int c = 0; c < ch; c++) o[c] = (float)(a[c] / cnt);
+        }
+    }
+}
+
+static int shrink_factor(int src, int dst, int filter)
+{
+    if (filter != IMAGE_FILTER_DEFAULT) return 1;
+    int k = src / (2 * dst);
+    return k >= 2 ? k : 1;
+}
+
+static int size_ok(uint32_t w, uint32_t h)
+{
+    return w <= IMAGE_MAX_SIDE && h <= IMAGE_MAX_SIDE && (uint64_t)w * h <= (uint64_t)IMAGE_MAX_PIXELS;
+}
+
+static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2); }
+
+/* Width and height as the PNG IHDR or the JPEG SOFn segment states them; 0 if neither is
+ * found (stb_image then decides). */
+static int header_size(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h)
+{
+    if (n >= 24 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4)) {
+        *w = be32(b + 16);
+        *h = be32(b + 20);
+        return 1;
+    }
+    if (n < 4 || b[0] != 0xFF || b[1] != 0xD8) return 0;
+    size_t i = 2;
+    while (i + 4 <= n) {
+        if (b[i] != 0xFF) return 0;
+        unsigned m = b[i + 1];
+        if (m == 0xFF) { i++; continue; }                        /* fill byte */
+        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
+        if (m == 0xD9 || m == 0xDA) return 0;                    /* end / scan before a frame */
+        size_t len = be16(b + i + 2);
+        if (len < 2) return 0;
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            if (i + 9 > n) return 0;
+            *h = be16(b + i + 5);
+            *w = be16(b + i + 7);
+            return 1;
+        }
+        i += 2 + len;
+    }
+    return 0;
+}
+
+int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const image_opts *o,
+                     float *out, image_info *info, char *msg, size_t cap)
+{
+    if (!name) name = "(image)";
+    if (info) memset(info, 0, sizeof *info);
+    if (!o || !out || o->w < 1 || o->h < 1 || o->w > IMAGE_MAX_OUT_SIDE || o->h > IMAGE_MAX_OUT_SIDE) {
+        say(msg, cap, "%s: output size must be 1..%d per side", name, IMAGE_MAX_OUT_SIDE);
+        return XP_EINVAL;
+    }
+    if (!(o->background >= 0.0f && o->background <= 1.0f)) {
+        say(msg, cap, "%s: background must be in [0, 1]", name);
+        return XP_EINVAL;
+    }
+    if ((o->colorspace != IMAGE_SRGB && o->colorspace != IMAGE_LINEAR) ||
+        o->filter < IMAGE_FILTER_DEFAULT || o->filter > IMAGE_FILTER_CATMULLROM) {
+        say(msg, cap, "%s: unknown colour space or filter", name);
+        return XP_EINVAL;
+    }
+    if (!buf || n == 0) { say(msg, cap, "%s: empty file", name); return XP_EFORMAT; }
+    if (n > (size_t)INT_MAX) { say(msg, cap, "%s: file too large", name); return XP_EFORMAT; }
+    int sw, sh, comp;
+    /* Our own look at the header first: stb_image refuses some huge sizes itself but then
+     * reports only "unknown image type". */
+    uint32_t hw, hh;
+    if (header_size(buf, n, &hw, &hh) && !size_ok(hw, hh)) {
+        if (info) { info->width = (int)(hw > INT_MAX ? INT_MAX : hw); info->height = (int)(hh > INT_MAX ? INT_MAX : hh); }
+        say(msg, cap, "%s: %u x %u pixels is larger than allowed (%d per side, %u pixels)", name,
+            hw, hh, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        return XP_EFORMAT;
+    }
+    if (!stbi_info_from_memory(buf, (int)n, &sw, &sh, &comp)) {
+        const char *why = stbi_failure_reason();
+        say(msg, cap, "%s: not a readable JPEG or PNG (%s)", name, why ? why : "unknown");
+        return XP_EFORMAT;
+    }
+    if (info) { info->width = sw; info->height = sh; info->channels = comp; }
+    if (sw < 1 || sh < 1 || !size_ok((uint32_t)sw, (uint32_t)sh)) {
+        say(msg, cap, "%s: %d x %d pixels is larger than allowed (%d per side, %u pixels)", name,
+            sw, sh, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        return XP_EFORMAT;
+    }
+    int ch = (comp == 2 || comp == 4) ? 4 : 3;
+    int x, y, c;
+    unsigned char *px = stbi_load_from_memory(buf, (int)n, &x, &y, &c, ch);
+    if (!px) {
+        const char *why = stbi_failure_reason();
+        say(msg, cap, "%s: cannot decode (%s)", name, why ? why : "unknown");
+        return why && !strcmp(why, "outofmem") ? XP_ENOMEM : XP_EFORMAT;
+    }
+    if (x != sw || y != sh) {
+        stbi_image_free(px);
+        say(msg, cap, "%s: header and data disagree on the size", name);
+        return XP_EFORMAT;
+    }
+    float lut[256];
+    for (int i = 0; i < 256; i++)
+        lut[i] = o->colorspace == IMAGE_SRGB ? srgb_to_linear((float)i / 255.0f) : (float)i / 255.0f;
+    int kx = shrink_factor(sw, o->w, o->filter), ky = shrink_factor(sh, o->h, o->filter);
+    int mw = (sw + kx - 1) / kx, mh = (sh + ky - 1) / ky;
+    size_t mid_n = (size_t)mw * (size_t)mh * (size_t)ch;
+    float *mid = malloc(mid_n * sizeof *mid);
+    double *acc = malloc((size_t)mw * (size_t)ch * sizeof *acc);
+    float *res = NULL;
+    int rc = XP_OK;
+    if (!mid || !acc) { rc = XP_ENOMEM; goto done; }
+    to_float_shrunk(px, sw, sh, ch, kx, ky, lut, mid, mw, mh, acc);
+    stbi_image_free(px);
+    px = NULL;
+    const float *img = mid;
+    if (mw != o->w || mh != o->h) {
+        static const stbir_filter filters[] = { STBIR_FILTER_DEFAULT, STBIR_FILTER_BOX,
+            STBIR_FILTER_TRIANGLE, STBIR_FILTER_MITCHELL, STBIR_FILTER_CATMULLROM };
+        res = malloc((size_t)o->w * (size_t)o->h * (size_t)ch * sizeof *res);
+        if (!res) { rc = XP_ENOMEM; goto done; }
+        if (!stbir_resize_float_generic(mid, mw, mh, 0, res, o->w, o->h, 0, ch,
+                                        ch == 4 ? 3 : STBIR_ALPHA_CHANNEL_NONE,
+                                        ch == 4 ? STBIR_FLAG_ALPHA_PREMULTIPLIED : 0,
+                                        STBIR_EDGE_CLAMP, filters[o->filter],
+                                        STBIR_COLORSPACE_LINEAR, NULL)) {
+            rc = XP_ENOMEM;
+            goto done;
+        }
+        img = res;
+    }
+    float bg = o->colorspace == IMAGE_SRGB ? srgb_to_linear(o->background) : o->background;
+    size_t npx = (size_t)o->w * (size_t)o->h;
+    for (size_t i = 0; i < npx; i++) {
+        const float *p = img + i * (size_t)ch;
+        float a = ch == 4 ? clamp01(p[3]) : 1.0f;
+        for (int k = 0; k < 3; k++) {
+            float v = p[k];
+            if (ch == 4) v += bg * (1.0f - a);
+            out[i * 3 + (size_t)k] = o->colorspace == IMAGE_SRGB ? linear_to_srgb(v) : clamp01(v);
+        }
+    }
+done:
+    if (rc == XP_ENOMEM) say(msg, cap, "%s: out of memory resizing %d x %d", name, sw, sh);
+    stbi_image_free(px);
+    free(mid);
+    free(acc);
+    free(res);
+    return rc;
+}
+
+int image_load_rgb_opts(const char *path, const image_opts *o, float *out_hwc, image_info *info,
+                        char *msg, size_t cap)
+{
+    unsigned char *buf;
+    size_t n;
+    if (info) memset(info, 0, sizeof *info);
+    int rc = image_read_file(path, 0, &buf, &n, msg, cap);
+    if (rc) return rc;
+    rc = image_decode_rgb(buf, n, path, o, out_hwc, info, msg, cap);
+    free(buf);
+    return rc;
+}
+
+int image_load_rgb(const char *path, int w, int h, float background, float *out_hwc,
+                   char *msg, size_t cap)
+{
+    image_opts o = image_opts_default(w, h);
+    o.background = background;
+    return image_load_rgb_opts(path, &o, out_hwc, NULL, msg, cap);
+}
