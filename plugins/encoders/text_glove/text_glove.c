@@ -543,7 +543,8 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     }
     size_t n_vec = 0, pieces = 0, oov = 0;
     for (size_t k = 0; k < d.n; k++) {
-        memset(a, 0, sizeof *a);
+        memset(a->sum, 0, dim * sizeof a->sum[0]);
+        a->n = 0;
         a->s = s;
         tstats ts = { 0, 0 };
         words_of(s, d.text[k], acc_word, NULL, a, &ts);
