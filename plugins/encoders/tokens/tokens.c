@@ -188,6 +188,21 @@ static int by_text(const void *a, const void *b)
     return strcmp(((const word *)a)->text, ((const word *)b)->text);
 }
 
+/* s as a JSON string literal into out (cut if too long). */
+static void json_str(char *out, size_t cap, const char *s)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (; *s && n + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
+        else if (c < 0x20) n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+        else out[n++] = (char)c;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
 static int find_text(xp_ctx *ctx, const state *s, const xp_frame *f, const xp_column **out)
 {
     const xp_column *c = ctx->host->frame_find(f, s->column);
@@ -240,12 +255,14 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     s->fitted = 1;
 
     double unk = c.tokens ? (double)(c.tokens - kept_tokens) / (double)c.tokens : 0.0;
-    char json[512];
+    char json[1024], jcol[420], jout[420];
+    json_str(jcol, sizeof jcol, s->column);
+    json_str(jout, sizeof jout, s->out);
     snprintf(json, sizeof json,
-             "{\"column\":\"%s\",\"out\":\"%s\",\"rows\":%zu,\"distinct\":%zu,\"words\":%zu,"
+             "{\"column\":%s,\"out\":%s,\"rows\":%zu,\"distinct\":%zu,\"words\":%zu,"
              "\"vocabulary\":%zu,\"tokens\":%zu,\"unknown_share\":%.6f,\"max_len\":%lld,"
              "\"rows_over_max_len\":%zu,\"longest\":%zu,\"min_count\":%lld,\"max_vocab\":%lld}",
-             s->column, s->out, train->n_rows, d.n, n, keep, c.tokens, unk,
+             jcol, jout, train->n_rows, d.n, n, keep, c.tokens, unk,
              (long long)s->max_len, over_rows, c.longest, (long long)s->min_count,
              (long long)s->max_vocab);
     if (ctx->host->record(ctx, "tokens", json) != XP_OK)

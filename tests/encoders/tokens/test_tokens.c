@@ -137,6 +137,16 @@ static void test_options(const char *so)
     CHECK_EQ_INT(txh_fit(&h, t), XP_ENOTFOUND);
     CHECK_CONTAINS(h.call.msg, "nope");
     frame_free(t);
+    /* A column name that needs escaping still gives a valid JSON record. */
+    CHECK_EQ_INT(txh_create(&h, "column: 'a\"b'\n"), XP_OK);
+    t = frame_new(1);
+    col_set_text(fr_col(t, "a\"b", XP_COL_TEXT, XP_ROLE_FEATURE), 0, "hull");
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    char *rec = txh_record(&h, "tokens");
+    CHECK(rec && strcmp(rec, "INVALID JSON") != 0);
+    CHECK_CONTAINS(rec, "a\\\"b_tokens");
+    free(rec);
+    frame_free(t);
     /* An empty training frame: empty vocabulary, everything unknown. */
     CHECK_EQ_INT(txh_create(&h, "column: description\nmax_len: 2\n"), XP_OK);
     t = text_frame(NULL, 0);
