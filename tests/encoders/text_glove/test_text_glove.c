@@ -6,6 +6,7 @@
  *
  *     ./test_text_glove path/to/text_glove.so path/to/glove_convert
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -331,6 +332,49 @@ static void test_errors_and_sharing(const char *so)
     rmdir(dir);
 }
 
+/* Folds run side by side: instances created, used and destroyed on several threads at once
+ * share (and map / unmap) the one weights file. */
+typedef struct worker {
+    txh h;
+    int failures;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    char yaml[600];
+    snprintf(yaml, sizeof yaml, "column: description\nweights: %s\nweighting: idf\n", g_bin);
+    const char *t[] = { "ion hull", "panel", NULL, "zork" };
+    const float wt = (float)(log(4.0 / 2) + 1);
+    for (int it = 0; it < 25; it++) {
+        if (txh_create(&w->h, yaml) != XP_OK) { w->failures++; continue; }
+        xp_frame *f = text_frame(t, 4);
+        if (txh_fit_apply(&w->h, f) != XP_OK) w->failures++;
+        const float *v = enc_vec(frame_find(f, "description_glove"), 0);
+        /* idf over 3 documents: ion and hull each in one -> weight ln(4/2) + 1 */
+        if (!v || fabsf(v[0] - wt) > 1e-5f || fabsf(v[1] - wt / 2) > 1e-5f) w->failures++;
+        frame_free(f);
+        txh_destroy(&w->h);
+    }
+    return NULL;
+}
+
+static void test_threads(const char *so)
+{
+    enum { N = 4 };
+    worker w[N];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < N; i++)
+        if (enc_open(&w[i].h, so, "text_glove")) { CHECK(0); return; }
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) CHECK_EQ_INT(pthread_create(&th[i], NULL, work, &w[i]), 0);
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        CHECK_EQ_INT(w[i].failures, 0);
+        txh_close(&w[i].h);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -346,6 +390,7 @@ int main(int argc, char **argv)
     test_sif(argv[1]);
     test_idf(argv[1]);
     test_errors_and_sharing(argv[1]);
+    test_threads(argv[1]);
     unlink(g_json);
     unlink(g_bin);
     rmdir(g_dir);
