@@ -1,0 +1,534 @@
+/* image_pixels.c — encoder `image_pixels`: the image named by a text column as a pixel tensor,
+ * the input of a trainable CNN tower (the fusion model trains it end to end).
+ *
+ *     encoders:
+ *       - plugin: image_pixels
+ *         column: description           # TEXT or CATEGORICAL column naming the image
+ *         images: data/spacecraft_images # folder; default: the config's data.images
+ *         out: description_pixels       # VECTOR column (default <column>_pixels); a BOOL
+ *                                       # column <out>_missing flags rows without an image
+ *         size: 64                      # side in pixels (8 … 512): dim = 3 · size²
+ *         layout: chw                   # chw (torch) | hwc
+ *         background: 1.0               # grey behind transparent pixels, 0 black … 1 white
+ *         normalize: none               # none: [0, 1] | imagenet: (x - mean) / std per channel
+ *         colorspace: srgb              # srgb: resize in linear light | linear: on the 8-bit values
+ *         cache: false                  # true: keep pixels in the host's embedding cache
+ *
+ * Per distinct description (rows showing the same description share one vector, and
+ * descriptions that resolve to the same file share one too): resolve it to a file in `images`
+ * (image_io.h: lower case, spaces -> '_', hyphen as '_', dropped or kept, case-insensitive,
+ * .jpg/.jpeg/.png, never outside the folder), decode it (alpha composited on `background`,
+ * grey expanded, resized with a box pre-shrink + Mitchell filter) and store size × size × 3
+ * floats in the layout asked. Decoding runs on host->threads(ctx) threads.
+ *
+ * A row whose description is missing, names no file, or names a file that cannot be decoded
+ * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
+ * records its counts (host->record, kind "image_pixels": rows, rows_missing, no_description,
+ * distinct, found, no_file, undecodable, distinct_images, decoded, cache_hits, trimmed_matches,
+ * loose_matches, seconds, images_per_second) and logs ONE warning line when it meets
+ * descriptions without a usable image that this instance has not warned about yet.
+ *
+ * cache: the runner creates one instance per fold, so without a cache every fold decodes
+ * its images again (about 1–2 ms each). With `cache: true` (and a host that has one), the
+ * pixels ([0,1] HWC, before layout and normalisation) are kept in the host's embedding cache
+ * keyed by the file's sha256, space "image_pixels/v1/<size>/<colorspace>/bg<background>":
+ * each image is decoded once per process and the cache file spares the next run — at the
+ * price of 12 KB · size²/64² per image in memory and on disk (~300 MB for 6,000 images at
+ * 64×64), which is why it is off by default.
+ *
+ * Augmentations are not done here (the model's job, on the tensor).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "image_io.h"
+#include "xp/xp.h"
+
+enum { L_CHW, L_HWC };
+enum { N_NONE, N_IMAGENET };
+
+typedef struct state {
+    char *column, *out, *missing_name, *images;
+    int64_t size;
+    int layout, normalize, colorspace, cache;
+    double background;
+    size_t dim;
+    char space[160];
+    image_index *ix;
+    uint64_t *warned;       /* open-addressing set of description hashes already warned about */
+    size_t warned_n, warned_cap;
+} state;
+
+/* Per distinct description / distinct image of one apply(). */
+typedef struct dentry {
+    const char *desc;       /* borrowed from the frame */
+    uint64_t hash;
+    int image;              /* index into images[], -1 none */
+    int how;                /* IMAGE_MATCH_* */
+} dentry;
+
+typedef struct img {
+    const char *path;       /* borrowed from the index */
+    int status;             /* 0 ok, else XP_E* */
+    int hit;                /* came from the cache */
+    int slot;               /* row in the frame's table, -1 if not ok */
+    char msg[256];
+} img;
+
+static char *dup_str(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+static uint64_t hash_ptr(const void *p)
+{
+    uint64_t z = (uint64_t)(uintptr_t)p + 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void destroy(void *st)
+{
+    state *s = st;
+    if (!s) return;
+    free(s->column);
+    free(s->out);
+    free(s->missing_name);
+    free(s->images);
+    free(s->warned);
+    image_index_close(s->ix);
+    free(s);
+}
+
+static int read_enum(xp_ctx *ctx, const xp_cfg *cfg, const char *key, const char *const *names,
+                     int *out)
+{
+    const char *v = NULL;
+    int rc = ctx->host->cfg_str(ctx, cfg, key, 0, &v);
+    if (rc || !v) return rc;
+    for (int i = 0; names[i]; i++)
+        if (!strcmp(v, names[i])) { *out = i; return XP_OK; }
+    char list[128] = "";
+    for (int i = 0; names[i]; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+    }
+    return xp_fail(ctx, XP_ECONFIG, "%s: %s must be one of %s, got '%s'",
+                   ctx->host->cfg_where(ctx->host->cfg_get(cfg, key)), key, list, v);
+}
+
+static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
+{
+    const xp_host *h = ctx->host;
+    state *s = calloc(1, sizeof *s);
+    if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    static const char *const layouts[] = { "chw", "hwc", NULL };
+    static const char *const norms[] = { "none", "imagenet", NULL };
+    static const char *const spaces[] = { "srgb", "linear", NULL };
+    const char *column = "description", *images = NULL, *outn = NULL;
+    s->size = 64;
+    s->background = 1.0;
+    int rc;
+    if ((rc = h->cfg_str(ctx, cfg, "column", 0, &column)) ||
+        (rc = h->cfg_str(ctx, cfg, "images", 0, &images)) ||
+        (rc = h->cfg_str(ctx, cfg, "out", 0, &outn)) ||
+        (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) ||
+        (rc = read_enum(ctx, cfg, "layout", layouts, &s->layout)) ||
+        (rc = h->cfg_num(ctx, cfg, "background", 0, &s->background)) ||
+        (rc = read_enum(ctx, cfg, "normalize", norms, &s->normalize)) ||
+        (rc = read_enum(ctx, cfg, "colorspace", spaces, &s->colorspace)) ||
+        (rc = h->cfg_bool(ctx, cfg, "cache", 0, &s->cache)))
+        goto fail;
+    if (s->size < 8 || s->size > 512) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: size must be in [8, 512], got %lld",
+                     h->cfg_where(h->cfg_get(cfg, "size")), (long long)s->size);
+        goto fail;
+    }
+    if (!(s->background >= 0 && s->background <= 1)) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: background must be in [0, 1]",
+                     h->cfg_where(h->cfg_get(cfg, "background")));
+        goto fail;
+    }
+    if (!images && XP_HOST_HAS(h, cfg_root) && h->cfg_root) {
+        const xp_cfg *data = h->cfg_get(h->cfg_root(ctx), "data");
+        const xp_cfg *im = data ? h->cfg_get(data, "images") : NULL;
+        if (im && h->cfg_kind(im) == XP_CFG_SCALAR) images = h->cfg_scalar(im);
+    }
+    if (!images || !*images) {
+        rc = xp_fail(ctx, XP_ECONFIG, "image_pixels: no images folder: give `images:` or "
+                     "data.images in the config");
+        goto fail;
+    }
+    s->column = dup_str(column);
+    s->images = dup_str(images);
+    if (outn) s->out = dup_str(outn);
+    else if ((s->out = malloc(strlen(column) + 8))) sprintf(s->out, "%s_pixels", column);
+    if (s->out && (s->missing_name = malloc(strlen(s->out) + 9)))
+        sprintf(s->missing_name, "%s_missing", s->out);
+    if (!s->column || !s->images || !s->out || !s->missing_name) {
+        rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (!*s->out) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: out must not be empty", h->cfg_where(h->cfg_get(cfg, "out")));
+        goto fail;
+    }
+    s->dim = 3u * (size_t)s->size * (size_t)s->size;
+    snprintf(s->space, sizeof s->space, "image_pixels/v1/%d/%s/bg%.6g", (int)s->size,
+             spaces[s->colorspace], s->background);
+    char msg[600];
+    if ((rc = image_index_open(images, &s->ix, msg, sizeof msg))) {
+        rc = xp_fail(ctx, rc, "image_pixels: %s", msg);
+        goto fail;
+    }
+    image_index_stats st;
+    image_index_stats_get(s->ix, &st);
+    xp_log(ctx, XP_LOG_DEBUG, "image_pixels: %zu image files in %s (%zu hidden by a same-named "
+           "file, %zu other entries skipped)", st.files, image_index_dir(s->ix), st.duplicates,
+           st.skipped);
+    *out = s;
+    return XP_OK;
+fail:
+    destroy(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ warned-about set */
+
+static int warned_has(const state *s, uint64_t h)
+{
+    if (!s->warned_cap) return 0;
+    for (size_t i = h & (s->warned_cap - 1);; i = (i + 1) & (s->warned_cap - 1)) {
+        if (s->warned[i] == h) return 1;
+        if (!s->warned[i]) return 0;
+    }
+}
+
+static int warned_add(state *s, uint64_t h)
+{
+    if ((s->warned_n + 1) * 2 > s->warned_cap) {
+        size_t cap = s->warned_cap ? s->warned_cap * 2 : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t) return XP_ENOMEM;
+        for (size_t i = 0; i < s->warned_cap; i++) {
+            if (!s->warned[i]) continue;
+            size_t j = s->warned[i] & (cap - 1);
+            while (t[j]) j = (j + 1) & (cap - 1);
+            t[j] = s->warned[i];
+        }
+        free(s->warned);
+        s->warned = t;
+        s->warned_cap = cap;
+    }
+    size_t j = h & (s->warned_cap - 1);
+    while (s->warned[j] && s->warned[j] != h) j = (j + 1) & (s->warned_cap - 1);
+    if (!s->warned[j]) { s->warned[j] = h; s->warned_n++; }
+    return XP_OK;
+}
+
+/* ------------------------------------------------------------------ decoding workers */
+
+typedef struct job {
+    xp_ctx *ctx;
+    const state *s;
+    img *imgs;
+    size_t n;
+    float *pix;             /* n × dim, HWC [0,1] */
+    pthread_mutex_t mu;
+    size_t next;
+    int use_cache;
+} job;
+
+static void decode_one(job *j, size_t k)
+{
+    const state *s = j->s;
+    img *im = &j->imgs[k];
+    float *dst = j->pix + k * s->dim;
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    im->status = image_read_file(im->path, 0, &buf, &n, im->msg, sizeof im->msg);
+    if (im->status) return;
+    uint8_t key[32];
+    if (j->use_cache) {
+        j->ctx->host->sha256(buf, n, key);
+        if (j->ctx->host->cache_get(j->ctx, s->space, key, s->dim, dst) == 1) {
+            im->hit = 1;
+            free(buf);
+            return;
+        }
+    }
+    image_opts o = image_opts_default((int)s->size, (int)s->size);
+    o.background = (float)s->background;
+    o.colorspace = s->colorspace ? IMAGE_LINEAR : IMAGE_SRGB;
+    im->status = image_decode_rgb(buf, n, im->path, &o, dst, NULL, im->msg, sizeof im->msg);
+    free(buf);
+    if (!im->status && j->use_cache) j->ctx->host->cache_put(j->ctx, s->space, key, s->dim, dst);
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t k = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (k >= j->n) return NULL;
+        decode_one(j, k);
+    }
+}
+
+static void decode_all(job *j, int threads)
+{
+    if (threads > 16) threads = 16;
+    if ((size_t)threads > j->n) threads = (int)j->n;
+    pthread_t tid[16];
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, worker, j) == 0) started++;
+    worker(j);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+}
+
+/* ------------------------------------------------------------------ apply */
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* HWC [0,1] -> the output layout and normalisation. */
+static void emit(const state *s, const float *hwc, float *o)
+{
+    static const float mean[3] = { 0.485f, 0.456f, 0.406f }, sd[3] = { 0.229f, 0.224f, 0.225f };
+    size_t np = (size_t)s->size * (size_t)s->size;
+    for (size_t p = 0; p < np; p++)
+        for (int c = 0; c < 3; c++) {
+            float v = hwc[p * 3 + (size_t)c];
+            if (s->normalize == N_IMAGENET) v = (v - mean[c]) / sd[c];
+            if (s->layout == L_CHW) o[(size_t)c * np + p] = v;
+            else o[p * 3 + (size_t)c] = v;
+        }
+}
+
+static void json_str(char *out, size_t cap, const char *s)
+{
+    size_t k = 0;
+    if (cap < 3) { if (cap) out[0] = 0; return; }
+    out[k++] = '"';
+    for (; *s && k + 8 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { out[k++] = '\\'; out[k++] = (char)c; }
+        else if (c < 0x20) k += (size_t)snprintf(out + k, cap - k, "\\u%04x", c);
+        else out[k++] = (char)c;
+    }
+    out[k++] = '"';
+    out[k] = 0;
+}
+
+typedef struct counts {
+    size_t rows, rows_missing, no_description, distinct, found, no_file, undecodable;
+    size_t images, decoded, hits, trimmed, loose, new_no_file, new_undecodable;
+    const char *example;
+    const char *example_msg;
+} counts;
+
+static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+{
+    state *s = st;
+    const xp_host *h = ctx->host;
+    double t0 = now_s();
+    xp_column *src = h->frame_find(f, s->column);
+    if (!src) return xp_fail(ctx, XP_ENOTFOUND, "image_pixels: no column %s in this frame", s->column);
+    if (src->type != XP_COL_TEXT && src->type != XP_COL_CATEGORICAL)
+        return xp_fail(ctx, XP_EINVAL, "image_pixels: column %s is %s; expected text or categorical",
+                       s->column, xp_col_type_name(src->type));
+    if (h->frame_find(f, s->out) || h->frame_find(f, s->missing_name))
+        return xp_fail(ctx, XP_EINVAL, "image_pixels: cannot add %s / %s: a column of that name exists",
+                       s->out, s->missing_name);
+    if (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors)
+        return xp_fail(ctx, XP_EUNSUPPORTED, "image_pixels: this runner has no vector columns");
+    int use_cache = s->cache && XP_HOST_HAS(h, cache_put) && h->cache_get && h->cache_put && h->sha256;
+
+    size_t n = f->n_rows;
+    counts c;
+    memset(&c, 0, sizeof c);
+    c.rows = n;
+    int rc = XP_OK;
+    /* distinct descriptions: open addressing on the string */
+    size_t cap = 64;
+    while (cap < 2 * n + 2) cap *= 2;
+    int32_t *slot = malloc(cap * sizeof *slot);           /* -> dentry index, -1 empty */
+    int32_t *row_d = malloc((n ? n : 1) * sizeof *row_d);  /* row -> dentry, -1 no description */
+    dentry *ds = malloc((n ? n : 1) * sizeof *ds);
+    size_t nd = 0;
+    img *imgs = NULL;
+    float *pix = NULL;
+    int32_t *islot = NULL;
+    if (!slot || !row_d || !ds) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+    for (size_t i = 0; i < cap; i++) slot[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *d = src->type == XP_COL_TEXT ? src->text[i]
+                        : (src->codes[i] >= 0 ? src->levels[src->codes[i]] : NULL);
+        if (!d) { row_d[i] = -1; c.no_description++; continue; }
+        uint64_t hh = hash_str(d);
+        size_t j = hh & (cap - 1);
+        while (slot[j] >= 0 && (ds[slot[j]].hash != hh || strcmp(ds[slot[j]].desc, d)))
+            j = (j + 1) & (cap - 1);
+        if (slot[j] < 0) {
+            slot[j] = (int32_t)nd;
+            ds[nd].desc = d;
+            ds[nd].hash = hh;
+            ds[nd].image = -1;
+            nd++;
+        }
+        row_d[i] = slot[j];
+    }
+    c.distinct = nd;
+    /* resolve; distinct files by the index's path pointer */
+    imgs = calloc(nd ? nd : 1, sizeof *imgs);
+    size_t icap = 64;
+    while (icap < 2 * nd + 2) icap *= 2;
+    islot = malloc(icap * sizeof *islot);
+    if (!imgs || !islot) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+    for (size_t i = 0; i < icap; i++) islot[i] = -1;
+    size_t ni = 0;
+    for (size_t k = 0; k < nd; k++) {
+        const char *p = image_index_find(s->ix, ds[k].desc, &ds[k].how);
+        if (!p) continue;
+        c.trimmed += ds[k].how == IMAGE_MATCH_TRIMMED;
+        c.loose += ds[k].how == IMAGE_MATCH_LOOSE;
+        size_t j = hash_ptr(p) & (icap - 1);
+        while (islot[j] >= 0 && imgs[islot[j]].path != p) j = (j + 1) & (icap - 1);
+        if (islot[j] < 0) {
+            islot[j] = (int32_t)ni;
+            imgs[ni].path = p;
+            imgs[ni].slot = -1;
+            ni++;
+        }
+        ds[k].image = islot[j];
+    }
+    c.images = ni;
+    /* decode (in parallel) into a scratch table */
+    if (ni) {
+        pix = malloc(ni * s->dim * sizeof *pix);
+        if (!pix) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ni); goto done; }
+        job j = { .ctx = ctx, .s = s, .imgs = imgs, .n = ni, .pix = pix, .use_cache = use_cache };
+        pthread_mutex_init(&j.mu, NULL);
+        int threads = h->threads ? h->threads(ctx) : 1;
+        decode_all(&j, threads < 1 ? 1 : threads);
+        pthread_mutex_destroy(&j.mu);
+    }
+    size_t ok = 0;
+    for (size_t k = 0; k < ni; k++) {
+        if (imgs[k].status == XP_ENOMEM) {
+            rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: %s", imgs[k].msg);
+            goto done;
+        }
+        if (imgs[k].status == 0) {
+            imgs[k].slot = (int)ok++;
+            c.hits += (size_t)imgs[k].hit;
+            c.decoded += (size_t)!imgs[k].hit;
+        }
+    }
+    /* the frame's columns */
+    xp_column *vc = h->frame_add(f, s->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
+    if (!vc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->out); goto done; }
+    xp_column *mc = h->frame_add(f, s->missing_name, XP_COL_BOOL, XP_ROLE_FEATURE);
+    if (!mc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->missing_name); goto done; }
+    if (ok) {
+        float *table = h->col_vectors(vc, s->dim, ok);
+        if (!table) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ok); goto done; }
+        for (size_t k = 0; k < ni; k++)
+            if (imgs[k].slot >= 0) emit(s, pix + k * s->dim, table + (size_t)imgs[k].slot * s->dim);
+    }
+    free(pix);
+    pix = NULL;
+    for (size_t i = 0; i < n; i++) {
+        int v = -1;
+        if (row_d[i] >= 0 && ds[row_d[i]].image >= 0) v = imgs[ds[row_d[i]].image].slot;
+        vc->vec_row[i] = v;
+        mc->num[i] = v < 0 ? 1.0 : 0.0;
+        c.rows_missing += v < 0;
+    }
+    /* counts per distinct description, and the one warning line */
+    for (size_t k = 0; k < nd; k++) {
+        int bad = 0;
+        if (ds[k].image < 0) { c.no_file++; bad = 1; }
+        else if (imgs[ds[k].image].status) {
+            c.undecodable++;
+            bad = 2;
+        } else c.found++;
+        if (!bad || warned_has(s, ds[k].hash)) continue;
+        if (warned_add(s, ds[k].hash)) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+        if (bad == 1) c.new_no_file++;
+        else c.new_undecodable++;
+        if (!c.example || (bad == 2 && !c.example_msg)) {
+            c.example = ds[k].desc;
+            c.example_msg = bad == 2 ? imgs[ds[k].image].msg : NULL;
+        }
+    }
+    double secs = now_s() - t0;
+    if (c.new_no_file || c.new_undecodable) {
+        char ex[600];
+        if (c.example_msg) snprintf(ex, sizeof ex, "e.g. '%s': %s", c.example, c.example_msg);
+        else snprintf(ex, sizeof ex, "e.g. '%s'", c.example);
+        xp_log(ctx, XP_LOG_WARN, "image_pixels: %zu of %zu distinct descriptions have no image "
+               "file in %s and %zu an undecodable one (%s): %zu of %zu rows get %s = 1",
+               c.no_file, c.distinct, image_index_dir(s->ix), c.undecodable, ex, c.rows_missing,
+               c.rows, s->missing_name);
+    }
+    char jcol[300], jout[300], jdir[1200], json[3000];
+    json_str(jcol, sizeof jcol, s->column);
+    json_str(jout, sizeof jout, s->out);
+    json_str(jdir, sizeof jdir, image_index_dir(s->ix));
+    snprintf(json, sizeof json,
+             "{\"column\":%s,\"out\":%s,\"images\":%s,\"size\":%d,\"layout\":\"%s\","
+             "\"normalize\":\"%s\",\"colorspace\":\"%s\",\"cache\":%s,\"rows\":%zu,"
+             "\"rows_missing\":%zu,\"no_description\":%zu,\"distinct\":%zu,\"found\":%zu,"
+             "\"no_file\":%zu,\"undecodable\":%zu,\"distinct_images\":%zu,\"decoded\":%zu,"
+             "\"cache_hits\":%zu,\"trimmed_matches\":%zu,\"loose_matches\":%zu,"
+             "\"seconds\":%.4f,\"images_per_second\":%.1f}",
+             jcol, jout, jdir, (int)s->size, s->layout == L_CHW ? "chw" : "hwc",
+             s->normalize == N_IMAGENET ? "imagenet" : "none", s->colorspace ? "linear" : "srgb",
+             use_cache ? "true" : "false", c.rows, c.rows_missing, c.no_description, c.distinct,
+             c.found, c.no_file, c.undecodable, c.images, c.decoded, c.hits, c.trimmed, c.loose,
+             secs, secs > 0 ? (double)(c.decoded + c.hits) / secs : 0.0);
+    int r = h->record(ctx, "image_pixels", json);
+    if (r < 0) xp_log(ctx, XP_LOG_WARN, "image_pixels: could not record the counts (%s)", xp_strerror(r));
+    xp_log(ctx, XP_LOG_INFO, "image_pixels: %zu rows, %zu distinct descriptions, %zu images "
+           "(%zu decoded, %zu from the cache) in %.2f s", c.rows, c.distinct, c.images, c.decoded,
+           c.hits, secs);
+done:
+    free(slot);
+    free(row_d);
+    free(ds);
+    free(imgs);
+    free(islot);
+    free(pix);
+    return rc;
+}
+
+static const xp_encoder_ops ops = { sizeof(xp_encoder_ops), create, NULL, apply, NULL, destroy };
+static const xp_plugin plugin = XP_PLUGIN(XP_KIND_ENCODER, "image_pixels", "1.0.0",
+                                          "image named by a text column -> size x size x 3 pixel tensor "
+                                          "for a trainable CNN tower", &ops);
+XP_PLUGINS(&plugin)
