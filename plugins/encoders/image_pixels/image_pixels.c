@@ -245,53 +245,76 @@ static int warned_add(state *s, uint64_t h)
 
 /* ------------------------------------------------------------------ decoding workers */
 
+/* HWC [0,1] -> the output layout and normalisation. */
+static void emit(const state *s, const float *hwc, float *o)
+{
+    static const float mean[3] = { 0.485f, 0.456f, 0.406f }, sd[3] = { 0.229f, 0.224f, 0.225f };
+    size_t np = (size_t)s->size * (size_t)s->size;
+    for (size_t p = 0; p < np; p++)
+        for (int c = 0; c < 3; c++) {
+            float v = hwc[p * 3 + (size_t)c];
+            if (s->normalize == N_IMAGENET) v = (v - mean[c]) / sd[c];
+            if (s->layout == L_CHW) o[(size_t)c * np + p] = v;
+            else o[p * 3 + (size_t)c] = v;
+        }
+}
+
+
 typedef struct job {
     xp_ctx *ctx;
     const state *s;
     img *imgs;
     size_t n;
-    float *pix;             /* n × dim, HWC [0,1] */
+    float *table;           /* n × dim: the frame's table, in the output layout */
     pthread_mutex_t mu;
     size_t next;
     int use_cache;
 } job;
 
-static void decode_one(job *j, size_t k)
+/* Image k -> its slot of the table; `hwc` is the worker's scratch (dim floats). */
+static void decode_one(job *j, size_t k, float *hwc)
 {
     const state *s = j->s;
     img *im = &j->imgs[k];
-    float *dst = j->pix + k * s->dim;
     unsigned char *buf = NULL;
     size_t n = 0;
     im->status = image_read_file(im->path, 0, &buf, &n, im->msg, sizeof im->msg);
     if (im->status) return;
     uint8_t key[32];
+    int hit = 0;
     if (j->use_cache) {
         j->ctx->host->sha256(buf, n, key);
-        if (j->ctx->host->cache_get(j->ctx, s->space, key, s->dim, dst) == 1) {
-            im->hit = 1;
-            free(buf);
-            return;
-        }
+        hit = j->ctx->host->cache_get(j->ctx, s->space, key, s->dim, hwc) == 1;
     }
-    image_opts o = image_opts_default((int)s->size, (int)s->size);
-    o.background = (float)s->background;
-    o.colorspace = s->colorspace ? IMAGE_LINEAR : IMAGE_SRGB;
-    im->status = image_decode_rgb(buf, n, im->path, &o, dst, NULL, im->msg, sizeof im->msg);
+    if (!hit) {
+        image_opts o = image_opts_default((int)s->size, (int)s->size);
+        o.background = (float)s->background;
+        o.colorspace = s->colorspace ? IMAGE_LINEAR : IMAGE_SRGB;
+        im->status = image_decode_rgb(buf, n, im->path, &o, hwc, NULL, im->msg, sizeof im->msg);
+        if (!im->status && j->use_cache) j->ctx->host->cache_put(j->ctx, s->space, key, s->dim, hwc);
+    }
     free(buf);
-    if (!im->status && j->use_cache) j->ctx->host->cache_put(j->ctx, s->space, key, s->dim, dst);
+    im->hit = hit;
+    if (!im->status) emit(s, hwc, j->table + k * s->dim);
 }
 
 static void *worker(void *arg)
 {
     job *j = arg;
+    float *hwc = malloc(j->s->dim * sizeof *hwc);
     for (;;) {
         pthread_mutex_lock(&j->mu);
         size_t k = j->next++;
         pthread_mutex_unlock(&j->mu);
-        if (k >= j->n) return NULL;
-        decode_one(j, k);
+        if (k >= j->n) break;
+        if (hwc) decode_one(j, k, hwc);
+        else {
+            j->imgs[k].status = XP_ENOMEM;
+            snprintf(j->imgs[k].msg, sizeof j->imgs[k].msg, "out of memory");
+        }
     }
+    free(hwc);
+    return NULL;
 }
 
 static void decode_all(job *j, int threads)
@@ -313,20 +336,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-/* HWC [0,1] -> the output layout and normalisation. */
-static void emit(const state *s, const float *hwc, float *o)
-{
-    static const float mean[3] = { 0.485f, 0.456f, 0.406f }, sd[3] = { 0.229f, 0.224f, 0.225f };
-    size_t np = (size_t)s->size * (size_t)s->size;
-    for (size_t p = 0; p < np; p++)
-        for (int c = 0; c < 3; c++) {
-            float v = hwc[p * 3 + (size_t)c];
-            if (s->normalize == N_IMAGENET) v = (v - mean[c]) / sd[c];
-            if (s->layout == L_CHW) o[(size_t)c * np + p] = v;
-            else o[p * 3 + (size_t)c] = v;
-        }
 }
 
 static void json_str(char *out, size_t cap, const char *s)
@@ -427,11 +436,14 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         ds[k].image = islot[j];
     }
     c.images = ni;
-    /* decode (in parallel) into a scratch table */
+    /* decode (in parallel) straight into the frame's table, one slot per distinct file */
+    int vidx;
+    xp_column *vc = h->frame_add(f, s->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
+    if (!vc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->out); goto done; }
     if (ni) {
-        pix = malloc(ni * s->dim * sizeof *pix);
-        if (!pix) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ni); goto done; }
-        job j = { .ctx = ctx, .s = s, .imgs = imgs, .n = ni, .pix = pix, .use_cache = use_cache };
+        float *table = h->col_vectors(vc, s->dim, ni);
+        if (!table) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ni); goto done; }
+        job j = { .ctx = ctx, .s = s, .imgs = imgs, .n = ni, .table = table, .use_cache = use_cache };
         pthread_mutex_init(&j.mu, NULL);
         int threads = h->threads ? h->threads(ctx) : 1;
         decode_all(&j, threads < 1 ? 1 : threads);
@@ -449,19 +461,30 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
             c.decoded += (size_t)!imgs[k].hit;
         }
     }
-    /* the frame's columns */
-    xp_column *vc = h->frame_add(f, s->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
-    if (!vc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->out); goto done; }
+    if (ok < ni) {
+        /* Some files failed: the table must hold only real images (no stray zero vector), so
+         * keep the good ones aside, give the column a fresh table of the right size. */
+        if (ok) {
+            pix = malloc(ok * s->dim * sizeof *pix);
+            if (!pix) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ok); goto done; }
+            for (size_t k = 0; k < ni; k++)
+                if (imgs[k].slot >= 0)
+                    memcpy(pix + (size_t)imgs[k].slot * s->dim, vc->vectors->data + k * s->dim,
+                           s->dim * sizeof *pix);
+        }
+        if ((vidx = h->frame_index(f, s->out)) >= 0) h->frame_drop(f, (size_t)vidx);
+        vc = h->frame_add(f, s->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
+        if (!vc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->out); goto done; }
+        if (ok) {
+            float *table = h->col_vectors(vc, s->dim, ok);
+            if (!table) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ok); goto done; }
+            memcpy(table, pix, ok * s->dim * sizeof *pix);
+        }
+        free(pix);
+        pix = NULL;
+    }
     xp_column *mc = h->frame_add(f, s->missing_name, XP_COL_BOOL, XP_ROLE_FEATURE);
     if (!mc) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: cannot add column %s", s->missing_name); goto done; }
-    if (ok) {
-        float *table = h->col_vectors(vc, s->dim, ok);
-        if (!table) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ok); goto done; }
-        for (size_t k = 0; k < ni; k++)
-            if (imgs[k].slot >= 0) emit(s, pix + k * s->dim, table + (size_t)imgs[k].slot * s->dim);
-    }
-    free(pix);
-    pix = NULL;
     for (size_t i = 0; i < n; i++) {
         int v = -1;
         if (row_d[i] >= 0 && ds[row_d[i]].image >= 0) v = imgs[ds[row_d[i]].image].slot;

@@ -109,6 +109,7 @@ static void test_basic(const char *so)
     const xp_column *v = frame_find(f, "description_pixels");
     const xp_column *m = frame_find(f, "description_pixels_missing");
     CHECK(v && v->type == XP_COL_VECTOR && v->role == XP_ROLE_FEATURE);
+    CHECK(f->n_cols == 3 && f->cols[1] == v && f->cols[2] == m);
     CHECK(m && m->type == XP_COL_BOOL && m->role == XP_ROLE_FEATURE);
     if (!v || !m) { frame_free(f); txh_close(&h); return; }
     CHECK_EQ_INT(v->dim, 8 * 8 * 3);
@@ -160,6 +161,16 @@ static void test_basic(const char *so)
     frame_free(f);
     frame_free(f2);
     frame_free(f3);
+
+    /* Every image unusable: no table at all (never a zero vector), all rows flagged. */
+    const char *bad_rows[] = { "broken", "no such part", NULL };
+    xp_frame *fb = frame_of(bad_rows, 3);
+    CHECK_EQ_INT(txh_apply(&h, fb), XP_OK);
+    const xp_column *vb = frame_find(fb, "description_pixels"), *mb = frame_find(fb, "description_pixels_missing");
+    CHECK(vb && (!vb->vectors || vb->vectors->count == 0));
+    for (int i = 0; vb && mb && i < 3; i++) { CHECK_EQ_INT(vb->vec_row[i], -1); CHECK_NEAR(mb->num[i], 1, 0); }
+    CHECK(fb->n_cols == 3 && fb->cols[1] == vb && fb->cols[2] == mb);   /* column order kept */
+    frame_free(fb);
 
     /* No rows; a frame without the column; a column of the wrong type. */
     xp_frame *e = frame_new(0);
