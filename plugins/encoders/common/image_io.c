@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,11 +408,34 @@ static float srgb_to_linear(float v)
     return v <= 0.04045f ? v / 12.92f : powf((v + 0.055f) / 1.055f, 2.4f);
 }
 
-static float linear_to_srgb(float l)
+static float linear_to_srgb_exact(float l)
 {
     if (l <= 0.0f) return 0.0f;
     if (l >= 1.0f) return 1.0f;
     return l <= 0.0031308f ? 12.92f * l : 1.055f * powf(l, 1.0f / 2.4f) - 0.055f;
+}
+
+/* sRGB encoding by table: 4096 steps with linear interpolation (error < 2e-5, measured by
+ * the test against the formula), instead of a powf per output value. */
+#define ENC_STEPS 4096
+static float enc_lut[ENC_STEPS + 2];
+static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
+
+static void enc_init(void)
+{
+    for (int i = 0; i <= ENC_STEPS; i++) enc_lut[i] = linear_to_srgb_exact((float)i / ENC_STEPS);
+    enc_lut[ENC_STEPS + 1] = 1.0f;
+}
+
+static float linear_to_srgb(float l)
+{
+    if (!(l > 0.0f)) return 0.0f;
+    if (l >= 1.0f) return 1.0f;
+    if (l <= 0.0031308f) return 12.92f * l;
+    float x = l * ENC_STEPS;
+    int i = (int)x;
+    float t = x - (float)i;
+    return enc_lut[i] + t * (enc_lut[i + 1] - enc_lut[i]);
 }
 
 static float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); }
@@ -421,6 +445,25 @@ static float clamp01(float v) { return v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v); 
 static void to_float_shrunk(const unsigned char *px, int sw, int sh, int ch, int kx, int ky,
                             const float *lut, float *out, int ow, int oh, double *acc)
 {
+    if (kx == 1 && ky == 1) {                       /* no pre-shrink: convert only */
+        size_t np = (size_t)sw * (size_t)sh;
+        for (size_t i = 0; i < np; i++) {
+            const unsigned char *p = px + i * (size_t)ch;
+            float *o = out + i * (size_t)ch;
+            if (ch == 4) {
+                float al = p[3] * (1.0f / 255.0f);
+                o[0] = lut[p[0]] * al;
+                o[1] = lut[p[1]] * al;
+                o[2] = lut[p[2]] * al;
+                o[3] = al;
+            } else {
+                o[0] = lut[p[0]];
+                o[1] = lut[p[1]];
+                o[2] = lut[p[2]];
+            }
+        }
+        return;
+    }
     for (int by = 0; by < oh; by++) {
         int y0 = by * ky, y1 = y0 + ky < sh ? y0 + ky : sh;
         memset(acc, 0, (size_t)ow * (size_t)ch * sizeof *acc);
@@ -584,6 +627,7 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
         }
         img = res;
     }
+    if (o->colorspace == IMAGE_SRGB) pthread_once(&enc_once, enc_init);
     float bg = o->colorspace == IMAGE_SRGB ? srgb_to_linear(o->background) : o->background;
     size_t npx = (size_t)o->w * (size_t)o->h;
     for (size_t i = 0; i < npx; i++) {

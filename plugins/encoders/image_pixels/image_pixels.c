@@ -26,7 +26,8 @@
  * records its counts (host->record, kind "image_pixels": rows, rows_missing, no_description,
  * distinct, found, no_file, undecodable, distinct_images, decoded, cache_hits, trimmed_matches,
  * loose_matches, seconds, images_per_second) and logs ONE warning line when it meets
- * descriptions without a usable image that this instance has not warned about yet.
+ * descriptions without a usable image not warned about yet in this process (folds create
+ * an instance each: a description is reported once, not once per fold).
  *
  * cache: the runner creates one instance per fold, so without a cache every fold decodes
  * its images again (about 1–2 ms each). With `cache: true` (and a host that has one), the
@@ -60,8 +61,6 @@ typedef struct state {
     size_t dim;
     char space[160];
     image_index *ix;
-    uint64_t *warned;       /* open-addressing set of description hashes already warned about */
-    size_t warned_n, warned_cap;
 } state;
 
 /* Per distinct description / distinct image of one apply(). */
@@ -112,7 +111,6 @@ static void destroy(void *st)
     free(s->out);
     free(s->missing_name);
     free(s->images);
-    free(s->warned);
     image_index_close(s->ix);
     free(s);
 }
@@ -212,35 +210,53 @@ fail:
 
 /* ------------------------------------------------------------------ warned-about set */
 
-static int warned_has(const state *s, uint64_t h)
+/* Process-wide: hashes of (images folder, description) already warned about. Freed when the
+ * plugin is unloaded. */
+static struct {
+    pthread_mutex_t mu;
+    uint64_t *slot;
+    size_t n, cap;
+} warned = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0 };
+
+__attribute__((destructor)) static void warned_free(void)
 {
-    if (!s->warned_cap) return 0;
-    for (size_t i = h & (s->warned_cap - 1);; i = (i + 1) & (s->warned_cap - 1)) {
-        if (s->warned[i] == h) return 1;
-        if (!s->warned[i]) return 0;
-    }
+    free(warned.slot);
+    warned.slot = NULL;
+    warned.n = warned.cap = 0;
 }
 
-static int warned_add(state *s, uint64_t h)
+static uint64_t warn_key(const char *dir, const char *desc)
 {
-    if ((s->warned_n + 1) * 2 > s->warned_cap) {
-        size_t cap = s->warned_cap ? s->warned_cap * 2 : 64;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = dir; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h = (h ^ 0xFFu) * 1099511628211ull;
+    for (const char *p = desc; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* Adds h; 1 if it was new, 0 if already there, XP_ENOMEM. Caller holds warned.mu. */
+static int warned_add(uint64_t h)
+{
+    if ((warned.n + 1) * 2 > warned.cap) {
+        size_t cap = warned.cap ? warned.cap * 2 : 256;
         uint64_t *t = calloc(cap, sizeof *t);
         if (!t) return XP_ENOMEM;
-        for (size_t i = 0; i < s->warned_cap; i++) {
-            if (!s->warned[i]) continue;
-            size_t j = s->warned[i] & (cap - 1);
+        for (size_t i = 0; i < warned.cap; i++) {
+            if (!warned.slot[i]) continue;
+            size_t j = warned.slot[i] & (cap - 1);
             while (t[j]) j = (j + 1) & (cap - 1);
-            t[j] = s->warned[i];
+            t[j] = warned.slot[i];
         }
-        free(s->warned);
-        s->warned = t;
-        s->warned_cap = cap;
+        free(warned.slot);
+        warned.slot = t;
+        warned.cap = cap;
     }
-    size_t j = h & (s->warned_cap - 1);
-    while (s->warned[j] && s->warned[j] != h) j = (j + 1) & (s->warned_cap - 1);
-    if (!s->warned[j]) { s->warned[j] = h; s->warned_n++; }
-    return XP_OK;
+    size_t j = h & (warned.cap - 1);
+    while (warned.slot[j] && warned.slot[j] != h) j = (j + 1) & (warned.cap - 1);
+    if (warned.slot[j]) return 0;
+    warned.slot[j] = h;
+    warned.n++;
+    return 1;
 }
 
 /* ------------------------------------------------------------------ decoding workers */
@@ -500,8 +516,12 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
             c.undecodable++;
             bad = 2;
         } else c.found++;
-        if (!bad || warned_has(s, ds[k].hash)) continue;
-        if (warned_add(s, ds[k].hash)) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+        if (!bad) continue;
+        pthread_mutex_lock(&warned.mu);
+        int fresh = warned_add(warn_key(image_index_dir(s->ix), ds[k].desc));
+        pthread_mutex_unlock(&warned.mu);
+        if (fresh < 0) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+        if (!fresh) continue;
         if (bad == 1) c.new_no_file++;
         else c.new_undecodable++;
         if (!c.example || (bad == 2 && !c.example_msg)) {

@@ -8,7 +8,7 @@
  *   normalisation, alpha on the background;
  * - a missing description, one with no file, one with an undecodable file, and traversal
  *   attempts get vec_row -1 and <out>_missing = 1; counts recorded; ONE warning line per new
- *   set of problems;
+ *   set of problems, once per process (not again in the next fold's instance);
  * - the images folder defaults to data.images of the root config; options are checked;
  * - threads: the same output with 1 and 3 threads; cache: a second instance decodes nothing.
  */
@@ -155,6 +155,18 @@ static void test_basic(const char *so)
     xp_frame *f3 = frame_of(rows3, 2);
     CHECK_EQ_INT(apply_counting_warnings(&h, f3, &rc), 1);
     CHECK_EQ_INT(txh_record_count(&h, "image_pixels"), 3);
+    /* A new instance (the next fold) does not repeat the warning either: once per process. */
+    {
+        txh h2;
+        if (enc_open(&h2, so, "image_pixels")) { CHECK(0); return; }
+        CHECK_EQ_INT(txh_create(&h2, yaml), XP_OK);
+        xp_frame *f4 = frame_of(rows, n);
+        CHECK_EQ_INT(apply_counting_warnings(&h2, f4, &rc), 0);
+        CHECK_EQ_INT(rc, XP_OK);
+        CHECK_NEAR(rec_num(&h2, "no_file"), 3, 0);      /* still counted in the record */
+        frame_free(f4);
+        txh_close(&h2);
+    }
     /* Applying twice to one frame is an error, not a silent overwrite. */
     CHECK_EQ_INT(txh_apply(&h, f3), XP_EINVAL);
     CHECK_CONTAINS(h.call.msg, "description_pixels");
