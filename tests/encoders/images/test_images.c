@@ -250,6 +250,26 @@ static void test_gradient(void)
         if (d > worst) worst = d;
     }
     CHECK_NEAR(worst, 0, 2e-3);
+    /* No resizing in sRGB mode: every byte value comes back as v / 255 through linearise ->
+     * encode (the encoder's table interpolation is within 1e-4 of the formula). */
+    unsigned char *all = malloc(256 * 8 * 3);
+    for (int y = 0; y < 8; y++)
+        for (int x = 0; x < 256; x++)
+            for (int c = 0; c < 3; c++) all[(y * 256 + x) * 3 + c] = (unsigned char)(c == 1 ? 255 - x : x);
+    fx_png(dir, "all_bytes.png", 256, 8, 3, all);
+    char pa[600];
+    fx_path(pa, sizeof pa, dir, "all_bytes.png");
+    float *rt = malloc(256 * 8 * 3 * sizeof *rt);
+    CHECK_EQ_INT(image_load_rgb(pa, 256, 8, 1.0f, rt, msg, sizeof msg), XP_OK);
+    float wrt = 0;
+    for (int i = 0; i < 256 * 8; i++) {
+        int x = i % 256;
+        float d0 = fabsf(rt[i * 3] - x / 255.f), d1 = fabsf(rt[i * 3 + 1] - (255 - x) / 255.f);
+        if (d0 > wrt) wrt = d0;
+        if (d1 > wrt) wrt = d1;
+    }
+    CHECK_NEAR(wrt, 0, 1e-4);
+    free(rt);
     /* default filter: monotone non-decreasing, within [0, 1] */
     o = image_opts_default(64, 2);
     CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_OK);
