@@ -34,8 +34,9 @@
  * A row whose description is missing, names no file, or names a file that cannot be decoded
  * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
  * records its counts (host->record, kind "image_mobilenet": rows, distinct, found, no_file,
- * undecodable, cache_hits, encoded, seconds, images_per_second) and logs ONE warning line
- * when it meets descriptions without a usable image not seen before by this instance.
+ * undecodable, missing_rows, cache_hits, encoded, seconds, images_per_second, found_share)
+ * and logs ONE warning line with the counts when it meets descriptions without a usable
+ * image that no instance has warned about yet in this process.
  * Threads: host->threads(ctx) for libtorch (process-wide setting).
  */
 #include <dlfcn.h>
@@ -48,6 +49,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -195,9 +197,19 @@ enum { S_NO_FILE = 0, S_FOUND = 1, S_UNDECODABLE = 2 };
 
 struct entry {
     int status = S_NO_FILE;
-    bool warned = false;        /* counted in a warning line already */
     uint8_t key[32];
 };
+
+/* Descriptions (folder + '\0' + text) already counted in a warning line by any instance:
+ * folds create many instances, the log says each missing image once per process. */
+std::mutex g_warn_mu;
+std::set<std::string> g_warned;
+
+bool first_warning(const std::string &images, const std::string &desc)
+{
+    std::lock_guard<std::mutex> lock(g_warn_mu);
+    return g_warned.insert(images + std::string(1, '\0') + desc).second;
+}
 
 struct state {
     std::string column = "description", images, out, weights_path;
@@ -366,8 +378,7 @@ int raw_features(xp_ctx *ctx, state *s, const std::vector<std::string> &descs, s
         if (en.status == S_FOUND) c->found++;
         else if (en.status == S_NO_FILE) c->no_file++;
         else c->undecodable++;
-        if (en.status != S_FOUND && !en.warned && c->warn) {
-            en.warned = true;
+        if (en.status != S_FOUND && c->warn && first_warning(s->images, d)) {
             (en.status == S_NO_FILE ? c->new_no_file : c->new_undecodable)++;
             if (c->first_missing.empty()) c->first_missing = d;
         }
@@ -584,7 +595,7 @@ int apply(xp_ctx *ctx, void *st, xp_frame *f)
              "\"encoded\":%zu,\"seconds\":%.3f,\"images_per_second\":%.2f,\"found_share\":%.4f}",
              s->column.c_str(), s->out.c_str(), c.rows, c.distinct, c.found, c.no_file,
              c.undecodable, c.missing_rows, c.hits, c.encoded, secs,
-             c.encoded && secs > 0 ? c.encoded / secs : 0.0, c.distinct ? (double)n_vec / c.distinct : 0.0);
+             c.encoded && secs > 0 ? c.encoded / secs : 0.0, c.distinct ? (double)c.found / c.distinct : 0.0);
     h->record(ctx, "image_mobilenet", json);
     xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", json);
     return XP_OK;

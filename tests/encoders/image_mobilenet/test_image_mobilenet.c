@@ -131,6 +131,7 @@ int main(int argc, char **argv)
     CHECK_NEAR(rec_num(&h, "no_file"), 1, 0);
     CHECK_NEAR(rec_num(&h, "undecodable"), 1, 0);
     CHECK_NEAR(rec_num(&h, "missing_rows"), 3, 0);
+    CHECK_NEAR(rec_num(&h, "found_share"), 0.6, 1e-9);
     CHECK_NEAR(rec_num(&h, "encoded"), 2, 0);    /* two distinct files: the thruster is hashed once */
     CHECK_NEAR(rec_num(&h, "cache_hits"), 1, 0); /* ... and its second description hits the cache */
 
