@@ -305,12 +305,18 @@ const char *image_index_find(const image_index *ix, const char *desc, int *how)
         const char *s = pass ? desc + b : desc;
         size_t len = pass ? e - b : n;
         if (!len) break;
-        int has_hyphen = memchr(s, '-', len) != NULL;
-        for (int hy = 0; hy < (has_hyphen ? 3 : 1) && !hit; hy++) {
+        int has_hyphen = memchr(s, '-', len) != NULL, hy = 0;
+        for (; hy < (has_hyphen ? 3 : 1) && !hit; hy++) {
             normalise(s, len, hy, buf);
             hit = find_key(ix, buf);
         }
-        if (hit) kind = pass ? IMAGE_MATCH_TRIMMED : IMAGE_MATCH_EXACT;
+        if (!hit) continue;
+        kind = pass ? IMAGE_MATCH_TRIMMED : IMAGE_MATCH_EXACT;
+        for (; hy < 3 && has_hyphen; hy++) {        /* another hyphen variant names a file too? */
+            normalise(s, len, hy, buf);
+            const entry *other = find_key(ix, buf);
+            if (other && other != hit) kind |= IMAGE_MATCH_AMBIGUOUS;
+        }
     }
     if (!hit) {
         loose_of(desc, buf);

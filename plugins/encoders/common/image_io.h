@@ -74,8 +74,13 @@ enum {
     IMAGE_MATCH_NONE = 0,
     IMAGE_MATCH_EXACT = 1,   /* lower case, ' ' -> '_', hyphen as '_', dropped or kept */
     IMAGE_MATCH_TRIMMED = 2, /* the same after trimming surrounding white space */
-    IMAGE_MATCH_LOOSE = 3    /* unique match ignoring '_', '-' and white space */
+    IMAGE_MATCH_LOOSE = 3,   /* unique match ignoring '_', '-' and white space */
+    /* Flag or'ed onto EXACT / TRIMMED: another hyphen variant names a different file too
+     * ("Heat-Shield Tile" -> heat_shield_tile.jpg, but heatshield_tile.png exists): the first
+     * variant in the order '_', dropped, kept was taken. Worth counting on real data. */
+    IMAGE_MATCH_AMBIGUOUS = 0x100
 };
+#define IMAGE_MATCH_KIND(how) ((how) & 0xff)
 
 typedef struct image_index_stats {
     size_t files;           /* image files indexed (distinct names) */
@@ -90,7 +95,8 @@ void image_index_close(image_index *ix);
 
 /* The file for a description: its path (borrowed from the index, valid until close), or
  * NULL when no file matches (also for NULL/empty descriptions and any containing '/').
- * *how (may be NULL) receives an IMAGE_MATCH_* value. Thread-safe. */
+ * *how (may be NULL) receives an IMAGE_MATCH_* value (IMAGE_MATCH_KIND(how)), possibly with
+ * the IMAGE_MATCH_AMBIGUOUS flag. Thread-safe. */
 const char *image_index_find(const image_index *ix, const char *description, int *how);
 
 /* image_index_find copying the path into path[cap]: 0 found, XP_ENOTFOUND not found,

@@ -24,10 +24,11 @@
  * A row whose description is missing, names no file, or names a file that cannot be decoded
  * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
  * records its counts (host->record, kind "image_pixels": rows, rows_missing, no_description,
- * distinct, found, no_file, undecodable, distinct_images, decoded, cache_hits, trimmed_matches,
- * loose_matches, seconds, images_per_second) and logs ONE warning line when it meets
- * descriptions without a usable image not warned about yet in this process (folds create
- * an instance each: a description is reported once, not once per fold).
+ * distinct, found, no_file, undecodable, distinct_images, decoded, cache_hits,
+ * trimmed_matches, loose_matches, ambiguous_matches — see image_io.h —, seconds,
+ * images_per_second) and logs ONE warning line when it meets descriptions without a usable
+ * image not warned about yet in this process (folds create an instance each: a description
+ * is reported once, not once per fold).
  *
  * cache: the runner creates one instance per fold, so without a cache every fold decodes
  * its images again (about 1–2 ms each). With `cache: true` (and a host that has one), the
@@ -371,7 +372,7 @@ static void json_str(char *out, size_t cap, const char *s)
 
 typedef struct counts {
     size_t rows, rows_missing, no_description, distinct, found, no_file, undecodable;
-    size_t images, decoded, hits, trimmed, loose, new_no_file, new_undecodable;
+    size_t images, decoded, hits, trimmed, loose, ambiguous, new_no_file, new_undecodable;
     const char *example;
     const char *example_msg;
 } counts;
@@ -439,8 +440,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     for (size_t k = 0; k < nd; k++) {
         const char *p = image_index_find(s->ix, ds[k].desc, &ds[k].how);
         if (!p) continue;
-        c.trimmed += ds[k].how == IMAGE_MATCH_TRIMMED;
-        c.loose += ds[k].how == IMAGE_MATCH_LOOSE;
+        c.trimmed += IMAGE_MATCH_KIND(ds[k].how) == IMAGE_MATCH_TRIMMED;
+        c.loose += IMAGE_MATCH_KIND(ds[k].how) == IMAGE_MATCH_LOOSE;
+        c.ambiguous += (ds[k].how & IMAGE_MATCH_AMBIGUOUS) != 0;
         size_t j = hash_ptr(p) & (icap - 1);
         while (islot[j] >= 0 && imgs[islot[j]].path != p) j = (j + 1) & (icap - 1);
         if (islot[j] < 0) {
@@ -548,12 +550,12 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
              "\"normalize\":\"%s\",\"colorspace\":\"%s\",\"cache\":%s,\"rows\":%zu,"
              "\"rows_missing\":%zu,\"no_description\":%zu,\"distinct\":%zu,\"found\":%zu,"
              "\"no_file\":%zu,\"undecodable\":%zu,\"distinct_images\":%zu,\"decoded\":%zu,"
-             "\"cache_hits\":%zu,\"trimmed_matches\":%zu,\"loose_matches\":%zu,"
+             "\"cache_hits\":%zu,\"trimmed_matches\":%zu,\"loose_matches\":%zu,\"ambiguous_matches\":%zu,"
              "\"seconds\":%.4f,\"images_per_second\":%.1f}",
              jcol, jout, jdir, (int)s->size, s->layout == L_CHW ? "chw" : "hwc",
              s->normalize == N_IMAGENET ? "imagenet" : "none", s->colorspace ? "linear" : "srgb",
              use_cache ? "true" : "false", c.rows, c.rows_missing, c.no_description, c.distinct,
-             c.found, c.no_file, c.undecodable, c.images, c.decoded, c.hits, c.trimmed, c.loose,
+             c.found, c.no_file, c.undecodable, c.images, c.decoded, c.hits, c.trimmed, c.loose, c.ambiguous,
              secs, secs > 0 ? (double)(c.decoded + c.hits) / secs : 0.0);
     int r = h->record(ctx, "image_pixels", json);
     if (r < 0) xp_log(ctx, XP_LOG_WARN, "image_pixels: could not record the counts (%s)", xp_strerror(r));

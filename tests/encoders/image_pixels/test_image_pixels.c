@@ -75,6 +75,7 @@ static void make_fixtures(void)
     fx_jpg(dir, "heat_shield_tile.jpg", 24, 24, 3, fx_const(24, 24, 3, blue), 95);
     fx_png(dir, "solarpanel_array.png", 16, 16, 3, fx_const(16, 16, 3, blue));
     fx_png(dir, "Star_Tracker.PNG", 9, 9, 3, fx_const(9, 9, 3, red));
+    fx_png(dir, "startracker.png", 9, 9, 3, fx_const(9, 9, 3, blue));   /* "Star-Tracker" is ambiguous */
     fx_png(dir, "rgba_cap.png", 12, 12, 4, fx_const(12, 12, 4, clear));
     fx_png(dir, "big_noise.png", 64, 64, 3, fx_const(64, 64, 3, red));
     fx_truncated(dir, "big_noise.png", "broken.png", 0.3);
@@ -143,6 +144,9 @@ static void test_basic(const char *so)
     CHECK_NEAR(rec_num(&h, "distinct_images"), 6, 0);
     CHECK_NEAR(rec_num(&h, "decoded"), 5, 0);
     CHECK_NEAR(rec_num(&h, "size"), 8, 0);
+    CHECK_NEAR(rec_num(&h, "ambiguous_matches"), 1, 0);
+    CHECK_NEAR(rec_num(&h, "loose_matches"), 0, 0);
+    CHECK_NEAR(rec_num(&h, "trimmed_matches"), 0, 0);
     char *layout = txh_sql(&h, "SELECT json_extract(json, '$.layout') FROM xp_records WHERE kind = 'image_pixels'");
     CHECK_STR(layout, "hwc");
     free(layout);

@@ -30,6 +30,8 @@ static void make_fixtures(void)
     fx_png(dir, "Heat_Shield_Tile.PNG", 8, 8, 3, fx_const(8, 8, 3, red));      /* case + ext case */
     fx_jpg(dir, "solarpanel_array.jpeg", 16, 16, 3, fx_const(16, 16, 3, red), 95); /* hyphen dropped */
     fx_png(dir, "star-tracker.png", 8, 8, 3, fx_const(8, 8, 3, red));          /* hyphen kept */
+    fx_png(dir, "fuel_cell.png", 4, 4, 3, fx_const(4, 4, 3, red));             /* both hyphen */
+    fx_png(dir, "fuelcell.png", 4, 4, 3, fx_const(4, 4, 3, red));              /* variants */
     fx_png(dir, "nav_computer_mk2.png", 8, 8, 3, fx_const(8, 8, 3, red));      /* loose */
     fx_png(dir, "ab_c.png", 4, 4, 3, fx_const(4, 4, 3, red));                  /* ambiguous loose */
     fx_png(dir, "a_bc.png", 4, 4, 3, fx_const(4, 4, 3, red));
@@ -65,9 +67,10 @@ static void test_resolver(void)
     CHECK_EQ_INT(image_index_open(dir, &ix, msg, sizeof msg), XP_OK);
     image_index_stats st;
     image_index_stats_get(ix, &st);
-    /* ion_thruster, heat_shield_tile, solarpanel_array, star-tracker, nav_computer_mk2, ab_c,
-     * a_bc, dup, inside_link = 9 names; dup.png and DUP.jpeg hidden by dup.jpg. */
-    CHECK_EQ_INT(st.files, 9);
+    /* ion_thruster, heat_shield_tile, solarpanel_array, star-tracker, fuel_cell, fuelcell,
+     * nav_computer_mk2, ab_c, a_bc, dup, inside_link = 11 names; dup.png and DUP.jpeg hidden
+     * by dup.jpg. */
+    CHECK_EQ_INT(st.files, 11);
     CHECK_EQ_INT(st.duplicates, 2);
     /* .hidden.png, notes.txt, noext, .png, folder.png, 4 bad links */
     CHECK_EQ_INT(st.skipped, 9);
@@ -94,6 +97,19 @@ static void test_resolver(void)
     snprintf(want, sizeof want, "%s/ion_thruster.png", real);
     CHECK_STR(f, want);
     CHECK_EQ_INT(how, IMAGE_MATCH_TRIMMED);
+    /* Both hyphen variants exist: '_' is taken, and the match says it was ambiguous. */
+    f = image_index_find(ix, "Fuel-Cell", &how);
+    snprintf(want, sizeof want, "%s/fuel_cell.png", real);
+    CHECK_STR(f, want);
+    CHECK_EQ_INT(how, IMAGE_MATCH_EXACT | IMAGE_MATCH_AMBIGUOUS);
+    CHECK_EQ_INT(IMAGE_MATCH_KIND(how), IMAGE_MATCH_EXACT);
+    f = image_index_find(ix, "Fuel Cell", &how);                      /* no hyphen: plain */
+    CHECK_STR(f, want);
+    CHECK_EQ_INT(how, IMAGE_MATCH_EXACT);
+    image_index_find(ix, " Fuel-Cell ", &how);
+    CHECK_EQ_INT(how, IMAGE_MATCH_TRIMMED | IMAGE_MATCH_AMBIGUOUS);
+    f = image_index_find(ix, "Solar-Panel Array", &how);              /* one variant only */
+    CHECK_EQ_INT(how, IMAGE_MATCH_EXACT);
     f = image_index_find(ix, "Nav Computer-Mk 2", &how);              /* loose, unique */
     snprintf(want, sizeof want, "%s/nav_computer_mk2.png", real);
     CHECK_STR(f, want);
