@@ -32,8 +32,9 @@
  * distinct images of the TRAINING rows (fitted in fit()), divided by its L2 norm.
  *
  * A row whose description is missing, names no file, or names a file that cannot be decoded
- * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
- * records its counts (host->record, kind "image_mobilenet": rows, distinct, found, no_file,
+ * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. fit() (when it
+ * encodes: sqrt_center_l2) and each apply() record their counts (host->record, kind
+ * "image_mobilenet": stage fit|apply, rows, distinct, found, no_file,
  * undecodable, missing_rows, cache_hits, encoded, seconds, images_per_second, found_share)
  * and logs ONE warning line with the counts when it meets descriptions without a usable
  * image that no instance has warned about yet in this process.
@@ -442,6 +443,40 @@ void postprocess(const state *s, float *v, size_t dim)
     }
 }
 
+/* JSON string body: quotes, backslashes and control characters escaped. */
+std::string json_esc(const std::string &in)
+{
+    std::string o;
+    for (unsigned char ch : in) {
+        if (ch == '"' || ch == '\\') {
+            o += '\\';
+            o += (char)ch;
+        } else if (ch < 0x20) {
+            char b[8];
+            snprintf(b, sizeof b, "\\u%04x", ch);
+            o += b;
+        } else {
+            o += (char)ch;
+        }
+    }
+    return o;
+}
+
+/* The counts of one fit/apply as a record (kind "image_mobilenet") and a debug line. */
+void record(xp_ctx *ctx, const state *s, const counts &c, double secs, const char *stage)
+{
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"stage\":\"%s\",\"column\":\"%s\",\"out\":\"%s\",\"rows\":%zu,\"distinct\":%zu,\"found\":%zu,"
+             "\"no_file\":%zu,\"undecodable\":%zu,\"missing_rows\":%zu,\"cache_hits\":%zu,"
+             "\"encoded\":%zu,\"seconds\":%.3f,\"images_per_second\":%.2f,\"found_share\":%.4f}",
+             stage, json_esc(s->column).c_str(), json_esc(s->out).c_str(), c.rows, c.distinct, c.found, c.no_file,
+             c.undecodable, c.missing_rows, c.hits, c.encoded, secs,
+             c.encoded && secs > 0 ? c.encoded / secs : 0.0, c.distinct ? (double)c.found / c.distinct : 0.0);
+    ctx->host->record(ctx, "image_mobilenet", json);
+    xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", json);
+}
+
 /* ------------------------------------------------------------ ops */
 
 int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
@@ -505,7 +540,13 @@ int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     std::vector<float> raw;
     std::vector<char> has;
     counts c;
+    c.rows = train->n_rows;
+    c.distinct = descs.size();
+    double t0 = now();
     if ((rc = raw_features(ctx, s, descs, raw, has, &c))) return rc;
+    for (size_t r = 0; r < train->n_rows; r++)
+        if (idx[r] < 0 || !has[idx[r]]) c.missing_rows++;
+    record(ctx, s, c, now() - t0, "fit");
     const size_t dim = s->w->dim;
     std::vector<double> sum(dim, 0.0);
     size_t n = 0;
@@ -595,16 +636,7 @@ int apply(xp_ctx *ctx, void *st, xp_frame *f)
                "image_mobilenet: %zu of %zu descriptions have no image file in %s and %zu an undecodable one "
                "(e.g. '%s'); their rows get %s = 1 and no vector",
                c.new_no_file, c.distinct, s->images.c_str(), c.new_undecodable, c.first_missing.c_str(), miss.c_str());
-    char json[1024];
-    snprintf(json, sizeof json,
-             "{\"column\":\"%s\",\"out\":\"%s\",\"rows\":%zu,\"distinct\":%zu,\"found\":%zu,\"no_file\":%zu,"
-             "\"undecodable\":%zu,\"missing_rows\":%zu,\"cache_hits\":%zu,"
-             "\"encoded\":%zu,\"seconds\":%.3f,\"images_per_second\":%.2f,\"found_share\":%.4f}",
-             s->column.c_str(), s->out.c_str(), c.rows, c.distinct, c.found, c.no_file,
-             c.undecodable, c.missing_rows, c.hits, c.encoded, secs,
-             c.encoded && secs > 0 ? c.encoded / secs : 0.0, c.distinct ? (double)c.found / c.distinct : 0.0);
-    h->record(ctx, "image_mobilenet", json);
-    xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", json);
+    record(ctx, s, c, secs, "apply");
     return XP_OK;
     XP_CATCH(ctx)
 }
