@@ -27,6 +27,7 @@ typedef struct mlp_config {
     int group;                   /* GROUP_*: batches of rows that share an image (or text) */
     int has_seed;
     uint64_t seed;
+    int malloc_tuning;           /* fixed glibc malloc thresholds (mlp.c tune_malloc) */
     /* text tower (text_column NULL = none) */
     char *text_column;
     char *glove;                 /* resolved path of the word vectors, NULL = random init */

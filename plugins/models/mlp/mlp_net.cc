@@ -306,10 +306,9 @@ struct mlp_net : nn::Module {
             at::Tensor codes = d.cat.index_select(0, rows);
             for (int64_t j = 0; j < p.n_cat; j++) parts.push_back(cat_emb[j]->forward(codes.select(1, j)));
         }
-        for (int64_t j = 0; j < p.n_vec; j++) {
-            at::Tensor v = d.vec_table[j].index_select(0, d.vec_row[j].index_select(0, rows));
-            parts.push_back(act(vec_proj[j]->forward(v)));
-        }
+        for (int64_t j = 0; j < p.n_vec; j++)   /* rows of one item share its vector */
+            parts.push_back(per_distinct(d.vec_table[j], d.vec_row[j].index_select(0, rows),
+                                         [&](const at::Tensor &t) { return act(vec_proj[j]->forward(t)); }));
         if (p.text_vocab)
             parts.push_back(per_distinct(d.text_table, d.text_row.index_select(0, rows),
                                          [&](const at::Tensor &t) { return text_tower(t); }));
