@@ -22,6 +22,7 @@
 #include <fstream>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "xpw_format.h"
@@ -476,6 +477,45 @@ int xpt_net_forward(const xpt_net *net, const float *nhwc, size_t n, int h, int 
         return set_err(e, XP_EINTERNAL, "xpt_net_forward: output has shape %s, expected [%zu, %zu]",
                        c10::str(r.sizes()).c_str(), n, net->out_dim);
     memcpy(out, r.data_ptr<float>(), n * net->out_dim * sizeof(float));
+    return ok(e);
+    XPT_CATCH(e)
+}
+
+int xpt_net_forward_parallel(const xpt_net *net, const float *nhwc, size_t n, int h, int w, float *out,
+                             int workers, xpt_err *e)
+{
+    XPT_TRY
+    if (!net || (n && (!nhwc || !out))) return set_err(e, XP_EINVAL, "xpt_net_forward_parallel: NULL argument");
+    if (workers <= 1 || n <= 1) {
+        for (size_t i = 0; i < n; i++) {
+            size_t px = (size_t)h * (size_t)w * (size_t)net->in_c;
+            int rc = xpt_net_forward(net, nhwc + i * px, 1, h, w, out + i * net->out_dim, e);
+            if (rc) return rc;
+        }
+        return ok(e);
+    }
+    size_t nw = std::min((size_t)workers, n);
+    std::vector<xpt_err> errs(nw);
+    std::vector<int> rcs(nw, XP_OK);
+    std::vector<std::thread> pool;
+    size_t px = (size_t)h * (size_t)w * (size_t)net->in_c;
+    try {
+        for (size_t k = 0; k < nw; k++) {
+            size_t b = n * k / nw, end = n * (k + 1) / nw;
+            pool.emplace_back([&, k, b, end]() {
+                /* Never throws: xpt_set_threads / xpt_net_forward catch everything. */
+                rcs[k] = xpt_set_threads(1, &errs[k]);
+                for (size_t i = b; i < end && rcs[k] == XP_OK; i++)
+                    rcs[k] = xpt_net_forward(net, nhwc + i * px, 1, h, w, out + i * net->out_dim, &errs[k]);
+            });
+        }
+    } catch (...) {   /* a thread could not start: let the started ones finish first */
+        for (std::thread &t : pool) t.join();
+        throw;
+    }
+    for (std::thread &t : pool) t.join();
+    for (size_t k = 0; k < nw; k++)
+        if (rcs[k]) return set_err(e, rcs[k], "%s", errs[k].msg);
     return ok(e);
     XPT_CATCH(e)
 }

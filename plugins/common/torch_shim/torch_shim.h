@@ -98,6 +98,14 @@ const char *xpt_net_source(const xpt_net *net);
  * graph expects: [0,1] for mobilenet), writing n x out_dim floats to out. */
 int xpt_net_forward(const xpt_net *net, const float *nhwc, size_t n, int h, int w, float *out,
                     xpt_err *e);
+/* xpt_net_forward with the n images split over `workers` threads (contiguous shares), each
+ * running one image at a time on ONE libtorch thread. On a shared or busy machine this beats
+ * intra-op threads (their OpenMP barriers spin while other processes hold the cores) and a
+ * single image per pass is the cheapest here (activations stay in cache). workers <= 1 or
+ * n == 1: the calling thread does the work with the current intra-op thread count.
+ * The first failing image's error is returned. */
+int xpt_net_forward_parallel(const xpt_net *net, const float *nhwc, size_t n, int h, int w, float *out,
+                             int workers, xpt_err *e);
 void xpt_net_free(xpt_net *net);
 
 #ifdef __cplusplus

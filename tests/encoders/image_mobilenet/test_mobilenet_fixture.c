@@ -7,8 +7,8 @@
  * JS CPU backend) from the original graph model in nsfwjs@4.3.0: the 1792-d pooled feature of a
  * synthetic 224x224 image whose pixel (h, w, c) is ((h*7 + w*13 + c*71 + (h*w) % 37) % 256) / 255.
  * Every value must match to 1e-3 absolute. The same image is also run in a batch of 3 (next to
- * two other images) to check that batching does not change a row. Skips (77) when the weights
- * are absent.
+ * two other images) to check that batching does not change a row, and the three on 2 worker
+ * threads (xpt_net_forward_parallel). Skips (77) when the weights are absent.
  */
 #include <math.h>
 #include <stdio.h>
@@ -102,6 +102,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < D; i++) maxb = fmax(maxb, fabs((double)got[D + i] - want[i]));
     printf("batched: max |ours - tfjs| = %.3g\n", maxb);
     CHECK(maxb < 1e-3);
+
+    /* The same 3 images, one per worker thread (each on one libtorch thread). */
+    static float par[3 * D];
+    CHECK(xpt_net_forward_parallel(net, x, 3, S, S, par, 2, &e) == XP_OK);
+    double maxp = 0;
+    for (int i = 0; i < 3 * D; i++) maxp = fmax(maxp, fabs((double)par[i] - got[i]));
+    printf("parallel vs batched: max diff %.3g\n", maxp);
+    CHECK(maxp < 1e-4);
 
     /* A size the network cannot pool to 1x1 is an error with a message, not a crash. */
     CHECK(xpt_net_forward(net, x, 1, 100, 100, got, &e) == XP_EINVAL && strstr(e.msg, "224"));
