@@ -14,7 +14,9 @@
  *     token vocabulary are in another order (inputs are matched by name);
  *   - a missing column at predict is a clear error; bad options are config errors; every key
  *     of the documented YAML is read;
- *   - zero-weight rows (with absurd targets) are ignored; with weight 1 they are not.
+ *   - zero-weight rows (with absurd targets) are ignored; with weight 1 they are not;
+ *   - without a validation frame exactly `epochs` epochs run; a prune request from report()
+ *     ends fit() with XP_EPRUNED.
  * test_mlp_net.c covers the C++ layer's C API (exceptions -> codes).
  */
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 static harness H;
 static double best_epoch, best_score;
 static int64_t n_reports;
+static int64_t prune_at = -1;   /* report() asks to prune at this epoch */
 
 static void on_metric(void *user, const char *name, double value)
 {
@@ -37,10 +40,9 @@ static void on_metric(void *user, const char *name, double value)
 static int on_report(void *user, int64_t step, double value)
 {
     (void)user;
-    (void)step;
     (void)value;
     n_reports++;
-    return 0;
+    return step == prune_at;
 }
 
 static xp_ctx *ctx_new(void)
@@ -464,6 +466,12 @@ static void test_config(void)
     CHECK_EQ_INT(n_reports, 0);
     CHECK(isnan(best_epoch));
     if (m) H.ops->destroy(m);
+    /* the pruner stops a trial: XP_EPRUNED at the epoch it asked */
+    prune_at = 1;
+    CHECK_EQ_INT(fit(cfg, TR, VA, &m), XP_EPRUNED);
+    CHECK_EQ_INT(n_reports, 2);
+    CHECK_CONTAINS(H.call.msg, "pruned at epoch 1");
+    prune_at = -1;
     cfg_free(cfg);
 }
 
