@@ -28,9 +28,12 @@
  * Built as a static library (hidden visibility, PIC) linked into each torch plugin, so a
  * plugin .so still exports only xp_plugin_entry; only those plugins link libtorch.
  *
- * Planned (the fusion models): small trainable networks — an MLP / embedding towers with
- * AdamW, learning-rate schedules and early stopping — as another opaque handle (xpt_model)
- * with create / train_epoch / predict / save / load in the same style.
+ * Training: a plugin with its own network code may instead compile a C++ file against
+ * libtorch directly (meson: dependencies : torch_sys_dep, set in this folder's meson.build;
+ * plugins/models/mlp does) and keep this shim for threads, seeding and the BLAS check.
+ * Trainable networks added here later follow the same rules: an opaque handle with
+ * create / fit (AdamW, schedule, early stopping with an epoch callback) / predict / save /
+ * load / free.
  */
 #ifndef XP_TORCH_SHIM_H
 #define XP_TORCH_SHIM_H
