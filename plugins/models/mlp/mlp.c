@@ -27,7 +27,8 @@
  *         column: description_tokens
  *         glove: true            # true: weights/glove-100d.bin found like the pretrained
  *                                # encoders ($XP_WEIGHTS_DIR, ./weights, ...); a path; false: random
- *         kind: bag              # bag (masked mean of embeddings) | gru (last GRU state)
+ *         kind: bag              # bag: mean of the word embeddings | bag_sum: their sum
+ *                                # (additive word effects) | gru: the last GRU state
  *         dim: 100               # embedding width (the GloVe file's width when glove is used)
  *         hidden: 64             # GRU state width
  *       image_tower:             # optional: pixels (image_pixels: 3 x size x size, CHW, [0,1])
@@ -206,11 +207,11 @@ static int read_text_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c, int reso
         return xp_fail(ctx, XP_ECONFIG, "%s: text_tower must be a map {column, glove, kind, dim, hidden}",
                        h->cfg_where(t));
     const char *col = NULL, *glove = NULL;
-    static const char *const kinds[] = { "bag", "gru" };
+    static const char *const kinds[] = { "bag", "gru", "bag_sum" };
     int rc;
     if ((rc = h->cfg_str(ctx, t, "column", 1, &col)) ||
         (rc = h->cfg_str(ctx, t, "glove", 0, &glove)) ||
-        (rc = read_choice(ctx, t, "kind", kinds, 2, &c->text_kind)) ||
+        (rc = read_choice(ctx, t, "kind", kinds, 3, &c->text_kind)) ||
         (rc = h->cfg_int(ctx, t, "dim", 0, &c->text_dim)) ||
         (rc = h->cfg_int(ctx, t, "hidden", 0, &c->text_hidden)))
         return rc;

@@ -126,7 +126,7 @@ void check_spec(const mlp_spec &s)
         fail(XP_EINVAL, "mlp_net: proj_dim must be >= 1, got %lld", (long long)s.proj_dim);
     if (s.text_vocab < 0 || (s.text_vocab && (s.text_vocab < 2 || s.text_len < 1 || s.text_dim < 1)))
         fail(XP_EINVAL, "mlp_net: text tower needs vocab >= 2, len >= 1, dim >= 1");
-    if (s.text_vocab && s.text_kind != MLP_TEXT_BAG && s.text_kind != MLP_TEXT_GRU)
+    if (s.text_vocab && s.text_kind != MLP_TEXT_BAG && s.text_kind != MLP_TEXT_GRU && s.text_kind != MLP_TEXT_BAG_SUM)
         fail(XP_EINVAL, "mlp_net: unknown text kind %d", s.text_kind);
     if (s.text_vocab && s.text_kind == MLP_TEXT_GRU && s.text_hidden < 1)
         fail(XP_EINVAL, "mlp_net: GRU text tower needs text_hidden >= 1");
@@ -284,7 +284,8 @@ struct mlp_net : nn::Module {
             h = o.gather(1, last).squeeze(1) * len.gt(0).unsqueeze(1).to(torch::kFloat32);
         } else {
             at::Tensor m = mask.unsqueeze(2).to(torch::kFloat32);
-            h = (e * m).sum(1) / len.clamp_min(1).unsqueeze(1).to(torch::kFloat32);
+            h = (e * m).sum(1);
+            if (sc.s.text_kind == MLP_TEXT_BAG) h = h / len.clamp_min(1).unsqueeze(1).to(torch::kFloat32);
         }
         return act(text_proj->forward(h));
     }

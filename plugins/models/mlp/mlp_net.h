@@ -41,7 +41,7 @@ typedef struct mlp_err {
 } mlp_err;
 
 enum { MLP_ACT_GELU = 0, MLP_ACT_RELU = 1 };
-enum { MLP_TEXT_BAG = 0, MLP_TEXT_GRU = 1 };
+enum { MLP_TEXT_BAG = 0, MLP_TEXT_GRU = 1, MLP_TEXT_BAG_SUM = 2 };
 
 #define MLP_MAX_HIDDEN 8
 #define MLP_MAX_CONV 6
@@ -59,7 +59,9 @@ typedef struct mlp_spec {
     int64_t text_vocab;
     int64_t text_len;             /* ids per text */
     int64_t text_dim;             /* embedding width */
-    int text_kind;                /* MLP_TEXT_BAG (masked mean) or MLP_TEXT_GRU (last state) */
+    int text_kind;                /* MLP_TEXT_BAG (masked mean), MLP_TEXT_BAG_SUM (sum: additive
+                                   * word effects keep their size whatever the text's length) or
+                                   * MLP_TEXT_GRU (last state) */
     int64_t text_hidden;          /* GRU state width */
     const float *text_init;       /* text_vocab x text_dim initial embedding, or NULL (random) */
     /* image tower (image_size 0 = none): 3 x size x size floats in [0,1], CHW */
