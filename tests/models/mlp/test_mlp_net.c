@@ -1,6 +1,7 @@
 /* tests/models/test_mlp_net.c — the C API of the mlp model's C++ network (mlp_net.h), linked
  * directly: libtorch exceptions come back as XP_E* codes with a message (nothing is thrown
- * into C), bad arguments are refused, and weights round-trip through get/set_params.
+ * into C), bad arguments are refused, weights round-trip through get/set_params, and the
+ * BLAS libtorch runs its linear layers on is OpenBLAS (Debian's reference BLAS is ~8x slower).
  *
  *     test_mlp_net
  */
@@ -70,6 +71,21 @@ int main(void)
     CHECK_EQ_INT(mlp_net_train_batch(net, data, rows, 2, 1e-3, 1.0, &loss, &e), XP_OK);
     CHECK(isfinite(loss));
     mlp_data_free(data);
+
+    /* after a training step libtorch has mapped its BLAS: it must be OpenBLAS */
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[4096], blas[4096] = "";
+    while (maps && fgets(line, sizeof line, maps)) {
+        char *p = strchr(line, '/');
+        if (!p) continue;
+        p[strcspn(p, "\n")] = 0;
+        const char *base = strrchr(p, '/');
+        if (strstr(base, "blas") && !strstr(base, "lapack") && (!blas[0] || strstr(p, "openblas")))
+            snprintf(blas, sizeof blas, "%s", p);
+    }
+    if (maps) fclose(maps);
+    fprintf(stderr, "BLAS: %s\n", blas[0] ? blas : "(none mapped)");
+    CHECK(blas[0] == 0 || strstr(blas, "openblas") != NULL);
 
     /* weights round trip; a wrong count is refused */
     size_t np = mlp_net_param_count(net);
