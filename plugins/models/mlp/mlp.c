@@ -46,7 +46,13 @@
  * pruner (host->report; a prune request returns XP_EPRUNED) and the best epoch's weights are
  * restored at the end; host->metric("best_epoch") tells the runner, which refits on all rows
  * with model.epochs derived from it. Same seed and thread count: identical predictions.
- * save() writes one file (file.c): preprocessing, architecture and weights.
+ * save() writes one file (file.c): preprocessing, architecture and weights. fit() also records
+ * host->metric("epoch_seconds") (training time per epoch) and logs each epoch at debug level.
+ *
+ * On the default demo data (table + GloVe mean + MobileNetV2 + tokens + 32 px pixels, no source
+ * weights, 5 grouped folds, one trial): CV RMSLE 0.434 with kind: bag, 0.422 with bag_sum (test
+ * 0.438 / 0.425; step 1's XGBoost: ~0.61); training the full cosine schedule without early
+ * stopping (16 epochs) was worse on every fold than stopping at the best validation epoch.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
