@@ -60,6 +60,7 @@ typedef struct experiment {
     const char *stop_metric;     /* the model's early-stopping step metric, NULL = none */
     const char *stop_key;        /* model config key that step sets at refit ("num_boost_round") */
     const char *model_file;      /* file name of the saved model in the artifact folder */
+    int stop_is_pass;            /* the stop step is a pass over the data (XP_MODEL_STOP_IS_PASS) */
     split_plan plan;             /* dev rows -> folds */
 
     /* the best configuration's out-of-fold predictions (dev rows), NULL until known */

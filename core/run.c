@@ -253,6 +253,7 @@ static int setup_components(experiment *x, char *err, size_t n)
     x->stop_metric = XP_OPS_HAS(mo, xp_model_ops, stop_metric) && mo->stop_key ? mo->stop_metric : NULL;
     x->stop_key = x->stop_metric ? mo->stop_key : NULL;
     x->model_file = XP_OPS_HAS(mo, xp_model_ops, model_file) && mo->model_file ? mo->model_file : "model.bin";
+    x->stop_is_pass = XP_OPS_HAS(mo, xp_model_ops, flags) && (mo->flags & XP_MODEL_STOP_IS_PASS);
     if (XP_OPS_HAS(mo, xp_model_ops, flags) && (mo->flags & XP_MODEL_SERIAL_FOLDS)) {
         if (jobs > 1)
             host_log(&x->env, XP_LOG_WARN, "search", "model %s trains one fold at a time with all threads; search.fold_jobs %lld ignored",
@@ -361,9 +362,12 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     if (!isnan(rounds) && x->stop_key) {
         /* All dev rows are k/(k-1) times a fold's training rows: scale the rounds found by
-         * early stopping accordingly (the usual rule for refitting without a validation set). */
+         * early stopping accordingly (the usual rule for refitting without a validation set).
+         * A step that is a pass over the data (an epoch) already takes k/(k-1) more updates on
+         * all rows, so it is kept as it is. */
         char v[64];
-        snprintf(v, sizeof v, "%lld", (long long)llround((rounds + 1) * x->folds / (x->folds - 1.0)));
+        double scale = x->stop_is_pass ? 1.0 : x->folds / (x->folds - 1.0);
+        snprintf(v, sizeof v, "%lld", (long long)llround((rounds + 1) * scale));
         char key[256];
         snprintf(key, sizeof key, "model.%s", x->stop_key);
         if ((rc = cfg_set(cfg, key, v, err, n))) { cfg_free(cfg); return rc; }

@@ -181,6 +181,10 @@ typedef struct xp_model_ops {
  * trained side by side (or is not reentrant): the runner trains folds one at a time, each
  * with every thread. */
 #define XP_MODEL_SERIAL_FOLDS 0x1u
+/* The early-stopping step counts passes over the training rows (epochs), not updates of a
+ * fixed size (boosting rounds): on all rows a pass already makes k/(k-1) times the updates,
+ * so the refit keeps the averaged step instead of scaling it by k/(k-1). */
+#define XP_MODEL_STOP_IS_PASS 0x2u
 
 /* ---------------------------------------------------------------- metric */
 

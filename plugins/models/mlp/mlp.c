@@ -740,7 +740,7 @@ static const xp_model_ops ops = {
     .model_file = "model.mlp",
     .stop_metric = "best_epoch",
     .stop_key = "epochs",
-    .flags = XP_MODEL_SERIAL_FOLDS,
+    .flags = XP_MODEL_SERIAL_FOLDS | XP_MODEL_STOP_IS_PASS,
 };
 
 static const xp_plugin plugin = XP_PLUGIN(XP_KIND_MODEL, "mlp", "1.0.0",
