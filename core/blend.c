@@ -102,6 +102,9 @@ int blend_run_members(char **paths, size_t count, registry *reg, const run_optio
 {
     *studies = calloc(count ? count : 1, sizeof **studies);
     if (!*studies) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    /* Pass 0 checks every member's config (plugins, keys, data) before pass 1 runs any: a
+     * typo in the last member must not cost the first member's minutes. */
+    for (int pass = opt->run_members ? 0 : 1; pass < 2; pass++)
     for (size_t i = 0; i < count; i++) {
         xp_cfg *mroot = cfg_load_file(paths[i], err, n);
         if (!mroot) return XP_ECONFIG;
@@ -114,14 +117,17 @@ int blend_run_members(char **paths, size_t count, registry *reg, const run_optio
             snprintf(err, n, "%s: a blend member is itself a blend; list its members instead", paths[i]);
             rc = XP_ECONFIG;
         }
-        if (!rc && !((*studies)[i] = strdup(name))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
-        if (!rc && opt->run_members) {
-            fprintf(stderr, "[blend] member %zu/%zu: %s (study %s)\n", i + 1, count, paths[i], name);
+        if (!rc && pass == 1 && !((*studies)[i] = strdup(name))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
+        if (!rc && (pass == 0 || opt->run_members)) {
+            if (pass == 1) fprintf(stderr, "[blend] member %zu/%zu: %s (study %s)\n", i + 1, count, paths[i], name);
             run_options mo = *opt;
             mo.config_path = paths[i];
+            mo.check_only = pass == 0;
+            mo.verbosity = pass == 0 ? XP_LOG_ERROR : opt->verbosity;
             int ec = run_experiment(mroot, reg, &mo);
             if (ec) {
-                snprintf(err, n, "blend member %s (study %s) failed (exit %d); see its messages above", paths[i], name, ec);
+                snprintf(err, n, "blend member %s (study %s) %s (exit %d); see its messages above", paths[i], name,
+                         pass == 0 ? "does not pass the config check" : "failed", ec);
                 rc = ec == 2 ? XP_ECONFIG : XP_EMODEL;
             }
         }

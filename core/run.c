@@ -532,6 +532,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         cfg_unused(root, report_unused, &unknown);
         if (unknown) { snprintf(err, sizeof err, "%d unknown config key%s", unknown, unknown > 1 ? "s" : ""); rc = XP_ECONFIG; goto config_error; }
     }
+    if (opt->check_only) { exit_code = 0; goto cleanup; }
 
     /* The store: a study per name, a run per invocation. */
     if (parent_dirs(store_path)) { snprintf(err, sizeof err, "%s: cannot create its folder: %s", store_path, strerror(errno)); goto fail_early; }

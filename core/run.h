@@ -15,6 +15,7 @@ typedef struct run_options {
     const char *const *overrides;
     size_t n_overrides;
     int run_members;             /* blend: run the members first (blend.run_members) */
+    int check_only;              /* stop after the config check (plugins, keys, data): exit 0 */
 } run_options;
 
 /* Returns 0 on success, 1 when the run failed, 2 on a configuration error. */

@@ -34,6 +34,17 @@ expect_rc 2 "$runner" blend.yaml blend.method=median -q
 expect_in "$tmp/err" "blend.method must be simplex, mean or best, got 'median'"
 [ ! -f exp.db ] && ok || bad "a member ran although the blend config was invalid"
 
+# A member whose config is broken fails the blend before any member runs.
+cat > broken.yaml <<'Y'
+extends: small.yaml
+name: broken
+model: {plugin: no_such_model}
+Y
+expect_rc 2 "$runner" blend.yaml 'blend.members=[small.yaml, broken.yaml]' -q
+expect_in "$tmp/err" "no model plugin named 'no_such_model'"
+expect_in "$tmp/err" "broken.yaml (study broken) does not pass the config check"
+[ ! -f exp.db ] && ok || bad "a member ran although another member's config was broken"
+
 expect_rc 0 "$runner" blend.yaml -q
 cp "$tmp/out" blend.txt
 expect_in blend.txt "study small_blend  run 3: blend of 2 members"
