@@ -246,6 +246,7 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
                               .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics,
                               .oof = res->oof };
     for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
+        if (host_interrupted()) break;   /* Ctrl-C / SIGTERM: no new fold starts */
         int end = start + width < k ? start + width : k;
         int threads = all_threads / (end - start);
         for (int f = start; f < end; f++)
@@ -259,6 +260,9 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
             if (started[f - start]) pthread_join(tid[f - start], NULL);
             else fold_run(&jobs[f]);   /* no thread to be had: run it here */
         }
+        /* A fold stopped by the signal failed on purpose (its model saw report() ask it to
+         * stop): the evaluation is interrupted, not failed. */
+        if (host_interrupted()) break;
         for (int f = start; f < end && rc == XP_OK; f++) {
             fold_job *j = &jobs[f];
             if (j->rc) { rc = j->rc; snprintf(err, n, "%s", j->err); break; }
@@ -275,6 +279,10 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
             res->value = sum / (f + 1);
             if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
         }
+    }
+    if (host_interrupted()) {
+        snprintf(err, n, "interrupted by %s", host_signal_name(host_interrupted()));
+        rc = XP_EINTERRUPTED;
     }
     if (!rc && x->st && trial_id >= 0 && res->folds_done == k) {
         char name[128];

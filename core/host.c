@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,9 +156,46 @@ static void h_progress(xp_ctx *ctx, const char *stage, size_t done, size_t total
     }
 }
 
+/* ------------------------------------------------------------------ interruption */
+
+/* Written by the signal handler only; sig_atomic_t is the one type it may store to. */
+static volatile sig_atomic_t interrupt_sig;
+
+static void on_stop_signal(int sig)
+{
+    if (!interrupt_sig) interrupt_sig = sig;
+}
+
+void host_interrupt_install(void)
+{
+    static int installed;
+    if (installed) return;
+    installed = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    /* SA_RESTART: a read or an SQLite lock wait in flight is not failed with EINTR by the
+     * first signal; SA_RESETHAND: the second one takes the default action (dies). */
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int host_interrupted(void) { return (int)interrupt_sig; }
+
+const char *host_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
 static int h_report(xp_ctx *ctx, int64_t step, double value)
 {
     host_call *c = call_of(ctx);
+    /* An interrupted run stops a model's loop (boosting rounds, epochs) at its next report,
+     * as a prune request would; the core then sees host_interrupted() and does not count
+     * the trial as pruned. */
+    if (interrupt_sig) return 1;
     return c->on_report ? c->on_report(c->report_user, step, value) : 0;
 }
 

@@ -58,6 +58,16 @@ const char *host_call_error(const host_call *call);
 /* The run's thread budget: env->threads, or the number of online CPUs. */
 int host_threads(const host_env *env);
 
+/* Ctrl-C and SIGTERM (what `timeout` and `docker stop` send): the handler only records the
+ * signal; the core polls host_interrupted() at safe points (between trials, folds, stages)
+ * and models see it through report(), which then asks them to stop. The handlers are
+ * installed with SA_RESETHAND, so a second Ctrl-C kills at once. Idempotent. */
+void host_interrupt_install(void);
+/* The signal number that asked the run to stop, 0 if none. */
+int host_interrupted(void);
+/* Name of a signal we handle ("SIGINT", "SIGTERM"). */
+const char *host_signal_name(int sig);
+
 /* Plain logging for the core itself, honouring verbosity (stderr). */
 void host_log(const host_env *env, int level, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

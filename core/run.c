@@ -104,6 +104,18 @@ static void record_cache(experiment *x)
              s.stored, s.hits, s.loaded);
 }
 
+/* ------------------------------------------------------------------ interruption */
+
+/* A safe point between stages: XP_EINTERRUPTED with the signal named once Ctrl-C or SIGTERM
+ * arrived (host.c records it; nothing else happens in the handler). */
+static int interrupted(char *err, size_t n)
+{
+    int sig = host_interrupted();
+    if (!sig) return XP_OK;
+    snprintf(err, n, "interrupted by %s", host_signal_name(sig));
+    return XP_EINTERRUPTED;
+}
+
 /* ------------------------------------------------------------------ plugins */
 
 static int scan(registry *reg, const char *dir, char *err, size_t n)
@@ -268,37 +280,46 @@ static int setup_components(experiment *x, char *err, size_t n)
 
 /* ------------------------------------------------------------------ refit and test */
 
-static int write_predictions(const char *path, const xp_frame *test, const double *y, const double *pred)
+/* row,target,prediction[,source]: the source column (when the config names one) lets
+ * `runner report` show residuals by source without reading the data again. */
+static int write_predictions(const char *path, const experiment *x, const xp_frame *test, const double *y,
+                             const double *pred)
 {
+    int *src = source_codes(x, test);   /* NULL: no source column */
     FILE *f = fopen(path, "w");
-    if (!f) return -1;
+    if (!f) { free(src); return -1; }
     /* Input-file order: test rows were taken in ascending row order, but sort to be sure. */
     size_t n = test->n_rows;
     size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-    if (!idx) { fclose(f); return -1; }
+    if (!idx) { fclose(f); free(src); return -1; }
     for (size_t i = 0; i < n; i++) idx[i] = i;
     for (size_t i = 1; i < n; i++) {   /* insertion sort: already sorted in practice */
         size_t v = idx[i], j = i;
         while (j > 0 && test->row_id[idx[j - 1]] > test->row_id[v]) { idx[j] = idx[j - 1]; j--; }
         idx[j] = v;
     }
-    fprintf(f, "row,target,prediction\n");
+    fprintf(f, "row,target,prediction%s\n", src ? ",source" : "");
     for (size_t i = 0; i < n; i++) {
-        if (isnan(pred[idx[i]])) fprintf(f, "%lld,%.17g,\n", (long long)test->row_id[idx[i]], y[idx[i]]);
-        else fprintf(f, "%lld,%.17g,%.17g\n", (long long)test->row_id[idx[i]], y[idx[i]], pred[idx[i]]);
+        size_t r = idx[i];
+        if (isnan(pred[r])) fprintf(f, "%lld,%.17g,", (long long)test->row_id[r], y[r]);
+        else fprintf(f, "%lld,%.17g,%.17g", (long long)test->row_id[r], y[r], pred[r]);
+        if (src && src[r] >= 0) fprintf(f, ",%d\n", src[r]);
+        else fprintf(f, "%s\n", src ? "," : "");
     }
     free(idx);
+    free(src);
     return fclose(f);
 }
 
 /* The dev rows' out-of-fold predictions, in the test predictions' format (an empty
  * prediction where no fold predicted the row). */
-static int write_oof(const char *path, const xp_frame *dev, const xp_column *target, const double *oof)
+static int write_oof(const char *path, const experiment *x, const xp_frame *dev, const xp_column *target,
+                     const double *oof)
 {
     double *y = malloc((dev->n_rows ? dev->n_rows : 1) * sizeof *y);
     if (!y) { errno = ENOMEM; return -1; }
     for (size_t i = 0; i < dev->n_rows; i++) y[i] = col_value(target, i);
-    int rc = write_predictions(path, dev, y, oof);
+    int rc = write_predictions(path, x, dev, y, oof);
     free(y);
     return rc;
 }
@@ -411,7 +432,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
             if ((rc = host_table.artifact(&ctx, path, "model"))) goto model_err;
         }
         snprintf(path, sizeof path, "%s/test_predictions.csv", artifact_dir);
-        if (write_predictions(path, x->test, y, pred)) {
+        if (write_predictions(path, x, x->test, y, pred)) {
             snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
             rc = XP_EIO;
             goto out;
@@ -422,7 +443,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
              * blend fits its weights on, and what `runner report` can plot. */
             const xp_column *dt = frame_role(x->dev, XP_ROLE_TARGET);
             snprintf(path, sizeof path, "%s/oof_predictions.csv", artifact_dir);
-            if (!dt || write_oof(path, x->dev, dt, x->oof_best)) {
+            if (!dt || write_oof(path, x, x->dev, dt, x->oof_best)) {
                 snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
                 rc = XP_EIO;
                 goto out;
@@ -509,6 +530,9 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)))
         goto config_error;
     cfg_get(root, "plugin_path");   /* read by run_load_plugins */
+    /* From here on Ctrl-C and SIGTERM stop the run at the next safe point, with the record
+     * kept true (trial FAIL, run INTERRUPTED) instead of killing it mid-write. */
+    if (!opt->check_only) host_interrupt_install();
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
     if (cfg_get(root, "blend")) {
@@ -533,6 +557,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (unknown) { snprintf(err, sizeof err, "%d unknown config key%s", unknown, unknown > 1 ? "s" : ""); rc = XP_ECONFIG; goto config_error; }
     }
     if (opt->check_only) { exit_code = 0; goto cleanup; }
+    if ((rc = interrupted(err, sizeof err))) goto fail_early;
 
     /* The store: a study per name, a run per invocation. */
     if (parent_dirs(store_path)) { snprintf(err, sizeof err, "%s: cannot create its folder: %s", store_path, strerror(errno)); goto fail_early; }
@@ -617,7 +642,9 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     if ((rc = folds_build(x, &x->plan, &x->fd, err, sizeof err))) goto fail;
     host_log(&x->env, XP_LOG_INFO, "folds", "%d folds built in %.1f s (pipelines fitted, model data prepared once)", x->folds, now_s() - tf);
 
-    if ((rc = weights_fit(x, err, sizeof err))) goto fail;
+    if ((rc = interrupted(err, sizeof err)) || (rc = weights_fit(x, err, sizeof err)) ||
+        (rc = interrupted(err, sizeof err)))
+        goto fail;
     search_outcome so;
     if ((rc = search_run(x, &so, err, sizeof err))) goto fail;
     if (so.best_number < 0 && x->sp.n) { snprintf(err, sizeof err, "no trial completed"); rc = XP_EMODEL; free(so.best_params); goto fail; }
@@ -639,6 +666,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         goto fail;
     }
     double random_cv = NAN;
+    if ((rc = interrupted(err, sizeof err))) { cfg_free(best_cfg); free(so.best_params); goto fail; }
     if (random_check && x->group_col) {
         split_plan rp;
         fold_data *rfd = NULL;
@@ -660,6 +688,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (rc) { cfg_free(best_cfg); free(so.best_params); goto fail; }
     }
     test_result tr = { 0 };
+    if ((rc = interrupted(err, sizeof err))) { cfg_free(best_cfg); free(so.best_params); goto fail; }
     rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, artifact_dir, &tr, err, sizeof err);
     if (!rc) print_summary(x, &so, polished ? &final_cv : NULL, &random_cv, &tr);
     free(tr.values);
@@ -676,8 +705,20 @@ config_error:
     exit_code = 2;
     goto cleanup;
 fail:
-    if (x->st && x->run_id) store_run_end(x->st, x->run_id, "FAIL", now_s() - t0, cpu_s() - c0);
+    if (x->st && x->run_id)
+        store_run_end(x->st, x->run_id, host_interrupted() ? "INTERRUPTED" : "FAIL", now_s() - t0, cpu_s() - c0);
 fail_early:
+    if (host_interrupted()) {
+        /* The shell's convention for a process ended by a signal: 128 + its number. */
+        int sig = host_interrupted();
+        if (x->run_id)
+            fprintf(stderr, "runner: %s: run %lld recorded as INTERRUPTED%s\n", err[0] ? err : "interrupted",
+                    (long long)x->run_id, rc == XP_EINTERRUPTED ? "" : " (it was failing when the signal came)");
+        else
+            fprintf(stderr, "runner: %s before the run was recorded\n", err[0] ? err : "interrupted");
+        exit_code = 128 + sig;
+        goto cleanup;
+    }
     fprintf(stderr, "runner: run failed: %s\n", err[0] ? err : xp_strerror(rc));
     exit_code = 1;
 cleanup:

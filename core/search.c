@@ -214,6 +214,11 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     int consecutive_fail = 0;
     int64_t budget = trials - finished;
     for (int64_t i = 0; i < budget; i++) {
+        if (host_interrupted()) {   /* Ctrl-C / SIGTERM between trials: none is running */
+            snprintf(err, n, "interrupted by %s", host_signal_name(host_interrupted()));
+            rc = XP_EINTERRUPTED;
+            break;
+        }
         if (timeout > 0 && now_s() - t0 >= timeout) {
             host_log(&x->env, XP_LOG_INFO, "search", "time budget of %.0f s reached after %d trials", timeout, out->n_run_here);
             break;
@@ -248,6 +253,23 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         char e2[2048] = "";
         int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
         int state;
+        if (erc == XP_EINTERRUPTED || host_interrupted()) {
+            /* Stopped by a signal: the trial's value is unknown, so it is a failure (never
+             * PRUNED or COMPLETE on partial folds), and the search ends here. */
+            int sig = host_interrupted();
+            char why[128];
+            snprintf(why, sizeof why, "\"interrupted by %s\"", host_signal_name(sig));
+            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
+            store_trial_attr(x->st, trial_id, "fail_reason", why);
+            host_log(&x->env, XP_LOG_WARN, "search", "trial %lld interrupted by %s: marked FAIL", (long long)number,
+                     host_signal_name(sig));
+            out->n_failed++;
+            out->n_run_here++;
+            snprintf(err, n, "interrupted by %s during trial %lld", host_signal_name(sig), (long long)number);
+            rc = XP_EINTERRUPTED;
+            eval_result_free(&r);
+            break;
+        }
         if (!erc && !r.pruned && !isfinite(r.value)) {
             /* Optuna sorts a stored +-inf first, so a non-finite objective would become its
              * "best trial": such a trial is a failure. */

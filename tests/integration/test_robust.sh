@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# No silent wrong results (issue 11): each section reproduces one finding on a small real
+# run and checks the fix.
+#   signals      Ctrl-C / SIGTERM: trial FAIL, run INTERRUPTED, exit 130 / 143
+# usage: test_robust.sh RUNNER SRCDIR PYTHON
+runner=$1 src=$2 py=$3
+runner=$(readlink -f "$runner")
+src=$(readlink -f "$src")
+py=$(readlink -f "$py")
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+cp "$src/small.yaml" small.yaml
+bash "$src/make_small_csv.sh" small.csv 600
+
+# sql DB QUERY: first column of the first row ('' when none)
+sql() { "$py" -c "import sqlite3, sys; r = sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" "$@"; }
+
+# ---------------------------------------------------------------- signals
+# A slow search (long boosting, no early stopping); the signal comes while a trial runs.
+# The runner must stop at its next safe point (a boosting round sees report() ask it to
+# stop), mark that trial FAIL and the run INTERRUPTED, and exit 128 + the signal number.
+for sig in INT TERM; do
+  db=sig_$sig.db
+  rm -f "$db"
+  "$runner" small.yaml store.path=$db name=sig search.trials=50 model.num_boost_round=200000 \
+    model.early_stopping_rounds=0 -q >"$tmp/sig_out" 2>"$tmp/sig_err" &
+  pid=$!
+  running=''
+  for _ in $(seq 1 300); do   # up to 30 s for the first trial to start
+    [ -f "$db" ] && running=$(sql "$db" "select count(*) from trials where state='RUNNING'" 2>/dev/null)
+    [ "${running:-0}" -ge 1 ] 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -$sig $pid
+  t0=$(date +%s)
+  wait $pid; rc=$?
+  took=$(( $(date +%s) - t0 ))
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  [ "$rc" = "$want" ] && ok || { bad "SIG$sig: exit $rc, wanted $want"; sed 's/^/  stderr: /' "$tmp/sig_err" >&2; }
+  [ "$took" -le 20 ] && ok || bad "SIG$sig: took $took s to stop"
+  expect_in "$tmp/sig_err" "interrupted by SIG$sig"
+  [ "$(sql "$db" "select status from xp_runs order by id desc limit 1")" = INTERRUPTED ] && ok || bad "SIG$sig: run status is $(sql "$db" "select status from xp_runs")"
+  [ "$(sql "$db" "select count(*) from trials where state='RUNNING'")" = 0 ] && ok || bad "SIG$sig: a trial is still RUNNING"
+  [ "$(sql "$db" "select count(*) from trials where state='FAIL'")" = 1 ] && ok || bad "SIG$sig: expected the interrupted trial FAIL"
+  reason=$(sql "$db" "select value_json from trial_user_attributes where key='fail_reason'")
+  case "$reason" in *"interrupted by SIG$sig"*) ok ;; *) bad "SIG$sig: fail_reason is '$reason'" ;; esac
+  [ -n "$(sql "$db" "select ended_at from xp_runs order by id desc limit 1")" ] && ok || bad "SIG$sig: run has no end time"
+done
+
+finish
