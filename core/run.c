@@ -272,9 +272,20 @@ static int setup_components(experiment *x, char *err, size_t n)
                      x->model->name, (long long)jobs);
         x->fold_jobs = 1;
     }
-    /* Paths in the search space must exist in the config (or be added with '+'). */
-    for (size_t i = 0; i < x->sp.n; i++)
-        cfg_mark_used(cfg_path(root, x->sp.params[i].name));
+    /* Paths in the search space must exist in the config (or be added with a '+' override):
+     * a trial writes its value there, and a misspelt path would be "tuned" while no stage
+     * ever reads it. */
+    const xp_cfg *space_node = cfg_path(root, "search.space");
+    for (size_t i = 0; i < x->sp.n; i++) {
+        const xp_cfg *target = cfg_path(root, x->sp.params[i].name);
+        if (!target) {
+            snprintf(err, n, "%s: search.space: '%s' is no key of the config (misspelt? a key the config does not "
+                     "set yet needs it first, e.g. the override +%s=VALUE)",
+                     cfg_where(cfg_at(space_node, i)), x->sp.params[i].name, x->sp.params[i].name);
+            return XP_ECONFIG;
+        }
+        cfg_mark_used(target);
+    }
     return XP_OK;
 }
 

@@ -2,6 +2,7 @@
 # No silent wrong results (issue 11): each section reproduces one finding on a small real
 # run and checks the fix.
 #   signals      Ctrl-C / SIGTERM: trial FAIL, run INTERRUPTED, exit 130 / 143
+#   space keys   a search-space key that is no config path is an error naming it
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -47,5 +48,30 @@ for sig in INT TERM; do
   case "$reason" in *"interrupted by SIG$sig"*) ok ;; *) bad "SIG$sig: fail_reason is '$reason'" ;; esac
   [ -n "$(sql "$db" "select ended_at from xp_runs order by id desc limit 1")" ] && ok || bad "SIG$sig: run has no end time"
 done
+
+# ---------------------------------------------------------------- space keys
+# A misspelt path (num_boost_rounds) was "tuned" and printed as a best parameter while no
+# stage read it: now a config error (exit 2, nothing run) naming the key and its position.
+cat > typo.yaml <<'YAML'
+extends: small.yaml
+search:
+  space:
+    model.num_boost_rounds: {type: int, low: 10, high: 50}
+YAML
+expect_rc 2 "$runner" typo.yaml store.path=typo.db -q
+expect_in "$tmp/err" "typo.yaml:4:"
+expect_in "$tmp/err" "'model.num_boost_rounds' is no key of the config"
+[ ! -f typo.db ] && ok || bad "a config error still created the store"
+# A key the config sets (here by the extending file) can be searched.
+cat > gamma.yaml <<'YAML'
+extends: small.yaml
+model:
+  params: {gamma: 0}
+search:
+  space:
+    model.params.gamma: {type: float, low: 0, high: 1}
+YAML
+expect_rc 0 "$runner" gamma.yaml store.path=typo.db search.trials=1 -q
+expect_in "$tmp/out" "model.params.gamma = "
 
 finish
