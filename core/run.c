@@ -127,8 +127,17 @@ int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, cons
                      char *err, size_t n)
 {
     int rc;
-    for (size_t i = 0; i < n_dirs; i++)
+    for (size_t i = 0; i < n_dirs; i++) {
+        /* A folder named on the command line is meant to hold plugins: a typo must not look
+         * like "no plugins there" (the search path's default folders may well be absent). */
+        struct stat sb;
+        if (stat(dirs[i], &sb)) {
+            snprintf(err, n, "--plugin-dir %s: %s", dirs[i], errno == ENOENT ? "no such directory" : strerror(errno));
+            return XP_ECONFIG;
+        }
+        if (!S_ISDIR(sb.st_mode)) { snprintf(err, n, "--plugin-dir %s: not a directory", dirs[i]); return XP_ECONFIG; }
         if ((rc = scan(reg, dirs[i], err, n))) return rc;
+    }
     const xp_cfg *pp = cfg_get(root, "plugin_path");
     if (pp) {
         if (cfg_kind(pp) == XP_CFG_SCALAR) {
@@ -756,10 +765,9 @@ cleanup:
 /* `runner predict --run ID data.csv`: the run's refit config (best params included) is
  * loaded, its transforms are refitted on the same dev rows (deterministic: same data, same
  * seed, same split), the saved model is loaded, and new rows are predicted. */
-int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity)
+static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv, registry *reg,
+                             int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
 {
-    char err[4096] = "";
-    store *st = NULL;
     char *cfg_path_s = NULL, *model_path = NULL;
     xp_cfg *root = NULL;
     experiment X = { 0 }, *x = &X;
@@ -767,48 +775,52 @@ int run_predict(const char *store_path, long long run_id, const char *csv, regis
     double *pred = NULL;
     void *model = NULL, *prep = NULL;
     pipeline p = { 0 };
-    int rc, exit_code = 1;
-    if ((rc = store_open(store_path, &st, err, sizeof err))) goto out;
-    cache_dir_for(store_path);
+    int rc = XP_OK, exit_code = 1;
     if (store_run_artifact(st, run_id, "refit_config", &cfg_path_s) || store_run_artifact(st, run_id, "model", &model_path)) {
-        snprintf(err, sizeof err, "run %lld in %s has no saved model (did it complete?): %s", run_id, store_path, store_errmsg(st));
+        snprintf(err, errn, "run %lld in %s has no saved model (did it complete?): %s", run_id, store_path, store_errmsg(st));
         goto out;
     }
-    if (!(root = cfg_load_file(cfg_path_s, err, sizeof err))) goto out;
+    if (!(root = cfg_load_file(cfg_path_s, err, errn))) goto out;
     x->root = root;
     x->reg = reg;
     x->env.root = root;
     x->env.verbosity = verbosity;
     int64_t seed = 42, threads = 0;
-    if ((rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
-        (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)))
+    if ((rc = cfg_read_int(root, "seed", 0, &seed, err, errn)) ||
+        (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)))
         goto out;
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
-    if ((rc = setup_components(x, err, sizeof err)) || (rc = data_setup(x, err, sizeof err))) goto out;
-    if ((rc = data_load(x, csv, 0, &input, err, sizeof err))) goto out;
-    if (!(dev = frame_copy(x->dev))) { snprintf(err, sizeof err, "out of memory"); goto out; }
-    if ((rc = pipeline_create(&p, reg, cfg_get(root, "pipeline"), &x->env, err, sizeof err)) ||
-        (rc = pipeline_fit(&p, dev, err, sizeof err)) || (rc = pipeline_apply(&p, input, err, sizeof err)))
+    if ((rc = setup_components(x, err, errn)) || (rc = data_setup(x, err, errn))) goto out;
+    if ((rc = data_load(x, csv, 0, &input, err, errn))) goto out;
+    if (!(dev = frame_copy(x->dev))) { snprintf(err, errn, "out of memory"); goto out; }
+    if ((rc = pipeline_create(&p, reg, cfg_get(root, "pipeline"), &x->env, err, errn)) ||
+        (rc = pipeline_fit(&p, dev, err, errn)) || (rc = pipeline_apply(&p, input, err, errn)))
         goto out;
-    if (!x->mops->load) { snprintf(err, sizeof err, "model plugin %s cannot load saved models", x->model->name); goto out; }
+    if (!x->mops->load) { snprintf(err, errn, "model plugin %s cannot load saved models", x->model->name); goto out; }
     host_call call;
     xp_ctx ctx;
     host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
     pred = malloc((input->n_rows ? input->n_rows : 1) * sizeof *pred);
-    if (!pred) { snprintf(err, sizeof err, "out of memory"); goto out; }
+    if (!pred) { snprintf(err, errn, "out of memory"); goto out; }
     if ((rc = x->mops->load(&ctx, cfg_get(root, "model"), model_path, &model)) ||
         (x->mops->prepare && (rc = x->mops->prepare(&ctx, input, &prep))) ||
         (rc = x->mops->predict(&ctx, model, input, prep, pred))) {
-        snprintf(err, sizeof err, "%s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
+        snprintf(err, errn, "%s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
         goto out;
     }
-    if ((rc = pipeline_inverse(&p, pred, input->n_rows, err, sizeof err))) goto out;
-    printf("row,prediction\n");
-    for (size_t i = 0; i < input->n_rows; i++) printf("%lld,%.17g\n", (long long)input->row_id[i], pred[i]);
+    if ((rc = pipeline_inverse(&p, pred, input->n_rows, err, errn))) goto out;
+    if (!(*row_ids = malloc((input->n_rows ? input->n_rows : 1) * sizeof **row_ids))) {
+        snprintf(err, errn, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < input->n_rows; i++) (*row_ids)[i] = (long long)input->row_id[i];
+    *out = pred;
+    pred = NULL;
+    *n_out = input->n_rows;
     exit_code = 0;
 out:
-    if (exit_code) fprintf(stderr, "runner predict: %s\n", err[0] ? err : xp_strerror(rc));
+    if (exit_code && !err[0]) snprintf(err, errn, "%s", xp_strerror(rc));
     if (model) x->mops->destroy(model);
     if (prep && x->mops->release) x->mops->release(prep);
     pipeline_free(&p);
@@ -823,6 +835,119 @@ out:
     cfg_free(root);
     free(cfg_path_s);
     free(model_path);
-    if (st) store_close(st);
     return exit_code;
+}
+
+
+/* A blend run has no model: its `blend_members` artifact names the member runs (same store),
+ * their weights and the space they are combined in (blend.c); each member predicts the rows
+ * as a run of its own and the blend combines them as blend_fit did for the test part. */
+static int predict_blend_run(store *st, const char *store_path, const char *members_csv, const char *csv, registry *reg,
+                             int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
+{
+    FILE *fp = fopen(members_csv, "r");
+    if (!fp) { snprintf(err, errn, "%s: %s", members_csv, strerror(errno)); return 1; }
+    char line[1024], space[16] = "", study[512];
+    long long mrun;
+    double w;
+    int rc = 0, lineno = 1, got = 0;
+    double *sum = NULL;
+    *row_ids = NULL;
+    if (!fgets(line, sizeof line, fp) || strncmp(line, "space,run_id,weight,study", 25)) {
+        snprintf(err, errn, "%s:1: expected the header space,run_id,weight,study", members_csv);
+        rc = 1;
+    }
+    while (!rc && fgets(line, sizeof line, fp)) {
+        lineno++;
+        char sp[16];
+        if (sscanf(line, "%15[^,],%lld,%lf,%511[^\n]", sp, &mrun, &w, study) != 4 || (strcmp(sp, "log") && strcmp(sp, "raw")) ||
+            (space[0] && strcmp(sp, space))) {
+            snprintf(err, errn, "%s:%d: expected space (log or raw, one for all lines),run_id,weight,study", members_csv, lineno);
+            rc = 1;
+            break;
+        }
+        snprintf(space, sizeof space, "%s", sp);
+        long long *ids = NULL;
+        double *p = NULL;
+        size_t n = 0;
+        char merr[4096] = "";
+        if (predict_model_run(st, store_path, mrun, csv, reg, verbosity, &ids, &p, &n, merr, sizeof merr)) {
+            snprintf(err, errn, "blend member %s (run %lld): %s", study, mrun, merr);
+            rc = 1;
+            break;
+        }
+        int logspace = !strcmp(space, "log");
+        if (!got) {
+            sum = calloc(n ? n : 1, sizeof *sum);
+            *row_ids = ids;
+            *n_out = n;
+            ids = NULL;
+            if (!sum) { snprintf(err, errn, "out of memory"); rc = 1; }
+        } else if (n != *n_out) {
+            snprintf(err, errn, "blend member %s (run %lld) predicted %zu rows, the first member %zu", study, mrun, n, *n_out);
+            rc = 1;
+        }
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (ids && ids[i] != (*row_ids)[i]) {
+                snprintf(err, errn, "blend member %s (run %lld) predicted other rows than the first member", study, mrun);
+                rc = 1;
+                break;
+            }
+            sum[i] += w * (logspace ? log1p(fmax(p[i], 0)) : p[i]);
+        }
+        free(ids);
+        free(p);
+        got++;
+    }
+    fclose(fp);
+    if (!rc && !got) { snprintf(err, errn, "%s: no members", members_csv); rc = 1; }
+    if (!rc && !strcmp(space, "log"))
+        for (size_t i = 0; i < *n_out; i++) sum[i] = expm1(sum[i]);
+    if (rc) {
+        free(sum);
+        free(*row_ids);
+        *row_ids = NULL;
+        return rc;
+    }
+    *out = sum;
+    return 0;
+}
+
+/* `runner predict --run ID data.csv`: a model run predicts with its model, a blend run with
+ * its members' models. Prints `row,prediction` lines. */
+int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity)
+{
+    char err[4096] = "";
+    store *st = NULL;
+    char *members = NULL;
+    long long *ids = NULL;
+    double *pred = NULL;
+    size_t n = 0;
+    int rc = 1;
+    /* store_open creates a missing database; predict only reads one, so a mistyped --store
+     * must fail here rather than leave an empty database behind. */
+    struct stat sb;
+    if (stat(store_path, &sb)) {
+        fprintf(stderr, "runner predict: store %s: %s (give the experiment database with --store)\n", store_path,
+                strerror(errno));
+        return 2;
+    }
+    if (store_open(store_path, &st, err, sizeof err)) goto out;
+    cache_dir_for(store_path);
+    if (!store_run_artifact(st, run_id, "blend_members", &members))
+        rc = predict_blend_run(st, store_path, members, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+    else
+        rc = predict_model_run(st, store_path, run_id, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+    if (!rc) {
+        printf("row,prediction\n");
+        for (size_t i = 0; i < n; i++) printf("%lld,%.17g\n", ids[i], pred[i]);
+        if (fflush(stdout)) { snprintf(err, sizeof err, "writing the predictions: %s", strerror(errno)); rc = 1; }
+    }
+out:
+    if (rc) fprintf(stderr, "runner predict: %s\n", err[0] ? err : "failed");
+    free(members);
+    free(ids);
+    free(pred);
+    if (st) store_close(st);
+    return rc ? 1 : 0;
 }

@@ -3,6 +3,7 @@
 # run and checks the fix.
 #   signals      Ctrl-C / SIGTERM: trial FAIL, run INTERRUPTED, exit 130 / 143
 #   space keys   a search-space key that is no config path is an error naming it
+#   missing paths  --plugin-dir and predict --store naming nothing are errors
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -73,5 +74,19 @@ search:
 YAML
 expect_rc 0 "$runner" gamma.yaml store.path=typo.db search.trials=1 -q
 expect_in "$tmp/out" "model.params.gamma = "
+
+# ---------------------------------------------------------------- missing paths
+# --plugin-dir naming no folder was ignored; predict --store with a mistyped path created an
+# empty database there. Both are errors now, and nothing is created.
+expect_rc 2 "$runner" plugins --plugin-dir no_such_dir
+expect_in "$tmp/err" "--plugin-dir no_such_dir: no such directory"
+expect_rc 2 "$runner" small.yaml --plugin-dir no_such_dir store.path=pd.db -q
+expect_in "$tmp/err" "no_such_dir: no such directory"
+: > not_a_dir
+expect_rc 2 "$runner" plugins --plugin-dir not_a_dir
+expect_in "$tmp/err" "not a directory"
+expect_rc 2 "$runner" predict --run 1 --store typo_store.db small.csv
+expect_in "$tmp/err" "typo_store.db"
+[ ! -e typo_store.db ] && ok || bad "predict --store created typo_store.db"
 
 finish
