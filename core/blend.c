@@ -318,13 +318,44 @@ static double from_space(int logspace, double v) { return logspace ? expm1(v) : 
 
 /* ------------------------------------------------------------------ the blend run */
 
-static int write_preds(const char *path, const xp_frame *f, const double *y, const double *p)
+/* The artifact `runner predict` reads to predict with a blend run: which member runs, with
+ * which weights, combined in which space. A CSV (not the JSON record) so predict needs no JSON
+ * reader; it is recorded with its sha256 like every artifact. */
+static int write_members(const experiment *x, const char *artifact_dir, const char *space_s,
+                         const member *mem, const double *w, size_t m, char *err, size_t n)
 {
+    char path[4096], hex[65];
+    snprintf(path, sizeof path, "%s/blend_members.csv", artifact_dir);
     FILE *fp = fopen(path, "w");
-    if (!fp) return -1;
-    fprintf(fp, "row,target,prediction\n");
-    for (size_t i = 0; i < f->n_rows; i++)   /* dev and test rows are kept in file order */
-        fprintf(fp, "%lld,%.17g,%.17g\n", (long long)f->row_id[i], y[i], p[i]);
+    int bad = !fp;
+    if (fp) {
+        fprintf(fp, "space,run_id,weight,study\n");
+        for (size_t k = 0; k < m; k++)
+            fprintf(fp, "%s,%lld,%.17g,%s\n", space_s, (long long)mem[k].run_id, w[k], mem[k].study);
+        bad = fclose(fp) != 0;
+    }
+    if (bad || sha256_file_hex(path, hex) || store_artifact(x->st, x->run_id, path, hex, "blend_members")) {
+        snprintf(err, n, "%s: cannot write or record: %s", path, errno ? strerror(errno) : store_errmsg(x->st));
+        return XP_EIO;
+    }
+    return 0;
+}
+
+int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
+
+/* The members' format, source column included (run.c write_predictions). */
+static int write_preds(const char *path, const experiment *x, const xp_frame *f, const double *y, const double *p)
+{
+    int *src = source_codes(x, f);   /* NULL: no source column */
+    FILE *fp = fopen(path, "w");
+    if (!fp) { free(src); return -1; }
+    fprintf(fp, "row,target,prediction%s\n", src ? ",source" : "");
+    for (size_t i = 0; i < f->n_rows; i++) {   /* dev and test rows are kept in file order */
+        fprintf(fp, "%lld,%.17g,%.17g", (long long)f->row_id[i], y[i], p[i]);
+        if (src && src[i] >= 0) fprintf(fp, ",%d\n", src[i]);
+        else fprintf(fp, "%s\n", src ? "," : "");
+    }
+    free(src);
     return fclose(fp);
 }
 
@@ -464,13 +495,14 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
         for (int a = 0; a < 2 && !rc; a++) {
             snprintf(path, sizeof path, "%s/%s.csv", artifact_dir, kinds[a]);
             char hex[65];
-            if ((a == 0 ? write_preds(path, x->test, ytest, pred) : write_preds(path, x->dev, ydev, oof)) ||
+            if ((a == 0 ? write_preds(path, x, x->test, ytest, pred) : write_preds(path, x, x->dev, ydev, oof)) ||
                 sha256_file_hex(path, hex) || store_artifact(x->st, x->run_id, path, hex, kinds[a])) {
                 snprintf(err, n, "%s: cannot write or record: %s", path, errno ? strerror(errno) : store_errmsg(x->st));
                 rc = XP_EIO;
             }
         }
     }
+    if (!rc && artifact_dir) rc = write_members(x, artifact_dir, space_s, mem, w, m, err, n);
     if (rc) goto done;
     out->n_members = m;
     out->weights = w;

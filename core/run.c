@@ -606,7 +606,11 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
             if (slash) strcpy(slash + 1, "artifacts");
             else strcpy(base, "artifacts");
         }
-        snprintf(artifact_dir, sizeof artifact_dir, "%s/run_%lld", base, (long long)x->run_id);
+        /* Run ids restart at 1 in every store: the store's file name keeps two stores that
+         * share a folder (or a store.artifacts folder) from writing into each other's runs. */
+        const char *slash = strrchr(store_path, '/');
+        snprintf(artifact_dir, sizeof artifact_dir, "%s/%s/run_%lld", base, slash ? slash + 1 : store_path,
+                 (long long)x->run_id);
         if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
         x->env.artifact_dir = artifact_dir;
     }
@@ -762,6 +766,33 @@ cleanup:
 
 /* ------------------------------------------------------------------ predict */
 
+/* The path of a run's artifact of `kind`, checked against the sha256 recorded when the run
+ * wrote it: predict reads only the files the run wrote (another store writing into the same
+ * folder, or an edit, is refused). XP_ENOTFOUND when the run has no such artifact. */
+static int checked_artifact(store *st, const char *store_path, long long run_id, const char *kind, char **path,
+                            char *err, size_t errn)
+{
+    char want[65], have[65];
+    int rc = store_run_artifact_sha(st, run_id, kind, path, want);
+    if (rc) {
+        snprintf(err, errn, "run %lld in %s has no saved %s (did it complete?): %s", run_id, store_path, kind,
+                 store_errmsg(st));
+        return rc;
+    }
+    if (sha256_file_hex(*path, have)) {
+        snprintf(err, errn, "run %lld's %s %s: cannot read: %s", run_id, kind, *path, strerror(errno));
+        return XP_EIO;
+    }
+    if (strcmp(want, have)) {
+        snprintf(err, errn,
+                 "run %lld's %s %s is not the file the run wrote: sha256 %s recorded in %s, %s on disk "
+                 "(overwritten by a run of another store writing to the same folder, or edited); refusing to predict",
+                 run_id, kind, *path, want, store_path, have);
+        return XP_EFORMAT;
+    }
+    return XP_OK;
+}
+
 /* `runner predict --run ID data.csv`: the run's refit config (best params included) is
  * loaded, its transforms are refitted on the same dev rows (deterministic: same data, same
  * seed, same split), the saved model is loaded, and new rows are predicted. */
@@ -776,10 +807,9 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     void *model = NULL, *prep = NULL;
     pipeline p = { 0 };
     int rc = XP_OK, exit_code = 1;
-    if (store_run_artifact(st, run_id, "refit_config", &cfg_path_s) || store_run_artifact(st, run_id, "model", &model_path)) {
-        snprintf(err, errn, "run %lld in %s has no saved model (did it complete?): %s", run_id, store_path, store_errmsg(st));
+    if (checked_artifact(st, store_path, run_id, "refit_config", &cfg_path_s, err, errn) ||
+        checked_artifact(st, store_path, run_id, "model", &model_path, err, errn))
         goto out;
-    }
     if (!(root = cfg_load_file(cfg_path_s, err, errn))) goto out;
     x->root = root;
     x->reg = reg;
@@ -934,10 +964,14 @@ int run_predict(const char *store_path, long long run_id, const char *csv, regis
     }
     if (store_open(store_path, &st, err, sizeof err)) goto out;
     cache_dir_for(store_path);
-    if (!store_run_artifact(st, run_id, "blend_members", &members))
+    int brc = checked_artifact(st, store_path, run_id, "blend_members", &members, err, sizeof err);
+    if (!brc)
         rc = predict_blend_run(st, store_path, members, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
-    else
+    else if (brc == XP_ENOTFOUND) {   /* not a blend: a model run */
+        err[0] = 0;
         rc = predict_model_run(st, store_path, run_id, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+    } else
+        rc = 1;
     if (!rc) {
         printf("row,prediction\n");
         for (size_t i = 0; i < n; i++) printf("%lld,%.17g\n", ids[i], pred[i]);
