@@ -4,6 +4,7 @@
 #   signals      Ctrl-C / SIGTERM: trial FAIL, run INTERRUPTED, exit 130 / 143
 #   space keys   a search-space key that is no config path is an error naming it
 #   missing paths  --plugin-dir and predict --store naming nothing are errors
+#   artifacts    two stores in one folder keep their own artifacts; predict checks sha256
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -36,6 +37,10 @@ for sig in INT TERM; do
   sleep 0.5
   kill -$sig $pid
   t0=$(date +%s)
+  # A runner that ignores the signal (a background job of a script inherits SIGINT ignored)
+  # would run for hours: give it 30 s, then kill it and report.
+  for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+  kill -0 $pid 2>/dev/null && { kill -KILL $pid; bad "SIG$sig: the runner did not stop within 30 s"; }
   wait $pid; rc=$?
   took=$(( $(date +%s) - t0 ))
   want=$([ $sig = INT ] && echo 130 || echo 143)
@@ -88,5 +93,43 @@ expect_in "$tmp/err" "not a directory"
 expect_rc 2 "$runner" predict --run 1 --store typo_store.db small.csv
 expect_in "$tmp/err" "typo_store.db"
 [ ! -e typo_store.db ] && ok || bad "predict --store created typo_store.db"
+
+# ---------------------------------------------------------------- artifacts
+# Two stores in one folder both have a run 1: their artifacts must not share a folder, and
+# predict on the first store must use the first store's model (its test predictions again).
+mkdir -p two
+expect_rc 0 "$runner" small.yaml store.path=two/a.db search.trials=2 seed=3 -q
+expect_rc 0 "$runner" small.yaml store.path=two/b.db search.trials=2 seed=11 model.params.max_depth=5 -q
+art() { sql "$1" "select path from xp_artifacts where run_id=$2 and kind='$3' order by id desc limit 1"; }
+[ "$(art two/a.db 1 model)" != "$(art two/b.db 1 model)" ] && ok || bad "both stores' run 1 saved the model to $(art two/a.db 1 model)"
+# The test rows of store a's run, predicted from store a.
+test_art=$(art two/a.db 1 test_predictions)
+head -1 small.csv > a_test_rows.csv
+"$py" - "$test_art" small.csv >> a_test_rows.csv <<'PY'
+import csv, sys
+rows = [int(r["row"]) for r in csv.DictReader(open(sys.argv[1]))]
+lines = open(sys.argv[2]).read().splitlines()[1:]
+sys.stdout.write("".join(lines[i] + "\n" for i in rows))
+PY
+expect_rc 0 "$runner" predict --run 1 --store two/a.db a_test_rows.csv -q
+cp "$tmp/out" a_pred.csv
+expect_rc 0 "$py" - "$test_art" a_pred.csv <<'PY'
+import csv, sys
+a = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[1]))]
+b = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(a) == len(b) and len(a) > 0, (len(a), len(b))
+worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
+assert worst < 1e-6, worst
+PY
+# A model or refit config that is not the file the run wrote is refused, naming it.
+for kind in model refit_config; do
+  f=$(art two/a.db 1 $kind)
+  cp "$f" saved.bin
+  printf '\n' >> "$f"
+  expect_rc 1 "$runner" predict --run 1 --store two/a.db a_test_rows.csv -q
+  expect_in "$tmp/err" "$kind $f is not the file the run wrote"
+  cp saved.bin "$f"
+done
+expect_rc 0 "$runner" predict --run 1 --store two/a.db a_test_rows.csv -q
 
 finish
