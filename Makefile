@@ -22,7 +22,8 @@ WEIGHTS ?= weights
 # linear layers ~8x faster than the reference BLAS it would otherwise pick.
 DEPS_BUILD = gcc g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev libxgboost-dev libstb-dev \
              libtorch-dev libopenblas0-pthread
-DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost
+DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost \
+            chromium python3-websocket   # the report test opens the page in headless Chromium
 
 .PHONY: all build deps deps-build deps-test deps-npm weights test run data asan install clean
 

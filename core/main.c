@@ -4,6 +4,8 @@
  *     runner CONFIG.yaml --print-config           print the resolved config and exit
  *     runner plugins                              list the plugins found
  *     runner predict --run ID DATA.csv            predict with a finished run's model
+ *     runner report [--html [--out DIR]]          the studies side by side (Markdown, or a web page)
+ *     runner compare RUN_A RUN_B                  two runs side by side
  *
  * Exit codes: 0 success, 1 run failed, 2 usage or configuration error.
  */
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "config.h"
 #include "registry.h"
 #include "report.h"
@@ -23,7 +26,8 @@ static const char *const usage_main =
     "usage: runner [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
     "       runner plugins [--plugin-dir DIR]\n"
     "       runner predict --run ID [--store DB] DATA.csv\n"
-    "       runner report [--store DB]\n"
+    "       runner report [--store DB] [--html [--out DIR]]\n"
+    "       runner compare [--store DB] RUN_A RUN_B\n"
     "\n"
     "Runs the experiment a YAML config describes: loads the data, holds out the test part,\n"
     "searches hyperparameters with K-fold CV, refits the best, scores the test part once,\n"
@@ -62,21 +66,59 @@ static const char *const usage_predict =
 
 static const char *const usage_report =
     "usage: runner report [--store DB] > report.md\n"
+    "       runner report [--store DB] --html [--out DIR]\n"
     "\n"
     "Compares the latest complete run of every study in the store: trials, wall time, best\n"
     "CV score and what a random split would have claimed, the test metrics, and the objective\n"
     "per source on the test part. Markdown on stdout.\n"
+    "With --html, writes DIR/index.html — one self-contained page (inline SVG charts and CSS,\n"
+    "nothing fetched, printable): the methodology as run, the data, the search, the leakage\n"
+    "gap, per-source scores, predictions, the ablation, every run, the gap to the noise floor\n"
+    "(when data/ORACLE.json exists) — and DIR/report.md (the Markdown tables).\n"
+    "  --store DB   experiment database (default experiments/experiments.db)\n"
+    "  --html       write the web page instead of printing Markdown\n"
+    "  --out DIR    where the page goes (default experiments/report)\n";
+
+static const char *const usage_compare =
+    "usage: runner compare [--store DB] RUN_A RUN_B > compare.md\n"
+    "\n"
+    "Two runs side by side, in Markdown: times, trials, seed, git revision and config hash; the\n"
+    "diff of their resolved configs, key by key; every run-level score (CV, random-split CV,\n"
+    "test) with the change; the test objective per source.\n"
     "  --store DB   experiment database (default experiments/experiments.db)\n";
 
 static int cmd_report(int argc, char **argv)
 {
-    const char *store = "experiments/experiments.db";
+    const char *store = "experiments/experiments.db", *out = "experiments/report";
+    int html = 0;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_report, stdout); return 0; }
         if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
+        else if (!strcmp(argv[i], "--html")) html = 1;
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else { fprintf(stderr, "runner report: unexpected argument '%s'\n%s", argv[i], usage_report); return 2; }
     }
-    return report_print(store);
+    return html ? report_html(store, out) : report_print(store);
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    const char *store = "experiments/experiments.db";
+    long long ids[2];
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_compare, stdout); return 0; }
+        if (!strcmp(argv[i], "--store") && i + 1 < argc) { store = argv[++i]; continue; }
+        char *end;
+        long long v = strtoll(argv[i], &end, 10);
+        if (argv[i][0] == '-' || *end || end == argv[i] || v <= 0 || n == 2) {
+            fprintf(stderr, "runner compare: unexpected argument '%s' (run ids are positive integers)\n%s", argv[i], usage_compare);
+            return 2;
+        }
+        ids[n++] = v;
+    }
+    if (n != 2) { fprintf(stderr, "runner compare: two run ids are needed\n%s", usage_compare); return 2; }
+    return compare_runs(store, ids[0], ids[1]);
 }
 
 static int cmd_plugins(int argc, char **argv)
@@ -163,6 +205,7 @@ int main(int argc, char **argv)
     if (!overrides) return 1;
     if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); return cmd_plugins(argc - 2, argv + 2); }
     if (argc >= 2 && !strcmp(argv[1], "report")) { free(overrides); return cmd_report(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "compare")) { free(overrides); return cmd_compare(argc - 2, argv + 2); }
     if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); return cmd_predict(argc - 2, argv + 2, verbosity); }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -57,13 +57,18 @@ static double scalar(sqlite3 *db, const char *sql, long long a, const char *b)
     return v;
 }
 
-static void cell(double v)
+static void cell(FILE *out, double v)
 {
-    if (v != v) printf(" – |");
-    else printf(" %.4g |", v);
+    if (v != v) fprintf(out, " – |");
+    else fprintf(out, " %.4g |", v);
 }
 
 int report_print(const char *path)
+{
+    return report_markdown(path, stdout);
+}
+
+int report_markdown(const char *path, FILE *out)
 {
     sqlite3 *db;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
@@ -81,7 +86,7 @@ int report_print(const char *path)
         return 1;
     }
     if (!n) {
-        printf("No complete runs in %s.\n", path);
+        fprintf(out, "No complete runs in %s.\n", path);
         sqlite3_close(db);
         free(runs);
         return 0;
@@ -99,24 +104,24 @@ int report_print(const char *path)
         if (!runs[i].objective[0]) strcpy(runs[i].objective, "rmsle");
     }
 
-    printf("# Experiment report: %s\n\n## Runs (latest complete run per study)\n\n", path);
-    printf("| study | run | trials (complete/pruned/failed) | wall s | objective | best CV | polished CV | random-split CV | test |\n");
-    printf("|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(out, "# Experiment report: %s\n\n## Runs (latest complete run per study)\n\n", path);
+    fprintf(out, "| study | run | trials (complete/pruned/failed) | wall s | objective | best CV | polished CV | random-split CV | test |\n");
+    fprintf(out, "|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         run_row *r = &runs[i];
-        printf("| %s | %lld |", r->name, r->run);
+        fprintf(out, "| %s | %lld |", r->name, r->run);
         int c = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'COMPLETE'", r->study, NULL);
         int p = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'PRUNED'", r->study, NULL);
         int f = (int)scalar(db, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state = 'FAIL'", r->study, NULL);
-        printf(" %d/%d/%d |", c, p, f);
-        cell(scalar(db, "SELECT wall_seconds FROM xp_runs WHERE id = ?1", r->run, NULL));
-        printf(" %s |", r->objective);
-        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_grouped' AND metric = ?2", r->run, r->objective));
-        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_polish' AND metric = ?2", r->run, r->objective));
-        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_random' AND metric = ?2", r->run, r->objective));
-        cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
+        fprintf(out, " %d/%d/%d |", c, p, f);
+        cell(out, scalar(db, "SELECT wall_seconds FROM xp_runs WHERE id = ?1", r->run, NULL));
+        fprintf(out, " %s |", r->objective);
+        cell(out, scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_grouped' AND metric = ?2", r->run, r->objective));
+        cell(out, scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_polish' AND metric = ?2", r->run, r->objective));
+        cell(out, scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'cv_random' AND metric = ?2", r->run, r->objective));
+        cell(out, scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
                     r->run, r->objective));
-        printf("\n");
+        fprintf(out, "\n");
     }
 
     /* Every metric the reported runs scored on the test part (plugins may add their own), in
@@ -133,17 +138,17 @@ int report_print(const char *path)
             snprintf(metrics[n_metrics++], sizeof metrics[0], "%s", (const char *)sqlite3_column_text(ms, 0));
         sqlite3_finalize(ms);
     }
-    printf("\n## Test part, scored once\n\n| study |");
-    for (size_t m = 0; m < n_metrics; m++) printf(" %s |", metrics[m]);
-    printf("\n|---|");
-    for (size_t m = 0; m < n_metrics; m++) printf("---|");
-    printf("\n");
+    fprintf(out, "\n## Test part, scored once\n\n| study |");
+    for (size_t m = 0; m < n_metrics; m++) fprintf(out, " %s |", metrics[m]);
+    fprintf(out, "\n|---|");
+    for (size_t m = 0; m < n_metrics; m++) fprintf(out, "---|");
+    fprintf(out, "\n");
     for (int i = 0; i < n; i++) {
-        printf("| %s |", runs[i].name);
+        fprintf(out, "| %s |", runs[i].name);
         for (size_t m = 0; m < n_metrics; m++)
-            cell(scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
+            cell(out, scalar(db, "SELECT value FROM xp_metrics WHERE run_id = ?1 AND split = 'test' AND trial_id IS NULL AND source IS NULL AND metric = ?2",
                         runs[i].run, metrics[m]));
-        printf("\n");
+        fprintf(out, "\n");
     }
 
     int max_src = -1;
@@ -152,13 +157,13 @@ int report_print(const char *path)
         if (v == v && v > max_src) max_src = (int)v;
     }
     if (max_src >= 0) {
-        printf("\n## Test objective per source\n\n| source |");
-        for (int i = 0; i < n; i++) printf(" %s (%s) |", runs[i].name, runs[i].objective);
-        printf("\n|---|");
-        for (int i = 0; i < n; i++) printf("---|");
-        printf("\n");
+        fprintf(out, "\n## Test objective per source\n\n| source |");
+        for (int i = 0; i < n; i++) fprintf(out, " %s (%s) |", runs[i].name, runs[i].objective);
+        fprintf(out, "\n|---|");
+        for (int i = 0; i < n; i++) fprintf(out, "---|");
+        fprintf(out, "\n");
         for (int s = 0; s <= max_src; s++) {
-            printf("| %d |", s);
+            fprintf(out, "| %d |", s);
             for (int i = 0; i < n; i++) {
                 sqlite3_stmt *st;
                 double v = 0.0 / 0.0;
@@ -170,9 +175,9 @@ int report_print(const char *path)
                     if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_double(st, 0);
                     sqlite3_finalize(st);
                 }
-                cell(v);
+                cell(out, v);
             }
-            printf("\n");
+            fprintf(out, "\n");
         }
     }
     free(runs);

@@ -210,6 +210,56 @@ static void test_options(const char *so)
     txh_close(&h);
 }
 
+/* What `runner report` draws: the log1p(target) histogram, missing shares per source, and
+ * the target per bin of a `versus` column with its placeholder code apart. */
+static void test_report_views(const char *so)
+{
+    txh h;
+    if (txh_open(&h, so, "profile")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "source: src\nversus: [q]\nbins: 4\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    xp_frame *f = frame_new(10);
+    fr_num(f, "src", XP_ROLE_FEATURE, (double[]){ 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 });
+    fr_num(f, "m", XP_ROLE_FEATURE, (double[]){ NAN, NAN, 1, 2, 3, 4, 5, 6, 7, NAN });
+    fr_num(f, "q", XP_ROLE_FEATURE, (double[]){ -2, -2, -2, -2, -2, -2, 1, 2, 3, 4 });
+    fr_num(f, "target", XP_ROLE_TARGET, (double[]){ 0, 1, 3, 7, 15, 31, 63, 127, 255, 511 });
+    CHECK_EQ_INT(txh_fit(&h, f), XP_OK);
+    /* log1p(target) = 0, ln 2, ..., 9 ln 2: four equal bins over [0, 9 ln 2] */
+    CHECK_NEAR(top(&h, "$.target.log1p.histogram.lo"), 0, 1e-12);
+    CHECK_NEAR(top(&h, "$.target.log1p.histogram.hi"), 9 * log(2), 1e-12);
+    CHECK_EQ_INT(top(&h, "$.target.log1p.histogram.counts[0]"), 3);   /* 0, 1, 2 (x ln 2) < 2.25 */
+    CHECK_EQ_INT(top(&h, "$.target.log1p.histogram.counts[1]"), 2);   /* 3, 4 */
+    CHECK_EQ_INT(top(&h, "$.target.log1p.histogram.counts[2]"), 2);   /* 5, 6 */
+    CHECK_EQ_INT(top(&h, "$.target.log1p.histogram.counts[3]"), 3);   /* 7, 8, 9: the max counts */
+    CHECK_EQ_INT(txh_sql_num(&h, "SELECT json_array_length(json, '$.missing_by_source.sources') FROM xp_records "
+                                 "WHERE kind = 'profile' ORDER BY id DESC LIMIT 1"), 2);
+    CHECK_EQ_INT(top(&h, "$.missing_by_source.rows[1]"), 5);
+    char *c0 = txh_sql(&h, "SELECT json_extract(json, '$.missing_by_source.columns[0].name') FROM xp_records "
+                           "WHERE kind = 'profile' ORDER BY id DESC LIMIT 1");
+    CHECK_STR(c0, "m");
+    free(c0);
+    CHECK_NEAR(top(&h, "$.missing_by_source.columns[0].share[0]"), 0.4, 1e-15);   /* 2 of 5 */
+    CHECK_NEAR(top(&h, "$.missing_by_source.columns[0].share[1]"), 0.2, 1e-15);
+    /* q: -2 is a code (60%, below 1..4); the others get a bin per value */
+    CHECK_NEAR(top(&h, "$.versus[0].codes[0].x"), -2, 0);
+    CHECK_EQ_INT(top(&h, "$.versus[0].codes[0].n"), 6);
+    CHECK_NEAR(top(&h, "$.versus[0].codes[0].median"), 5, 1e-12);    /* of 0, 1, 3, 7, 15, 31 */
+    CHECK_EQ_INT(txh_sql_num(&h, "SELECT json_array_length(json, '$.versus[0].bins') FROM xp_records "
+                                 "WHERE kind = 'profile' ORDER BY id DESC LIMIT 1"), 4);
+    CHECK_NEAR(top(&h, "$.versus[0].bins[3].x"), 4, 0);
+    CHECK_NEAR(top(&h, "$.versus[0].bins[3].median"), 511, 0);
+    CHECK_EQ_INT(top(&h, "$.missing_by_source.columns[1].codes"), 1);   /* q: its code counts as missing */
+    frame_free(f);
+    /* an unknown `versus` column is an error naming it */
+    CHECK_EQ_INT(txh_create(&h, "versus: [nope]\n"), XP_OK);
+    f = frame_new(2);
+    fr_num(f, "target", XP_ROLE_TARGET, (double[]){ 1, 2 });
+    CHECK(txh_fit(&h, f) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "nope");
+    frame_free(f);
+    txh_close(&h);
+}
+
 static void test_errors(const char *so)
 {
     txh h;
@@ -235,6 +285,7 @@ int main(int argc, char **argv)
     }
     test_small(argv[1]);
     test_options(argv[1]);
+    test_report_views(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }

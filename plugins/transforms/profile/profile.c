@@ -12,13 +12,20 @@
  *         min_other_distinct: 3
  *         max_codes: 4
  *         min_ratio: 5
+ *         source: source_id        # per-source missing shares (default: the config's data.source)
+ *         versus: [quantity]       # the target summarised per bin of these numeric columns
+ *         bins: 40                 # histogram bins of log1p(target); at most 30 bins per `versus`
  *
  * fit computes, per column: type, role, missing share, distinct count, top value and its
  * share, constant / near-constant flags, numeric summary and suspected placeholder codes
  * (frequent negative integer codes such as -5, -2, -8 below or amid the real values); then
  * the pairs of numeric columns with |r| above the threshold (pairwise-complete), and the
- * distribution of the target and of log1p(target). The JSON goes to the record "profile"
- * and a short summary to the log. apply does nothing: profiling never changes the data.
+ * distribution of the target and of log1p(target) with its histogram. For `runner report`
+ * (which draws only what the store holds) it also keeps, per source, the missing share of
+ * every column that has missing values or placeholder codes, and the target's quartiles per
+ * bin of each `versus` column (placeholder codes of that column in bins of their own).
+ * The JSON goes to the record "profile" and a short summary to the log. apply does nothing:
+ * profiling never changes the data.
  */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +41,9 @@ typedef struct profile {
     double corr_threshold;
     int64_t max_pairs;
     int64_t top_target_corr;
+    int64_t bins;
+    const char *source;          /* borrowed from the config; NULL: none */
+    tx_sel versus;
     tx_ph_rule rule;
 } profile;
 
@@ -53,19 +63,33 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **state)
     p->corr_threshold = 0.95;
     p->max_pairs = 200;
     p->top_target_corr = 15;
+    p->bins = 40;
     tx_ph_rule_default(&p->rule);
+    /* The run's source column unless the step names one (a null `source` turns it off). */
+    if (XP_HOST_HAS(h, cfg_root) && h->cfg_root && h->cfg_root(ctx)) {
+        const xp_cfg *data = h->cfg_get(h->cfg_root(ctx), "data");
+        const xp_cfg *ds = data ? h->cfg_get(data, "source") : NULL;
+        if (h->cfg_kind(ds) == XP_CFG_SCALAR) p->source = h->cfg_scalar(ds);
+    }
     int rc;
+    const xp_cfg *src = h->cfg_get(cfg, "source");
+    if (h->cfg_kind(src) == XP_CFG_NULL) p->source = NULL;
+    else if ((rc = h->cfg_str(ctx, cfg, "source", 0, &p->source))) { free(p); return rc; }
     if ((rc = h->cfg_num(ctx, cfg, "near_constant", 0, &p->near_constant)) ||
         (rc = h->cfg_num(ctx, cfg, "max_missing", 0, &p->max_missing)) ||
         (rc = h->cfg_num(ctx, cfg, "corr_threshold", 0, &p->corr_threshold)) ||
         (rc = h->cfg_int(ctx, cfg, "max_pairs", 0, &p->max_pairs)) ||
         (rc = h->cfg_int(ctx, cfg, "top_target_corr", 0, &p->top_target_corr)) ||
+        (rc = h->cfg_int(ctx, cfg, "bins", 0, &p->bins)) ||
+        (rc = tx_sel_read(ctx, cfg, "versus", &p->versus)) ||
         (rc = tx_ph_rule_read(ctx, cfg, &p->rule)) ||
         (rc = tx_cfg_range(ctx, cfg, "near_constant", p->near_constant, 0.5, 1)) ||
         (rc = tx_cfg_range(ctx, cfg, "max_missing", p->max_missing, 0, 1)) ||
         (rc = tx_cfg_range(ctx, cfg, "corr_threshold", p->corr_threshold, 0, 1)) ||
         (rc = tx_cfg_range(ctx, cfg, "max_pairs", (double)p->max_pairs, 0, 1e6)) ||
-        (rc = tx_cfg_range(ctx, cfg, "top_target_corr", (double)p->top_target_corr, 0, 1e6))) {
+        (rc = tx_cfg_range(ctx, cfg, "top_target_corr", (double)p->top_target_corr, 0, 1e6)) ||
+        (rc = tx_cfg_range(ctx, cfg, "bins", (double)p->bins, 2, 1000))) {
+        tx_sel_free(&p->versus);
         free(p);
         return rc;
     }
@@ -173,8 +197,32 @@ static void distribution(tx_json *j, const double *sorted, size_t n, const doubl
     tx_json_kv_num(j, "skew", m.skew);
 }
 
+/* Equal-width histogram of sorted values: {"lo", "hi", "counts": [...]}. */
+static void histogram(tx_json *j, const double *sorted, size_t n, size_t bins)
+{
+    tx_json_key(j, "histogram");
+    if (!n) { tx_json_null(j); return; }
+    double lo = sorted[0], hi = sorted[n - 1], w = (hi - lo) / (double)bins;
+    tx_json_obj(j);
+    tx_json_kv_num(j, "lo", lo);
+    tx_json_kv_num(j, "hi", hi);
+    tx_json_key(j, "counts");
+    tx_json_arr(j);
+    size_t i = 0;
+    for (size_t b = 0; b < bins; b++) {
+        /* sorted input: count the run of values below the bin's upper edge; the last bin
+         * is closed on the right so the maximum is counted (all of them when hi == lo) */
+        size_t c = 0;
+        double edge = lo + w * (double)(b + 1);
+        while (i < n && (b == bins - 1 || sorted[i] < edge)) { i++; c++; }
+        tx_json_int(j, (int64_t)c);
+    }
+    tx_json_end(j);
+    tx_json_end(j);
+}
+
 /* Target distribution, raw and log1p; logs its one-line summary. */
-static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, tx_json *j)
+static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, size_t bins, tx_json *j)
 {
     tx_json_key(j, "target");
     if (!t || !is_num(t)) {
@@ -201,6 +249,7 @@ static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, tx_jso
         for (size_t i = 0; i < s.n; i++) s.v[i] = log1p(s.v[i]);   /* monotone: stays sorted */
         tx_json_obj(j);
         distribution(j, s.v, s.n, lg, n_rows);
+        histogram(j, s.v, s.n, bins);
         tx_json_end(j);
         tx_moments_of(lg, n_rows, &ml);
     } else {
@@ -217,6 +266,186 @@ static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, tx_jso
     tx_sorted_free(&s);
     free(lg);
     return XP_OK;
+}
+
+/* ------------------------------------------------------------ views for the report */
+
+/* Source label of row i ("" when missing), for numeric and categorical source columns. */
+static const char *source_label(const xp_column *c, size_t i, char buf[32])
+{
+    if (c->type == XP_COL_CATEGORICAL) return c->codes[i] >= 0 ? c->levels[c->codes[i]] : "";
+    if (isnan(c->num[i])) return "";
+    return tx_num_text(c->num[i], buf, 32);
+}
+
+/* "missing_by_source": rows per source and, for every column with missing values or
+ * placeholder codes, the share of each source's rows that is missing or a code. Missing
+ * data that depends on the source says where a model must not trust a column. */
+static int profile_by_source(xp_ctx *ctx, const profile *p, const xp_frame *f, const colinfo *ci,
+                             tx_json *j)
+{
+    enum { MAX_SOURCES = 64 };
+    tx_json_key(j, "missing_by_source");
+    const xp_column *sc = p->source ? ctx->host->frame_find(f, p->source) : NULL;
+    if (!sc || !(sc->type == XP_COL_CATEGORICAL || sc->type == XP_COL_NUMERIC || sc->type == XP_COL_BOOL)) {
+        tx_json_null(j);
+        return XP_OK;
+    }
+    size_t n = f->n_rows;
+    tx_names labels = { 0 };
+    int *of = malloc((n ? n : 1) * sizeof *of);
+    if (!of) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    char buf[32];
+    for (size_t i = 0; i < n; i++) {
+        const char *l = source_label(sc, i, buf);
+        int k = tx_names_find(&labels, l);
+        if (k < 0 && labels.n < MAX_SOURCES) {
+            if (tx_names_add(&labels, l)) { free(of); tx_names_clear(&labels); return xp_fail(ctx, XP_ENOMEM, "out of memory"); }
+            k = (int)labels.n - 1;
+        }
+        of[i] = k;   /* -1: past MAX_SOURCES, left out */
+    }
+    size_t ns = labels.n;
+    size_t *rows = calloc(ns ? ns : 1, sizeof *rows), *miss = calloc(ns ? ns : 1, sizeof *miss);
+    if (!rows || !miss) {
+        free(of); free(rows); free(miss); tx_names_clear(&labels);
+        return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) if (of[i] >= 0) rows[of[i]]++;
+    tx_json_obj(j);
+    tx_json_kv_str(j, "column", sc->name);
+    tx_json_kv_bool(j, "truncated", labels.n == MAX_SOURCES);
+    tx_json_key(j, "sources");
+    tx_json_arr(j);
+    for (size_t k = 0; k < ns; k++) tx_json_str(j, labels.v[k]);
+    tx_json_end(j);
+    tx_json_key(j, "rows");
+    tx_json_arr(j);
+    for (size_t k = 0; k < ns; k++) tx_json_int(j, (int64_t)rows[k]);
+    tx_json_end(j);
+    tx_json_key(j, "columns");
+    tx_json_arr(j);
+    for (size_t c = 0; c < f->n_cols; c++) {
+        const xp_column *col = f->cols[c];
+        if (col == sc || (ci[c].missing_share <= 0 && !ci[c].n_codes)) continue;
+        memset(miss, 0, ns * sizeof *miss);
+        for (size_t i = 0; i < n; i++) {
+            if (of[i] < 0) continue;
+            int m = tx_col_is_missing(col, i);
+            for (size_t k = 0; !m && k < ci[c].n_codes; k++) m = col->num[i] == ci[c].codes[k].value;
+            if (m) miss[of[i]]++;
+        }
+        tx_json_obj(j);
+        tx_json_kv_str(j, "name", col->name);
+        tx_json_kv_bool(j, "codes", ci[c].n_codes > 0);
+        tx_json_key(j, "share");
+        tx_json_arr(j);
+        for (size_t k = 0; k < ns; k++) tx_json_num(j, rows[k] ? (double)miss[k] / (double)rows[k] : 0);
+        tx_json_end(j);
+        tx_json_end(j);
+    }
+    tx_json_end(j);
+    tx_json_end(j);
+    free(of); free(rows); free(miss);
+    tx_names_clear(&labels);
+    return XP_OK;
+}
+
+typedef struct xy {
+    double x, y;
+} xy;
+
+static int cmp_xy(const void *a, const void *b)
+{
+    double u = ((const xy *)a)->x, v = ((const xy *)b)->x;
+    return (u > v) - (u < v);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return (u > v) - (u < v);
+}
+
+/* One bin of a `versus` column: its x range and the target's quantiles (ys is scratch). */
+static void versus_bin(tx_json *j, const xy *v, size_t n, double *ys)
+{
+    for (size_t i = 0; i < n; i++) ys[i] = v[i].y;
+    qsort(ys, n, sizeof *ys, cmp_dbl);
+    tx_json_obj(j);
+    tx_json_kv_num(j, "lo", v[0].x);
+    tx_json_kv_num(j, "hi", v[n - 1].x);
+    tx_json_kv_num(j, "x", v[n / 2].x);
+    tx_json_kv_int(j, "n", (int64_t)n);
+    tx_json_kv_num(j, "q10", tx_quantile(ys, n, 0.10));
+    tx_json_kv_num(j, "q25", tx_quantile(ys, n, 0.25));
+    tx_json_kv_num(j, "median", tx_quantile(ys, n, 0.5));
+    tx_json_kv_num(j, "q75", tx_quantile(ys, n, 0.75));
+    tx_json_kv_num(j, "q90", tx_quantile(ys, n, 0.90));
+    tx_json_end(j);
+}
+
+/* "versus": per named numeric column, the target's quantiles per bin of the column (one bin
+ * per value when there are few values, else about equal-count bins that never split a value),
+ * and per placeholder code of the column in a bin of its own ("codes"). */
+static int profile_versus(xp_ctx *ctx, const profile *p, const xp_frame *f, const xp_column *t,
+                          const colinfo *ci, tx_json *j)
+{
+    enum { MAX_BINS = 30 };
+    tx_json_key(j, "versus");
+    tx_json_arr(j);
+    int rc = p->versus.n && t && is_num(t) ? tx_sel_check(ctx, &p->versus, f, "versus") : XP_OK;
+    size_t n = f->n_rows;
+    xy *v = rc ? NULL : malloc((n ? n : 1) * sizeof *v);
+    double *ys = rc ? NULL : malloc((n ? n : 1) * sizeof *ys);
+    if (!rc && (!v || !ys)) rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
+    for (size_t c = 0; !rc && t && is_num(t) && c < f->n_cols; c++) {
+        const xp_column *col = f->cols[c];
+        if (col == t || tx_sel_match(&p->versus, col->name) < 0) continue;
+        if (!is_num(col)) {
+            xp_log(ctx, XP_LOG_WARN, "versus: %s is not numeric; skipped", col->name);
+            continue;
+        }
+        tx_json_obj(j);
+        tx_json_kv_str(j, "column", col->name);
+        tx_json_key(j, "codes");
+        tx_json_arr(j);
+        for (size_t k = 0; k < ci[c].n_codes; k++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (col->num[i] == ci[c].codes[k].value && !isnan(t->num[i])) v[m++] = (xy){ col->num[i], t->num[i] };
+            if (m) versus_bin(j, v, m, ys);
+        }
+        tx_json_end(j);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            int code = 0;
+            for (size_t k = 0; k < ci[c].n_codes; k++) code |= col->num[i] == ci[c].codes[k].value;
+            if (!code && !isnan(col->num[i]) && !isnan(t->num[i])) v[m++] = (xy){ col->num[i], t->num[i] };
+        }
+        qsort(v, m, sizeof *v, cmp_xy);
+        size_t distinct = 0;
+        for (size_t i = 0; i < m; i++) distinct += !i || v[i].x != v[i - 1].x;
+        tx_json_key(j, "bins");
+        tx_json_arr(j);
+        size_t per = distinct <= MAX_BINS ? 1 : (m + MAX_BINS - 1) / MAX_BINS;
+        for (size_t a = 0; a < m;) {
+            size_t b = a + 1;
+            if (distinct <= MAX_BINS) { while (b < m && v[b].x == v[a].x) b++; }
+            else {
+                b = a + per < m ? a + per : m;
+                while (b < m && v[b].x == v[b - 1].x) b++;   /* a value never straddles two bins */
+            }
+            versus_bin(j, v + a, b - a, ys);
+            a = b;
+        }
+        tx_json_end(j);
+        tx_json_end(j);
+    }
+    tx_json_end(j);
+    free(v);
+    free(ys);
+    return rc;
 }
 
 static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
@@ -355,7 +584,10 @@ static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
     if (n_tc) xp_log(ctx, XP_LOG_INFO, "strongest with the target: %s", tx_line_text(&tcl));
     free(tc);
 
-    if ((rc = profile_target(ctx, target, n_rows, &j))) goto out;
+    if ((rc = profile_target(ctx, target, n_rows, (size_t)p->bins, &j)) ||
+        (rc = profile_by_source(ctx, p, train, ci, &j)) ||
+        (rc = profile_versus(ctx, p, train, target, ci, &j)))
+        goto out;
     tx_json_end(&j);
     rc = tx_json_record(ctx, &j, "profile");
 out:
@@ -376,7 +608,9 @@ static int apply(xp_ctx *ctx, void *state, xp_frame *f)
 
 static void destroy(void *state)
 {
-    free(state);
+    profile *p = state;
+    tx_sel_free(&p->versus);
+    free(p);
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
