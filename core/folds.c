@@ -173,7 +173,8 @@ static void *fold_run(void *arg)
     fold_data *d = j->d;
     host_call call;
     xp_ctx ctx;
-    host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(j->trial_id + 1) * 1000 + (uint64_t)j->fold);
+    int64_t number = j->trial_id >= 0 ? x->trial_number : -1;
+    host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(number + 1) * 1000 + (uint64_t)j->fold);
     call.trial_id = j->trial_id;
     call.fold = j->fold;
     call.split = j->split;

@@ -251,7 +251,9 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         double ts = now_s();
         eval_result r;
         char e2[2048] = "";
+        x->trial_number = number;
         int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
+        x->trial_number = -1;
         int state;
         if (erc == XP_EINTERRUPTED || host_interrupted()) {
             /* Stopped by a signal: the trial's value is unknown, so it is a failure (never

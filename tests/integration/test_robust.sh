@@ -5,6 +5,7 @@
 #   space keys   a search-space key that is no config path is an error naming it
 #   missing paths  --plugin-dir and predict --store naming nothing are errors
 #   artifacts    two stores in one folder keep their own artifacts; predict checks sha256
+#   reproducibility  same config and seed, same results whatever else the store holds
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -131,5 +132,26 @@ for kind in model refit_config; do
   cp saved.bin "$f"
 done
 expect_rc 0 "$runner" predict --run 1 --store two/a.db a_test_rows.csv -q
+
+# ---------------------------------------------------------------- reproducibility
+# Row and column subsampling make the model depend on its random stream. The same config and
+# seed, in an empty store and in a store that already holds another study's trials (so the
+# trial ids differ), must give the same trials and the same test score.
+RND="+model.params.subsample=0.6 +model.params.colsample_bytree=0.6 search.trials=3 +validation.random_split_check=false"
+# shellcheck disable=SC2086
+expect_rc 0 "$runner" small.yaml store.path=rep_empty.db $RND -q
+cp "$tmp/out" rep_empty.txt
+# shellcheck disable=SC2086
+expect_rc 0 "$runner" small.yaml store.path=rep_busy.db $RND name=other_study seed=5 -q
+# shellcheck disable=SC2086
+expect_rc 0 "$runner" small.yaml store.path=rep_busy.db $RND -q
+cp "$tmp/out" rep_busy.txt
+[ "$(sql rep_busy.db "select min(trial_id) from trials t join studies s using (study_id) where s.study_name='small'")" != 1 ] \
+  && ok || bad "the busy store's study should not start at trial id 1"
+# Everything but the run id line must agree: best trial, CV, parameters, test scores.
+if diff <(grep -v '^study ' rep_empty.txt) <(grep -v '^study ' rep_busy.txt) >rep.diff; then ok
+else bad "same config and seed, other results in a store holding another study:"; sed 's/^/  /' rep.diff >&2; fi
+vals() { sql "$1" "select group_concat(printf('%.12g', v.value), ' ') from trial_values v join trials t using (trial_id) join studies s using (study_id) where s.study_name='small' order by t.number"; }
+[ "$(vals rep_empty.db)" = "$(vals rep_busy.db)" ] && ok || bad "trial values differ: $(vals rep_empty.db) vs $(vals rep_busy.db)"
 
 finish
