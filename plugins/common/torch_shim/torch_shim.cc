@@ -27,59 +27,14 @@
 
 #include "xpw_format.h"
 
+#include "torch_boundary.hh"
+
 namespace {
-
-int set_err(xpt_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int set_err(xpt_err *e, int code, const char *fmt, ...)
-{
-    if (e) {
-        e->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-int ok(xpt_err *e)
-{
-    if (e) {
-        e->code = XP_OK;
-        e->msg[0] = 0;
-    }
-    return XP_OK;
-}
-
-/* First line of a libtorch message (they carry long notes after it). */
-std::string first_line(const char *s)
-{
-    std::string m(s ? s : "");
-    size_t nl = m.find('\n');
-    if (nl != std::string::npos) m.resize(nl);
-    return m;
-}
-
-/* Thrown by our own checks; becomes its code. */
-struct shim_error : std::runtime_error {
-    int code;
-    shim_error(int c, const std::string &m) : std::runtime_error(m), code(c) {}
-};
-
+using xpt::first_line;
+using xpt::ok;
+using xpt::set_err;
+using shim_error = xpt::error;   /* thrown by our own checks; becomes its code */
 }  // namespace
-
-#define XPT_TRY try {
-#define XPT_CATCH(e)                                                                            \
-    }                                                                                           \
-    catch (const shim_error &x_) { return set_err((e), x_.code, "%s", x_.what()); }             \
-    catch (const c10::Error &x_) {                                                              \
-        return set_err((e), XP_EMODEL, "libtorch: %s", first_line(x_.what_without_backtrace()).c_str()); \
-    }                                                                                           \
-    catch (const std::bad_alloc &) { return set_err((e), XP_ENOMEM, "out of memory"); }          \
-    catch (const std::exception &x_) {                                                          \
-        return set_err((e), XP_EINTERNAL, "C++ exception: %s", first_line(x_.what()).c_str());   \
-    }                                                                                           \
-    catch (...) { return set_err((e), XP_EINTERNAL, "unknown C++ exception"); }
 
 struct xpt_tensor {
     at::Tensor t;

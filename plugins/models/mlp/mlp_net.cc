@@ -25,69 +25,17 @@
 #include <string>
 #include <vector>
 
+#include "torch_boundary.hh"
+
 namespace {
-
-int set_err(mlp_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int set_err(mlp_err *e, int code, const char *fmt, ...)
-{
-    if (e) {
-        e->code = code;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-int ok(mlp_err *e)
-{
-    if (e) {
-        e->code = XP_OK;
-        e->msg[0] = 0;
-    }
-    return XP_OK;
-}
-
-std::string first_line(const char *s)
-{
-    std::string m(s ? s : "");
-    size_t nl = m.find('\n');
-    if (nl != std::string::npos) m.resize(nl);
-    return m;
-}
-
-/* Our own checks: thrown, caught by MLP_CATCH, returned as their code. */
-struct net_error : std::runtime_error {
-    int code;
-    net_error(int c, const std::string &m) : std::runtime_error(m), code(c) {}
-};
-
-[[noreturn]] void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-[[noreturn]] void fail(int code, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    throw net_error(code, buf);
-}
-
+using xpt::fail;
+using xpt::first_line;
+using xpt::ok;
+using xpt::set_err;
 }  // namespace
 
-#define MLP_TRY try {
-#define MLP_CATCH(e)                                                                            \
-    }                                                                                           \
-    catch (const net_error &x_) { return set_err((e), x_.code, "%s", x_.what()); }              \
-    catch (const c10::Error &x_) {                                                              \
-        return set_err((e), XP_EMODEL, "libtorch: %s", first_line(x_.what_without_backtrace()).c_str()); \
-    }                                                                                           \
-    catch (const std::bad_alloc &) { return set_err((e), XP_ENOMEM, "out of memory"); }          \
-    catch (const std::exception &x_) {                                                          \
-        return set_err((e), XP_EINTERNAL, "C++ exception: %s", first_line(x_.what()).c_str());   \
-    }                                                                                           \
-    catch (...) { return set_err((e), XP_EINTERNAL, "unknown C++ exception"); }
+#define MLP_TRY XPT_TRY
+#define MLP_CATCH(e) XPT_CATCH(e)
 
 namespace {
 
