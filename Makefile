@@ -65,7 +65,7 @@ test: deps-test build weights
 asan: deps-test weights
 	@[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
-	@bash tests/run_meson_tests.sh build-asan
+	@XP_TEST_TIMEOUT_MULTIPLIER=3 bash tests/run_meson_tests.sh build-asan
 
 $(DATA)/candidates_data.csv:
 	$(MAKE) build

@@ -9,7 +9,8 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/
 # Pretrained-weight tests read `make weights`' output (they skip, saying so, when it is absent).
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${XP_WEIGHTS_DIR:-}" ] && [ -d "$top/weights" ]; then export XP_WEIGHTS_DIR="$top/weights"; fi
-meson test -C "$build" --print-errorlogs --num-processes 2
+# Sanitizer builds run several times slower: the asan target raises every test's timeout.
+meson test -C "$build" --print-errorlogs --num-processes 2 --timeout-multiplier "${XP_TEST_TIMEOUT_MULTIPLIER:-1}"
 rc=$?
 log="$build/meson-logs/testlog.json"
 if [ -f "$log" ]; then
