@@ -85,6 +85,7 @@ typedef struct eval_result {
                                   * where no fold predicted it; owned, eval_result_free */
     int folds_done;
     int pruned;
+    int store_failed;            /* a score could not be recorded: the run fails, not the trial */
 } eval_result;
 
 void eval_result_free(eval_result *r);

@@ -157,6 +157,7 @@ typedef struct fold_job {
     double iter_sum;
     int iter_count;
     int rc;
+    int store_failed;            /* the model's call could not write to the store */
     char err[2048];
 } fold_job;
 
@@ -188,6 +189,7 @@ static void *fold_run(void *arg)
     if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
     if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
     if (rc) snprintf(j->err, sizeof j->err, "%s (fold %d): %s", x->model->name, j->fold, call.msg[0] ? call.msg : xp_strerror(rc));
+    j->store_failed = call.store_failed;
     if (model) x->mops->destroy(model);
     if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, j->err, sizeof j->err);
     if (!rc && j->oof)   /* folds own disjoint dev rows: no two threads write one cell */
@@ -266,14 +268,19 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
         if (host_interrupted()) break;
         for (int f = start; f < end && rc == XP_OK; f++) {
             fold_job *j = &jobs[f];
-            if (j->rc) { rc = j->rc; snprintf(err, n, "%s", j->err); break; }
+            if (j->rc) { rc = j->rc; res->store_failed = j->store_failed; snprintf(err, n, "%s", j->err); break; }
             iter_sum += j->iter_sum;
             iter_count += j->iter_count;
             for (size_t m = 0; m < x->n_metrics; m++) {
                 msum[m] += j->mvals[m];
-                if (x->st && trial_id >= 0)
-                    store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, j->mvals[m]);
+                if (x->st && trial_id >= 0 &&
+                    (rc = store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, j->mvals[m]))) {
+                    snprintf(err, n, "recording fold %d's %s: %s", f, x->metrics[m].plugin->name, store_errmsg(x->st));
+                    res->store_failed = 1;
+                    break;
+                }
             }
+            if (rc) break;
             res->fold_values[f] = j->mvals[x->objective];
             sum += j->mvals[x->objective];
             res->folds_done = f + 1;
@@ -288,8 +295,11 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     if (!rc && x->st && trial_id >= 0 && res->folds_done == k) {
         char name[128];
         snprintf(name, sizeof name, "cv_%s", split_name);
-        for (size_t m = 0; m < x->n_metrics; m++)
-            store_metric(x->st, x->run_id, trial_id, -1, name, -1, x->metrics[m].plugin->name, msum[m] / k);
+        for (size_t m = 0; m < x->n_metrics && !rc; m++)
+            if ((rc = store_metric(x->st, x->run_id, trial_id, -1, name, -1, x->metrics[m].plugin->name, msum[m] / k))) {
+                snprintf(err, n, "recording the %s %s: %s", name, x->metrics[m].plugin->name, store_errmsg(x->st));
+                res->store_failed = 1;
+            }
     }
     if (iter_count) res->mean_best_iteration = iter_sum / iter_count;
     free(msum);

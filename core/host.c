@@ -244,6 +244,7 @@ static int h_artifact(xp_ctx *ctx, const char *path, const char *kind)
         return xp_fail(ctx, XP_EIO, "artifact %s: cannot read: %s", path, strerror(errno));
     if (!c->env || !c->env->store) return XP_OK;
     int rc = store_artifact(c->env->store, c->env->run_id, path, hex, kind);
+    if (rc) c->store_failed = 1;
     if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
     return XP_OK;
 }
@@ -253,6 +254,7 @@ static int h_record(xp_ctx *ctx, const char *kind, const char *json)
     host_call *c = call_of(ctx);
     if (!c->env || !c->env->store) return XP_OK;
     int rc = store_record(c->env->store, c->env->run_id, kind, json);
+    if (rc) c->store_failed = 1;
     if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
     return XP_OK;
 }
@@ -264,6 +266,7 @@ static int h_metric(xp_ctx *ctx, const char *name, double value)
     if (!c->env || !c->env->store) return XP_OK;
     int rc = store_metric(c->env->store, c->env->run_id, c->trial_id, c->fold,
                           c->split ? c->split : "train", -1, name, value);
+    if (rc) c->store_failed = 1;
     if (rc) return xp_fail(ctx, rc, "%s", store_errmsg(c->env->store));
     return XP_OK;
 }

@@ -45,6 +45,9 @@ typedef struct host_call {
     void (*on_metric)(void *user, const char *name, double value);
     void *metric_user;
     int threads;                 /* > 0: this call's thread budget (folds trained in parallel) */
+    /* Set when a record, metric or artifact write to the store failed: the plugin sees an
+     * error, and the core fails the run rather than only the plugin's call (a trial). */
+    int store_failed;
 } host_call;
 
 extern const xp_host host_table;

@@ -117,9 +117,15 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
     rc = folds_evaluate_cfg(x, x->fd, x->folds, cand, -1, "polish", NULL, NULL, &r, err, n);
     if (rc) { eval_result_free(&r); cfg_free(cand); return rc; }
     const char *metric = x->metrics[x->objective].plugin->name;
-    for (int f = 0; f < x->folds; f++)
-        store_metric(x->st, x->run_id, -1, f, "polish", -1, metric, r.fold_values[f]);
-    store_metric(x->st, x->run_id, -1, -1, "cv_polish", -1, metric, r.value);
+    for (int f = 0; f <= x->folds && !rc; f++)   /* the folds, then their mean */
+        rc = f < x->folds ? store_metric(x->st, x->run_id, -1, f, "polish", -1, metric, r.fold_values[f])
+                          : store_metric(x->st, x->run_id, -1, -1, "cv_polish", -1, metric, r.value);
+    if (rc) {
+        snprintf(err, n, "recording the polish scores: %s", store_errmsg(x->st));
+        eval_result_free(&r);
+        cfg_free(cand);
+        return rc;
+    }
     int better = x->direction == XP_MINIMIZE ? r.value < best_value : r.value > best_value;
     char json[4096];
     snprintf(json, sizeof json,
@@ -127,7 +133,12 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
              "\"mean_best_iteration\": %.17g, \"used\": %s}",
              changes, metric, best_value, r.value, isnan(r.mean_best_iteration) ? -1.0 : r.mean_best_iteration,
              better ? "true" : "false");
-    store_record(x->st, x->run_id, "polish", json);
+    if ((rc = store_record(x->st, x->run_id, "polish", json))) {
+        snprintf(err, n, "recording the polish record: %s", store_errmsg(x->st));
+        eval_result_free(&r);
+        cfg_free(cand);
+        return rc;
+    }
     host_log(&x->env, XP_LOG_INFO, "polish", "CV %s %.6g (search best %.6g): %s", metric, r.value, best_value,
              better ? "used for the refit" : "not better, the search's best is refitted");
     if (better) {

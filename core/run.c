@@ -92,16 +92,18 @@ static void cache_dir_for(const char *store_path)
 }
 
 /* What the embedding cache did in this run, recorded when an encoder used it. */
-static void record_cache(experiment *x)
+static int record_cache(experiment *x, char *err, size_t n)
 {
     embcache_stats s = embcache_get_stats();
-    if (!x->st || !x->run_id || s.hits + s.misses == 0) return;
+    if (!x->st || !x->run_id || s.hits + s.misses == 0) return XP_OK;
     char json[256];
     snprintf(json, sizeof json, "{\"hits\": %zu, \"misses\": %zu, \"stored\": %zu, \"loaded_from_disk\": %zu}",
              s.hits, s.misses, s.stored, s.loaded);
-    store_record(x->st, x->run_id, "embedding_cache", json);
+    int rc = store_record(x->st, x->run_id, "embedding_cache", json);
+    if (rc) { snprintf(err, n, "recording the embedding cache record: %s", store_errmsg(x->st)); return rc; }
     host_log(&x->env, XP_LOG_INFO, "cache", "embeddings: %zu computed, %zu reused (%zu read from disk)",
              s.stored, s.hits, s.loaded);
+    return XP_OK;
 }
 
 /* ------------------------------------------------------------------ interruption */
@@ -356,7 +358,10 @@ int test_metrics_store(experiment *x, const xp_frame *test, const double *y, con
     int rc = metrics_compute(x, y, pred, test->n_rows, values, err, n);
     if (rc) return rc;
     for (size_t m = 0; m < x->n_metrics; m++)
-        store_metric(x->st, x->run_id, -1, -1, "test", -1, x->metrics[m].plugin->name, values[m]);
+        if ((rc = store_metric(x->st, x->run_id, -1, -1, "test", -1, x->metrics[m].plugin->name, values[m]))) {
+            snprintf(err, n, "recording the test %s: %s", x->metrics[m].plugin->name, store_errmsg(x->st));
+            return rc;
+        }
     int *src = source_codes(x, test);
     if (!src) return XP_OK;
     int max_src = -1;
@@ -364,18 +369,20 @@ int test_metrics_store(experiment *x, const xp_frame *test, const double *y, con
     double *ys = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ys);
     double *ps = malloc((test->n_rows ? test->n_rows : 1) * sizeof *ps);
     double *vals = calloc(x->n_metrics, sizeof *vals);
-    for (int s = 0; ys && ps && vals && s <= max_src; s++) {
+    int wrc = XP_OK;   /* a failed write of a per-source score */
+    for (int s = 0; ys && ps && vals && !wrc && s <= max_src; s++) {
         size_t m = 0;
         for (size_t i = 0; i < test->n_rows; i++)
             if (src[i] == s) { ys[m] = y[i]; ps[m] = pred[i]; m++; }
         if (m < 2) continue;
         char e2[512];
         if (metrics_compute(x, ys, ps, m, vals, e2, sizeof e2)) continue;
-        for (size_t k = 0; k < x->n_metrics; k++)
-            store_metric(x->st, x->run_id, -1, -1, "test", s, x->metrics[k].plugin->name, vals[k]);
+        for (size_t k = 0; k < x->n_metrics && !wrc; k++)
+            if ((wrc = store_metric(x->st, x->run_id, -1, -1, "test", s, x->metrics[k].plugin->name, vals[k])))
+                snprintf(err, n, "recording the test %s of source %d: %s", x->metrics[k].plugin->name, s, store_errmsg(x->st));
     }
-    rc = ys && ps && vals ? XP_OK : XP_ENOMEM;
-    if (rc) snprintf(err, n, "out of memory");
+    rc = wrc ? wrc : ys && ps && vals ? XP_OK : XP_ENOMEM;
+    if (rc == XP_ENOMEM) snprintf(err, n, "out of memory");
     free(ys); free(ps); free(vals); free(src);
     return rc;
 }
@@ -470,11 +477,20 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
             }
             if ((rc = host_table.artifact(&ctx, path, "oof_predictions"))) goto model_err;
         }
+        /* predict needs this file: a run without it is not complete. */
         snprintf(path, sizeof path, "%s/config.yaml", artifact_dir);
         char *yaml = cfg_to_yaml(cfg);
-        FILE *f = yaml ? fopen(path, "w") : NULL;
-        if (f) { fputs(yaml, f); fclose(f); host_table.artifact(&ctx, path, "refit_config"); }
+        if (!yaml) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto out; }
+        FILE *f = fopen(path, "w");
+        int ok = f && fputs(yaml, f) != EOF, werr = errno;
+        if (f && fclose(f) && ok) ok = 0, werr = errno;   /* a full disk shows at fclose */
         free(yaml);
+        if (!ok) {
+            snprintf(err, n, "%s: cannot write the refit config: %s", path, strerror(werr));
+            rc = XP_EIO;
+            goto out;
+        }
+        if ((rc = host_table.artifact(&ctx, path, "refit_config"))) goto model_err;
     }
     rc = XP_OK;
     goto out;
@@ -619,7 +635,10 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         char json[1024];
         snprintf(json, sizeof json, "{\"dev_rows\": %zu, \"test_rows\": %zu, \"groups\": %zu, \"folds\": %d, \"group\": \"%s\"}",
                  x->dev->n_rows, x->test->n_rows, x->plan.n_groups, x->folds, x->group_col ? x->group_col : "");
-        store_record(x->st, x->run_id, "split", json);
+        if ((rc = store_record(x->st, x->run_id, "split", json))) {
+            snprintf(err, sizeof err, "recording the split: %s", store_errmsg(x->st));
+            goto fail;
+        }
     }
 
     /* The split itself, so any other tool can reproduce exactly these folds. */
@@ -633,7 +652,11 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
             fprintf(f, "%lld,dev,%d\n", (long long)x->dev->row_id[x->plan.dev[i]], x->plan.fold[i]);
         for (size_t i = 0; i < x->test->n_rows; i++) fprintf(f, "%lld,test,\n", (long long)x->test->row_id[i]);
         if (fclose(f)) { snprintf(err, sizeof err, "%s: cannot write", path); rc = XP_EIO; goto fail; }
-        if (!sha256_file_hex(path, folds_sha)) store_artifact(x->st, x->run_id, path, folds_sha, "folds");
+        if (sha256_file_hex(path, folds_sha)) { snprintf(err, sizeof err, "%s: cannot read back: %s", path, strerror(errno)); rc = XP_EIO; goto fail; }
+        if ((rc = store_artifact(x->st, x->run_id, path, folds_sha, "folds"))) {
+            snprintf(err, sizeof err, "recording the folds: %s", store_errmsg(x->st));
+            goto fail;
+        }
     }
     if (n_members) {
         blend_outcome bo;
@@ -647,7 +670,10 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         for (size_t m = 0; m < x->n_metrics; m++) printf("  %s=%.6g", x->metrics[m].plugin->name, bo.test[m]);
         printf("\n");
         blend_outcome_free(&bo);
-        store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);
+        if ((rc = store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0))) {
+            snprintf(err, sizeof err, "recording the end of run %lld: %s", (long long)x->run_id, store_errmsg(x->st));
+            goto fail;
+        }
         exit_code = 0;
         goto cleanup;
     }
@@ -677,8 +703,12 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         so.best_params = NULL;
     }
 
-    if (so.best_number >= 0)
-        store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value);
+    if (so.best_number >= 0 &&
+        (rc = store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, so.best_value))) {
+        snprintf(err, sizeof err, "recording the grouped CV: %s", store_errmsg(x->st));
+        free(so.best_params);
+        goto fail;
+    }
     xp_cfg *best_cfg = config_with_params(x, so.best_params, err, sizeof err);
     if (!best_cfg) { rc = XP_ENOMEM; free(so.best_params); goto fail; }
     double rounds = so.best_rounds, final_cv = so.best_value;
@@ -703,7 +733,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
             rc = folds_evaluate(x, rfd, x->folds, so.best_params, -1, "random", NULL, NULL, &r, err, sizeof err);
             if (!rc) {
                 random_cv = r.value;
-                store_metric(x->st, x->run_id, -1, -1, "cv_random", -1, x->metrics[x->objective].plugin->name, r.value);
+                if ((rc = store_metric(x->st, x->run_id, -1, -1, "cv_random", -1, x->metrics[x->objective].plugin->name, r.value)))
+                    snprintf(err, sizeof err, "recording the random-split CV: %s", store_errmsg(x->st));
             }
             eval_result_free(&r);
         }
@@ -719,8 +750,11 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     cfg_free(best_cfg);
     free(so.best_params);
     if (rc) goto fail;
-    record_cache(x);
-    store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0);
+    if ((rc = record_cache(x, err, sizeof err))) goto fail;
+    if ((rc = store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0))) {
+        snprintf(err, sizeof err, "recording the end of run %lld: %s", (long long)x->run_id, store_errmsg(x->st));
+        goto fail;
+    }
     exit_code = 0;
     goto cleanup;
 
@@ -729,8 +763,10 @@ config_error:
     exit_code = 2;
     goto cleanup;
 fail:
-    if (x->st && x->run_id)
-        store_run_end(x->st, x->run_id, host_interrupted() ? "INTERRUPTED" : "FAIL", now_s() - t0, cpu_s() - c0);
+    if (x->st && x->run_id &&
+        store_run_end(x->st, x->run_id, host_interrupted() ? "INTERRUPTED" : "FAIL", now_s() - t0, cpu_s() - c0))
+        fprintf(stderr, "runner: run %lld could not be marked %s either: %s\n", (long long)x->run_id,
+                host_interrupted() ? "INTERRUPTED" : "FAIL", store_errmsg(x->st));
 fail_early:
     if (host_interrupted()) {
         /* The shell's convention for a process ended by a signal: 128 + its number. */

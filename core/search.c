@@ -32,6 +32,8 @@ typedef struct pruner {
     /* the trial being evaluated */
     store *st;
     int64_t trial_id;
+    int store_rc;                /* a failed write of an intermediate value: fails the run */
+    char store_err[1100];
 } pruner;
 
 static int cmp_double(const void *a, const void *b)
@@ -43,7 +45,11 @@ static int cmp_double(const void *a, const void *b)
 static int prune_check(void *user, int fold, double running)
 {
     pruner *p = user;
-    if (p->st) store_trial_intermediate(p->st, p->trial_id, fold, running);
+    if (p->st && (p->store_rc = store_trial_intermediate(p->st, p->trial_id, fold, running))) {
+        /* The trial can no longer be recorded: stop it; the search fails the run. */
+        snprintf(p->store_err, sizeof p->store_err, "%s", store_errmsg(p->st));
+        return 1;
+    }
     if (!p->enabled || fold < p->n_warmup || (int64_t)p->n_trials < p->n_startup) return 0;
     double *vals = malloc(p->n_trials * sizeof *vals);
     if (!vals) return 0;
@@ -84,6 +90,23 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A write the record needs failed: the run fails, naming what and why (a study missing some
+ * of its trials' values would resume from a history that is not true). */
+static int store_failed(experiment *x, const char *what, int64_t number, char *err, size_t n)
+{
+    snprintf(err, n, "recording %s of trial %lld: %s", what, (long long)number, store_errmsg(x->st));
+    return XP_EIO;
+}
+
+/* Best effort while the run is already failing or stopping: a second error is logged. */
+static void finish_failed(experiment *x, int64_t trial_id, int64_t number, const char *reason_json)
+{
+    if (store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL) ||
+        (reason_json && store_trial_attr(x->st, trial_id, "fail_reason", reason_json)))
+        host_log(&x->env, XP_LOG_ERROR, "search", "trial %lld could not be recorded as FAIL: %s", (long long)number,
+                 store_errmsg(x->st));
 }
 
 static int better(int direction, double a, double b)
@@ -234,19 +257,26 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         host_call_init(&ctx, &call, &x->env, sp->name, 0x7000 + (uint64_t)number);
         rc = np ? sops->suggest(&ctx, sstate, views, nv, params) : XP_OK;
         if (rc == XP_EEXHAUSTED) {
-            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
-            store_trial_attr(x->st, trial_id, "fail_reason", "\"sampler exhausted\"");
+            if (store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL) ||
+                store_trial_attr(x->st, trial_id, "fail_reason", "\"sampler exhausted\"")) {
+                rc = store_failed(x, "the end", number, err, n);
+                break;
+            }
             host_log(&x->env, XP_LOG_INFO, "search", "sampler %s has no more points", sp->name);
             rc = XP_OK;
             break;
         }
         if (rc) {
-            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
             snprintf(err, n, "sampler %s: %s", sp->name, call.msg[0] ? call.msg : xp_strerror(rc));
+            finish_failed(x, trial_id, number, NULL);
             break;
         }
-        for (size_t j = 0; j < np; j++)
-            store_trial_param(x->st, trial_id, x->sp.params[j].name, params[j], x->sp.distribution_json[j]);
+        for (size_t j = 0; j < np && !rc; j++)
+            if (store_trial_param(x->st, trial_id, x->sp.params[j].name, params[j], x->sp.distribution_json[j])) {
+                rc = store_failed(x, x->sp.params[j].name, number, err, n);
+                finish_failed(x, trial_id, number, NULL);
+            }
+        if (rc) break;
         pr.trial_id = trial_id;
         double ts = now_s();
         eval_result r;
@@ -255,14 +285,20 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
         x->trial_number = -1;
         int state;
+        if (pr.store_rc) {
+            snprintf(err, n, "recording the intermediate values of trial %lld: %s", (long long)number, pr.store_err);
+            rc = XP_EIO;
+            finish_failed(x, trial_id, number, NULL);
+            eval_result_free(&r);
+            break;
+        }
         if (erc == XP_EINTERRUPTED || host_interrupted()) {
             /* Stopped by a signal: the trial's value is unknown, so it is a failure (never
              * PRUNED or COMPLETE on partial folds), and the search ends here. */
             int sig = host_interrupted();
             char why[128];
             snprintf(why, sizeof why, "\"interrupted by %s\"", host_signal_name(sig));
-            store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL);
-            store_trial_attr(x->st, trial_id, "fail_reason", why);
+            finish_failed(x, trial_id, number, why);
             host_log(&x->env, XP_LOG_WARN, "search", "trial %lld interrupted by %s: marked FAIL", (long long)number,
                      host_signal_name(sig));
             out->n_failed++;
@@ -280,7 +316,6 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         }
         if (erc) {
             state = XP_TRIAL_FAIL;
-            store_trial_finish(x->st, trial_id, state, NULL);
             char js[2300];
             size_t o = 0;
             js[o++] = '"';
@@ -290,7 +325,18 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             }
             js[o++] = '"';
             js[o] = 0;
-            store_trial_attr(x->st, trial_id, "fail_reason", js);
+            if (store_trial_finish(x->st, trial_id, state, NULL) || store_trial_attr(x->st, trial_id, "fail_reason", js)) {
+                rc = store_failed(x, "the failure", number, err, n);
+                eval_result_free(&r);
+                break;
+            }
+            if (r.store_failed) {
+                /* Not the trial's fault: the store could not take its scores. */
+                snprintf(err, n, "%s", e2);
+                rc = erc;
+                eval_result_free(&r);
+                break;
+            }
             host_log(&x->env, XP_LOG_WARN, "search", "trial %lld failed: %s", (long long)number, e2);
             out->n_failed++;
             if (++consecutive_fail >= 3 && out->n_complete == 0) {
@@ -301,20 +347,32 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             }
         } else if (r.pruned) {
             state = XP_TRIAL_PRUNED;
-            store_trial_finish(x->st, trial_id, state, &r.value);
+            if (store_trial_finish(x->st, trial_id, state, &r.value)) {
+                rc = store_failed(x, "the value", number, err, n);
+                finish_failed(x, trial_id, number, NULL);
+                eval_result_free(&r);
+                break;
+            }
             out->n_pruned++;
             consecutive_fail = 0;
         } else {
             state = XP_TRIAL_COMPLETE;
-            store_trial_finish(x->st, trial_id, state, &r.value);
+            char v[64];
+            snprintf(v, sizeof v, "%.6g", r.mean_best_iteration);
+            if (store_trial_finish(x->st, trial_id, state, &r.value)) {
+                rc = store_failed(x, "the value", number, err, n);
+                finish_failed(x, trial_id, number, NULL);
+                eval_result_free(&r);
+                break;
+            }
+            if (!isnan(r.mean_best_iteration) && store_trial_attr(x->st, trial_id, "mean_best_iteration", v)) {
+                rc = store_failed(x, "the mean best iteration", number, err, n);
+                eval_result_free(&r);
+                break;
+            }
             out->n_complete++;
             consecutive_fail = 0;
             pruner_add(&pr, &r);
-            if (!isnan(r.mean_best_iteration)) {
-                char v[64];
-                snprintf(v, sizeof v, "%.6g", r.mean_best_iteration);
-                store_trial_attr(x->st, trial_id, "mean_best_iteration", v);
-            }
             if (better(x->direction, r.value, out->best_value)) {
                 out->best_value = r.value;
                 out->best_number = number;

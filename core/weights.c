@@ -161,8 +161,14 @@ int weights_fit(experiment *x, char *err, size_t n)
     }
     if (json) {
         strcpy(json + o, "]}");
-        store_record(x->st, x->run_id, "source_weights", json);
+        int rc = store_record(x->st, x->run_id, "source_weights", json);
         free(json);
+        if (rc) {
+            snprintf(err, n, "recording the source weights: %s", store_errmsg(x->st));
+            free(sum);
+            free(cnt);
+            return rc;
+        }
     }
     free(sum);
     free(cnt);

@@ -6,6 +6,7 @@
 #   missing paths  --plugin-dir and predict --store naming nothing are errors
 #   artifacts    two stores in one folder keep their own artifacts; predict checks sha256
 #   reproducibility  same config and seed, same results whatever else the store holds
+#   failed writes  a store write that fails fails the run, naming what it could not record
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -153,5 +154,35 @@ if diff <(grep -v '^study ' rep_empty.txt) <(grep -v '^study ' rep_busy.txt) >re
 else bad "same config and seed, other results in a store holding another study:"; sed 's/^/  /' rep.diff >&2; fi
 vals() { sql "$1" "select group_concat(printf('%.12g', v.value), ' ') from trial_values v join trials t using (trial_id) join studies s using (study_id) where s.study_name='small' order by t.number"; }
 [ "$(vals rep_empty.db)" = "$(vals rep_busy.db)" ] && ok || bad "trial values differ: $(vals rep_empty.db) vs $(vals rep_busy.db)"
+
+# ---------------------------------------------------------------- failed writes
+# A trigger makes one kind of write fail, as a full disk or a locked file would. The run
+# must fail (exit 1) naming what it could not record, and end FAIL — not exit 0 with a
+# record that lacks it.
+expect_rc 0 "$runner" small.yaml store.path=w.db name=w_setup search.trials=1 -q
+n=0
+while IFS='|' read -r table when what; do
+  n=$((n + 1))
+  "$py" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" w.db \
+    "CREATE TRIGGER fail_write BEFORE INSERT ON $table WHEN $when BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END"
+  expect_rc 1 "$runner" small.yaml store.path=w.db name=w$n search.trials=2 -q
+  expect_in "$tmp/err" "$what"
+  expect_in "$tmp/err" "disk full (test)"
+  [ "$(sql w.db "select status from xp_runs order by id desc limit 1")" = FAIL ] && ok || bad "$table: run not FAIL"
+  [ "$(sql w.db "select count(*) from trials where state='RUNNING'")" = 0 ] && ok || bad "$table: a trial left RUNNING"
+  "$py" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('DROP TRIGGER fail_write'); c.commit()" w.db
+done <<'CASES'
+xp_records|NEW.kind = 'split'|recording the split
+xp_artifacts|NEW.kind = 'refit_config'|refit
+xp_artifacts|NEW.kind = 'folds'|recording the folds
+xp_metrics|NEW.split = 'valid' AND NEW.metric = 'rmsle'|recording fold 0's rmsle
+xp_metrics|NEW.split = 'valid' AND NEW.metric NOT IN ('rmsle', 'rmse', 'r2')|xgboost (fold 0): store w.db: writing the metric
+xp_metrics|NEW.split = 'test'|recording the test rmsle
+xp_metrics|NEW.split = 'cv_random'|recording the random-split CV
+trial_values|1|recording the value of trial 0
+trial_intermediate_values|1|recording the intermediate values of trial 0
+trial_params|1|recording model.params.max_depth of trial 0
+trial_user_attributes|NEW.key = 'mean_best_iteration'|recording the mean best iteration of trial 0
+CASES
 
 finish
