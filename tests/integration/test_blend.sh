@@ -89,29 +89,12 @@ PY
 
 # predict with the blend run: each member predicts, combined with the recorded weights in log
 # space; on the test rows this reproduces the blend's own test_predictions.
-art=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select path from xp_artifacts where run_id=3 and kind='test_predictions'\").fetchone()[0])")
-head -1 small.csv > test_rows.csv
-"$py" - "$art" small.csv >> test_rows.csv <<'PY'
-import csv, sys
-rows = [int(r["row"]) for r in csv.DictReader(open(sys.argv[1]))]
-lines = open(sys.argv[2]).read().splitlines()[1:]
-sys.stdout.write("".join(lines[i] + "\n" for i in rows))
-PY
-expect_rc 0 "$runner" predict --run 3 --store exp.db test_rows.csv -q
-cp "$tmp/out" pred.csv
-expect_rc 0 "$py" - "$art" pred.csv <<'PY'
-import csv, sys
-a = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[1]))]
-b = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[2]))]
-assert len(a) == len(b) and len(a) > 0, (len(a), len(b))
-worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
-assert worst < 1e-6, worst
-PY
+expect_predict_reproduces "$runner" exp.db 3 small.csv
 # A blend whose member list was edited after the run is refused (its sha256 is checked).
 m=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select path from xp_artifacts where run_id=3 and kind='blend_members'\").fetchone()[0])")
 cp "$m" members.saved
 echo "log,not_a_run,1,x" >> "$m"
-expect_rc 1 "$runner" predict --run 3 --store exp.db test_rows.csv -q
+expect_rc 1 "$runner" predict --run 3 --store exp.db small.csv -q
 expect_in "$tmp/err" "blend_members.csv is not the file the run wrote"
 cp members.saved "$m"
 

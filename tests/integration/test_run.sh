@@ -31,25 +31,7 @@ n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute('select co
 [ "$n" = 2 ] && ok || bad "expected 2 runs recorded, got $n"
 
 # predict: the test rows' predictions equal the run's own test_predictions artifact.
-art=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select path from xp_artifacts where run_id=2 and kind='test_predictions'\").fetchone()[0])")
-[ -f "$art" ] && ok || bad "test_predictions artifact missing: $art"
-head -1 small.csv > test_rows.csv
-"$py" - "$art" small.csv >> test_rows.csv <<'PY'
-import csv, sys
-rows = [int(r["row"]) for r in csv.DictReader(open(sys.argv[1]))]
-lines = open(sys.argv[2]).read().splitlines()[1:]
-sys.stdout.write("".join(lines[i] + "\n" for i in rows))
-PY
-expect_rc 0 "$runner" predict --run 2 --store exp.db test_rows.csv -q
-cp "$tmp/out" pred.csv
-expect_rc 0 "$py" - "$art" pred.csv <<'PY'
-import csv, sys
-a = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[1]))]
-b = [float(r["prediction"]) for r in csv.DictReader(open(sys.argv[2]))]
-assert len(a) == len(b) and len(a) > 0, (len(a), len(b))
-worst = max(abs(x - y) / max(abs(x), 1e-9) for x, y in zip(a, b))
-assert worst < 1e-6, worst
-PY
+expect_predict_reproduces "$runner" exp.db 2 small.csv
 
 # Out-of-fold predictions of the refitted configuration: every dev row predicted once, dev
 # and test rows partition the file, and their mean fold score is the recorded CV (run 1: the
