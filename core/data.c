@@ -14,6 +14,7 @@
  *       options: {}                      # passed to the loader plugin
  *       images: data/spacecraft_images   # read by image encoders
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,43 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
     return XP_OK;
 }
 
+/* Whole groups go to the test part until it holds test_fraction of the rows, so one big group
+ * can make it far larger (or the dev part far smaller) than asked: the realised share is
+ * checked. A little off is a warning; more than 25 points off is refused, since the search
+ * would then run on a fraction of the data and the test score describe a few items. */
+static int holdout_check(experiment *x, const xp_frame *all, const split_plan *hold, int grouped, char *err, size_t n)
+{
+    size_t rows = all->n_rows;
+    if (!rows || x->test_fraction <= 0) return XP_OK;
+    double share = (double)hold->n_test / (double)rows, off = fabs(share - x->test_fraction);
+    double warn_at = fmax(0.05, 0.25 * x->test_fraction);
+    if (off <= warn_at) return XP_OK;
+    char why[1024] = "";
+    if (grouped && hold->largest_test_group) {
+        char value[128] = "?";
+        const xp_column *gc = frame_find(all, x->group_col);
+        size_t r = hold->largest_test_row;
+        if (gc && gc->type == XP_COL_TEXT && gc->text[r]) snprintf(value, sizeof value, "%.100s", gc->text[r]);
+        else if (gc && gc->type == XP_COL_CATEGORICAL && gc->codes[r] >= 0) snprintf(value, sizeof value, "%.100s", gc->levels[gc->codes[r]]);
+        else if (gc && (gc->type == XP_COL_NUMERIC || gc->type == XP_COL_BOOL)) snprintf(value, sizeof value, "%.17g", gc->num[r]);
+        snprintf(why, sizeof why,
+                 ": whole groups of '%s' go to one side, and the test part's %zu group%s include '%s' with %zu rows "
+                 "(%.1f%% of the file; %zu groups in all)",
+                 x->group_col, hold->n_test_groups, hold->n_test_groups == 1 ? "" : "s", value, hold->largest_test_group,
+                 100.0 * (double)hold->largest_test_group / (double)rows, hold->n_groups);
+    }
+    const char *fix = "use a finer validation.group, another seed, or a given test set (data.test_path)";
+    if (off > 0.25) {
+        snprintf(err, n, "%s: the grouped holdout put %.1f%% of the rows in the test part, asked %.1f%%%s; %s",
+                 cfg_where(cfg_path(x->root, "validation.test_fraction") ? cfg_path(x->root, "validation.test_fraction") : x->root),
+                 100 * share, 100 * x->test_fraction, why, fix);
+        return XP_ECONFIG;
+    }
+    host_log(&x->env, XP_LOG_WARN, "data", "the holdout put %.1f%% of the rows in the test part, asked %.1f%%%s; %s",
+             100 * share, 100 * x->test_fraction, why, fix);
+    return XP_OK;
+}
+
 int data_setup(experiment *x, char *err, size_t n)
 {
     const xp_cfg *data = cfg_get(x->root, "data"), *val = cfg_get(x->root, "validation");
@@ -143,6 +181,7 @@ int data_setup(experiment *x, char *err, size_t n)
     (void)images;   /* read here so it is known; encoders read it through cfg_root */
 
     xp_frame *all = NULL;
+    size_t held_groups = 0, all_groups = 0;
     if ((rc = data_load(x, path, 1, &all, err, n))) return rc;
     if (!frame_role(all, XP_ROLE_TARGET)) {
         frame_free(all);
@@ -165,6 +204,13 @@ int data_setup(experiment *x, char *err, size_t n)
             frame_free(all);
             return rc;
         }
+        if ((rc = holdout_check(x, all, &hold, grouped, err, n))) {
+            split_free(&hold);
+            frame_free(all);
+            return rc;
+        }
+        held_groups = hold.n_test_groups;
+        all_groups = hold.n_groups;
         x->test = frame_take(all, hold.test, hold.n_test);
         x->dev = frame_take(all, hold.dev, hold.n_dev);
         split_free(&hold);
@@ -173,7 +219,15 @@ int data_setup(experiment *x, char *err, size_t n)
     }
     /* Folds of the dev rows: salted differently from the test holdout. */
     rc = split_make(x->dev, x->group_col, 0.0, x->folds, (int)grouped, x->env.seed * 31 + 7, &x->plan, err, n);
-    if (rc) return rc;
+    if (rc) {
+        /* Say which rows were split: the groups the holdout left. */
+        char inner[2048];
+        snprintf(inner, sizeof inner, "%s", err);
+        if (held_groups)
+            snprintf(err, n, "folds of the dev part (%zu of %zu groups went to the test part): %s", held_groups,
+                     all_groups, inner);
+        return rc;
+    }
     host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds%s%s), %zu test rows%s",
              x->dev->n_rows, x->plan.n_groups, x->folds, grouped ? " grouped by " : ", random",
              grouped ? x->group_col : "", x->test->n_rows, test_path ? " from data.test_path" : " held out");

@@ -164,7 +164,12 @@ int split_make(const xp_frame *f, const char *group_col, double test_fraction, i
     }
     for (int q = 0; q < k; q++)
         if (!fold_rows[q]) {
-            snprintf(err, n, "only %zu groups: fold %d would be empty; use fewer folds", nb, q);
+            /* Whole groups go to one side: fewer groups left than folds leaves a fold empty. */
+            char taken[96] = "";
+            if (ng > nb) snprintf(taken, sizeof taken, " (%zu more taken by the test part)", ng - nb);
+            snprintf(err, n, "only %zu group%s for %d folds%s, and every row of a group goes to one fold: fold %d "
+                     "would be empty; use fewer folds or a finer group column",
+                     nb, nb == 1 ? "" : "s", k, taken, q);
             free(fold_rows); free(perm); free(bysize); free(m.keys); free(m.vals); free(gid); free(g);
             return XP_EINVAL;
         }
@@ -172,13 +177,23 @@ int split_make(const xp_frame *f, const char *group_col, double test_fraction, i
 
     out->k = k;
     out->n_groups = ng;
+    out->n_test_groups = ng - nb;
+    for (size_t t = 0; t < ng - nb; t++)   /* the test part's groups are g[0 .. ng-nb) */
+        if (g[t].size > out->largest_test_group) out->largest_test_group = g[t].size;
     out->test = malloc((n_test ? n_test : 1) * sizeof *out->test);
     out->dev = malloc((rows - n_test ? rows - n_test : 1) * sizeof *out->dev);
     out->fold = malloc((rows - n_test ? rows - n_test : 1) * sizeof *out->fold);
     if (!out->test || !out->dev || !out->fold) { free(perm); free(bysize); split_free(out); goto nomem; }
+    int largest_seen = 0;
     for (size_t i = 0; i < rows; i++) {
         const group *gr = &g[perm[gid[i]]];
-        if (gr->side < 0) out->test[out->n_test++] = i;
+        if (gr->side < 0) {
+            if (gr->size == out->largest_test_group && !largest_seen) {
+                out->largest_test_row = i;
+                largest_seen = 1;
+            }
+            out->test[out->n_test++] = i;
+        }
         else { out->fold[out->n_dev] = gr->side; out->dev[out->n_dev++] = i; }
     }
     free(perm); free(bysize); free(m.keys); free(m.vals); free(gid); free(g);

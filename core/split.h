@@ -25,6 +25,9 @@ typedef struct split_plan {
     int *fold;                   /* fold of dev[i] */
     int k;
     size_t n_groups;             /* distinct groups seen */
+    size_t n_test_groups;        /* of them, in the test part */
+    size_t largest_test_group;   /* rows of the largest group in the test part (0: none) */
+    size_t largest_test_row;     /* a row of that group (to name its value) */
 } split_plan;
 
 /* test_fraction may be 0 (no test part: e.g. a separate test file). group_col NULL or

@@ -7,6 +7,7 @@
 #   artifacts    two stores in one folder keep their own artifacts; predict checks sha256
 #   reproducibility  same config and seed, same results whatever else the store holds
 #   failed writes  a store write that fails fails the run, naming what it could not record
+#   holdout share  a grouped holdout far from test_fraction is refused or warned about
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -184,5 +185,31 @@ trial_intermediate_values|1|recording the intermediate values of trial 0
 trial_params|1|recording model.params.max_depth of trial 0
 trial_user_attributes|NEW.key = 'mean_best_iteration'|recording the mean best iteration of trial 0
 CASES
+
+# ---------------------------------------------------------------- holdout share
+# Whole groups go to the test part: one group holding 75% of the rows put ~90% of the file
+# in the test part, silently. Far off test_fraction is refused (naming the group), a little
+# off is a warning, and too few groups for the folds says why.
+big_csv() {   # big_csv OUT SHARE_PERCENT: "Item 0 Part" holds SHARE% of 600 rows
+  awk -v share="$2" 'BEGIN { srand(5); print "source_id,description,x1,x2,flag,quantity,target";
+    for (i = 0; i < 600; i++) { it = (i % 20 < share / 5) ? 0 : 1 + int(rand() * 40);
+      printf "%d,\"Item %d Part\",%.3f,%d,True,%d,%d\n", i % 4, it, rand() * 5, int(rand() * 10), 1 + int(rand() * 50), 20 + int(rand() * 100) } }' > "$1"
+}
+big_csv big.csv 75
+expect_rc 2 "$runner" small.yaml data.path=big.csv store.path=big.db seed=1 search.trials=1 -q
+expect_in "$tmp/err" "the grouped holdout put 9"
+expect_in "$tmp/err" "% of the rows in the test part, asked 20.0%"
+expect_in "$tmp/err" "'Item 0 Part' with 450 rows (75.0% of the file"
+expect_in "$tmp/err" "validation.test_fraction"
+[ ! -f big.db ] && ok || bad "a refused holdout still created the store"
+# Another seed keeps the big group in the dev part: the run goes on.
+expect_rc 0 "$runner" small.yaml data.path=big.csv store.path=big.db seed=2 search.trials=1 -q
+big_csv mid.csv 35
+expect_rc 0 "$runner" small.yaml data.path=mid.csv store.path=mid.db seed=7 search.trials=1
+expect_in "$tmp/err" "warning: the holdout put 42.7% of the rows in the test part, asked 20.0%"
+awk 'BEGIN { print "source_id,description,x1,x2,flag,quantity,target";
+  for (i = 0; i < 60; i++) printf "%d,\"Item %d Part\",%.3f,1,True,3,%d\n", i % 4, i % 3, i / 10, 20 + i }' > few.csv
+expect_rc 1 "$runner" small.yaml data.path=few.csv store.path=few.db -q
+expect_in "$tmp/err" "folds of the dev part (1 of 3 groups went to the test part): only 2 groups for 3 folds, and every row of a group goes to one fold"
 
 finish
