@@ -485,6 +485,57 @@ static void test_options(void)
                "na_values");
 }
 
+/* Writes `text` to a temp file; returns its path (static buffer per slot). */
+static const char *temp_csv(int slot, const char *text)
+{
+    static char paths[4][64];
+    snprintf(paths[slot], sizeof paths[slot], "/tmp/xp_csv_delim_%d_%d.csv", (int)getpid(), slot);
+    FILE *f = fopen(paths[slot], "w");
+    CHECK(f != NULL);
+    if (!f) return paths[slot];
+    CHECK(fputs(text, f) >= 0);
+    CHECK(fclose(f) == 0);
+    return paths[slot];
+}
+
+/* No `delimiter` option: ; tab | are detected; comma stays the default whenever it fits. */
+static void test_delimiter_detect(void)
+{
+    static const struct { const char *text; int cols; } cases[] = {
+        { "x;y;name\n1;2,5;\"a;b\"\n3;4;c\n", 3 },     /* decimal commas stay in the text */
+        { "x\ty\n1\t2\n3\t4\n", 2 },
+        { "x|y\n1|2\n3|4\n", 2 },
+        { "x,y;z\n1,2;3\n4,5;6\n", 2 },                /* both fit: comma wins */
+        { "x,y\n\"multi\nline\",2\n3,4\n", 2 },        /* quoted newline is no line end */
+        { "only\n1\n2\n", 1 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *path = temp_csv(0, cases[k].text);
+        xp_frame *f = load((req){ .file = path });
+        CHECK(f != NULL);
+        if (!f) { fprintf(stderr, "case %zu: %s\n", k, err_); continue; }
+        if ((int)f->n_cols != cases[k].cols) fprintf(stderr, "case %zu: %zu columns\n", k, f->n_cols);
+        CHECK_EQ_INT(f->n_cols, cases[k].cols);
+        frame_free(f);
+        unlink(path);
+    }
+    /* Semicolons: "2,5" stays a string of column y. */
+    const char *path = temp_csv(1, "x;y\n1;2,5\n3;4\n");
+    xp_frame *f = load((req){ .file = path, .target = "x" });
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_NUM(col(f, "x"), 1, 3);
+        CHECK_EQ_INT(col(f, "y")->type, XP_COL_TEXT);   /* 2 distinct in 2 rows: text */
+        CHECK_STR(col(f, "y")->text[0], "2,5");
+        frame_free(f);
+    }
+    /* A declared delimiter that is wrong: the message says the header is one column and
+     * names the option. */
+    load_fails((req){ .file = path, .options = "delimiter: \",\"\n", .target = "x" },
+               XP_ENOTFOUND, "data.options.delimiter");
+    unlink(path);
+}
+
 static void test_errors(void)
 {
     load_fails((req){ .file = "ragged.csv" }, XP_EFORMAT, "ragged.csv:4: expected 3 fields, got 2");
@@ -698,6 +749,7 @@ int main(void)
     test_bom_utf8();
     test_missing();
     test_inference();
+    test_delimiter_detect();
     test_overrides();
     test_select();
     test_options();

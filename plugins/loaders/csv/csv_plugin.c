@@ -8,11 +8,17 @@
  *       nrows: 1000                # optional: first 1000 data rows only
  *       loader: csv
  *       options:                   # all optional
- *         delimiter: ","           # one character; "tab" or "\t" for TSV
+ *         delimiter: ","           # one character; "tab" or "\t" for TSV; default: detected
+ *                                  # among , ; tab | (comma unless another fits better)
  *         quote: "\""
  *         na_values: ["-", "?"]    # extra missing tokens (empty, NA, NaN, nan, null always are)
  *         max_levels: 1000         # string column -> categorical up to this many levels (0: text)
  *         max_level_ratio: 0.5     # ... and at most this fraction of its non-missing rows
+ *
+ * Delimiter detection (no `delimiter` given): on the first 20 lines, each of , ; tab | is
+ * counted outside quotes; a candidate "fits" when every line has the same number (>= 1) of
+ * it. Comma wins whenever it fits (files that loaded before load the same); otherwise the
+ * fitting candidate with the most fields, logged so the choice is visible. Nothing fits: comma.
  *
  * Column roles: the target gets XP_ROLE_TARGET, every other column XP_ROLE_FEATURE.
  * row_id[i] is the 0-based data row of the file (blank lines are skipped and not counted).
@@ -70,7 +76,7 @@ static int read_options(xp_ctx *ctx, const xp_cfg *cfg, options *o)
 {
     const xp_host *h = ctx->host;
     memset(o, 0, sizeof *o);
-    o->d.delim = ',';
+    o->d.delim = 0;              /* 0: detected from the file (sniff_delimiter) */
     o->d.quote = '"';
     o->d.max_levels = 1000;
     o->d.max_level_ratio = 0.5;
@@ -112,6 +118,57 @@ static int read_options(xp_ctx *ctx, const xp_cfg *cfg, options *o)
     o->d.extra_na.len = o->na_len;
     o->d.extra_na.n = n;
     return XP_OK;
+}
+
+/* ------------------------------------------------------------------ delimiter */
+
+/* See the header comment. Counts on raw bytes, quote-aware (a quoted newline does not end a
+ * line); only the first 20 lines or 256 KiB are looked at, so a big file costs nothing. */
+static char sniff_delimiter(const csv_table *t, char quote)
+{
+    static const char cand[] = { ',', ';', '\t', '|' };
+    enum { NC = sizeof cand, MAX_LINES = 20 };
+    size_t count[MAX_LINES][NC];
+    memset(count, 0, sizeof count);
+    size_t lines = 0, end = t->size < ((size_t)256 << 10) ? t->size : ((size_t)256 << 10);
+    int in_quote = 0, blank = 1, complete = 0;
+    for (size_t i = t->bom; i < end && lines < MAX_LINES; i++) {
+        char c = t->buf[i];
+        if (c == quote) { in_quote = !in_quote; blank = 0; continue; }
+        if (in_quote) continue;
+        if (c == '\n' || c == '\r') {
+            if (!blank) lines++;
+            blank = 1;
+            complete = 1;
+            continue;
+        }
+        blank = 0;
+        complete = 0;
+        for (size_t k = 0; k < NC; k++) count[lines][k] += c == cand[k];
+    }
+    /* The last line counts when the file ended there (not cut by the 256 KiB window). */
+    if (!blank && lines < MAX_LINES && (end == t->size || complete)) lines++;
+    if (!lines) return ',';
+    size_t best = NC, best_n = 0;
+    for (size_t k = 0; k < NC; k++) {
+        int fits = count[0][k] > 0 && cand[k] != quote;
+        for (size_t l = 1; fits && l < lines; l++) fits = count[l][k] == count[0][k];
+        if (!fits) continue;
+        if (k == 0) return ',';
+        if (count[0][k] > best_n) { best_n = count[0][k]; best = k; }
+    }
+    return best < NC ? cand[best] : ',';
+}
+
+static const char *delim_name(char c)
+{
+    switch (c) {
+    case '\t': return "tab";
+    case ';': return "';'";
+    case '|': return "'|'";
+    case ',': return "','";
+    }
+    return "?";
 }
 
 /* ------------------------------------------------------------------ column names */
@@ -165,9 +222,14 @@ static int fail_column(xp_ctx *ctx, const csv_table *t, const char *what, const 
                                 t->names[j]);
     if (t->n_cols > 8 && len < sizeof list - 40)
         snprintf(list + len, sizeof list - len, ", ... (%zu in all)", t->n_cols);
-    return xp_fail(ctx, XP_ENOTFOUND, "%s: %s column '%s' not found%s%s%s; the file's columns are: %s",
+    /* One column whose name holds another separator: the delimiter is almost surely wrong. */
+    const char *delim_hint = "";
+    if (t->n_cols == 1 && strpbrk(t->names[0], ",;\t|"))
+        delim_hint = " (the header reads as ONE column: set the delimiter, e.g. "
+                     "data.options.delimiter=\";\" or data.options.delimiter=tab)";
+    return xp_fail(ctx, XP_ENOTFOUND, "%s: %s column '%s' not found%s%s%s; the file's columns are: %s%s",
                    t->path, what, name, hint ? " (did you mean '" : "", hint ? hint : "",
-                   hint ? "'?)" : "", list);
+                   hint ? "'?)" : "", list, delim_hint);
 }
 
 /* Applies target / drop / types to the header. Sets *target (SIZE_MAX: none). */
@@ -223,6 +285,12 @@ static int load(xp_ctx *ctx, const xp_cfg *cfg, const xp_load_options *opts, xp_
     if (rc) goto done;
     double t0 = now_ms();
     if ((rc = csv_read_file(ctx, t))) goto done;
+    if (!o.d.delim) {
+        o.d.delim = sniff_delimiter(t, o.d.quote);
+        if (o.d.delim != ',')
+            xp_log(ctx, XP_LOG_INFO, "%s: delimiter detected: %s (set data.options.delimiter to "
+                   "choose another)", t->path, delim_name(o.d.delim));
+    }
     double t_read = now_ms();
     if ((rc = csv_parse_header(ctx, t, &o.d))) goto done;
     size_t target;
