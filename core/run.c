@@ -178,6 +178,8 @@ int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, cons
 
 /* ------------------------------------------------------------------ setup */
 
+static int read_resume(const xp_cfg *root, const char **resume, char *err, size_t n);   /* search.resume */
+
 static void report_unused(const xp_cfg *key, void *user)
 {
     int *count = user;
@@ -263,7 +265,10 @@ static int setup_components(experiment *x, char *err, size_t n)
     rc = x->mops->create(&ctx, model, &m);
     if (m) x->mops->destroy(m);
     if (rc) { snprintf(err, n, "model %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc)); return XP_ECONFIG; }
-    if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n)) || (rc = polish_check(x, err, n))) return rc;
+    const char *resume;
+    if ((rc = search_check(x, err, n)) || (rc = weights_check(x, err, n)) || (rc = polish_check(x, err, n)) ||
+        (rc = read_resume(root, &resume, err, n)))
+        return rc;
     /* Folds trained at once: 0 = as many as there are threads (each fold then trains on one
      * thread, which wastes less of XGBoost's time in synchronisation than 2 threads on one). */
     int64_t jobs = 0;
@@ -298,6 +303,118 @@ static int setup_components(experiment *x, char *err, size_t n)
         cfg_mark_used(target);
     }
     return XP_OK;
+}
+
+/* ------------------------------------------------------------------ study identity */
+
+/* Keys that do not change what a trial measures (budget, where files are, stages after the
+ * search, how many threads): a study's trials stay comparable when only these change. The
+ * data is identified by content (data_identity), not by path. */
+static const char *const identity_free_keys[] = {
+    "name", "store", "threads", "plugin_path", "profile", "polish", "search.trials", "search.timeout",
+    "search.fold_jobs", "search.resume", "validation.random_split_check", "data.path", "data.test_path", "data.images",
+};
+
+static int config_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
+{
+    xp_cfg *c = cfg_clone(root);
+    if (!c) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < sizeof identity_free_keys / sizeof *identity_free_keys; i++) {
+        char op[128];
+        snprintf(op, sizeof op, "~%s", identity_free_keys[i]);
+        if (cfg_path(c, identity_free_keys[i]) && cfg_override(c, op, err, n)) { cfg_free(c); return XP_ECONFIG; }
+    }
+    char *yaml = cfg_to_yaml(c);
+    cfg_free(c);
+    if (!yaml) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    sha256_hex(yaml, strlen(yaml), sha);
+    free(yaml);
+    return XP_OK;
+}
+
+/* sha256 over the data files' own sha256s (training file, then the given test file). */
+static int data_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
+{
+    const xp_cfg *data = cfg_get(root, "data");
+    const char *paths[2] = { NULL, NULL };
+    int rc;
+    if ((rc = cfg_read_str(data, "path", 1, &paths[0], err, n)) || (rc = cfg_read_str_or_null(data, "test_path", &paths[1], err, n)))
+        return rc;
+    char text[160] = "";
+    for (int i = 0; i < 2 && paths[i]; i++) {
+        char one[65];
+        if (sha256_file_hex(paths[i], one)) { snprintf(err, n, "%s: cannot read: %s", paths[i], strerror(errno)); return XP_EIO; }
+        snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s", i ? "\n" : "", one);
+    }
+    sha256_hex(text, strlen(text), sha);
+    return XP_OK;
+}
+
+/* Rerunning a study resumes it: its finished trials count toward the budget and feed the
+ * sampler. That is only true when they measured the same thing, so the study records the
+ * config's and the data's identity, and a run with other ones is refused (search.resume:
+ * force continues anyway and records the new identity). A study without a record (written by
+ * an older runner) adopts this run's. */
+static int read_resume(const xp_cfg *root, const char **resume, char *err, size_t n)
+{
+    const xp_cfg *sc = cfg_get(root, "search");
+    *resume = "check";
+    int rc = cfg_read_str(sc, "resume", 0, resume, err, n);
+    if (!rc && strcmp(*resume, "check") && strcmp(*resume, "force")) {
+        snprintf(err, n, "%s: search.resume must be check or force", cfg_where(cfg_get(sc, "resume")));
+        rc = XP_ECONFIG;
+    }
+    return rc;
+}
+
+static int study_identity_check(experiment *x, const char *store_path, char *err, size_t n)
+{
+    const char *resume;
+    int rc = read_resume(x->root, &resume, err, n);
+    if (rc) return rc;
+    static const char *const keys[2] = { "xp_config_sha256", "xp_data_sha256" };
+    static const char *const what[2] = { "config", "data" };
+    char now[2][65], json[2][80], *old[2] = { NULL, NULL };
+    if ((rc = config_identity(x->root, now[0], err, n)) || (rc = data_identity(x->root, now[1], err, n))) return rc;
+    store_trial *t = NULL;
+    size_t n_trials = 0;
+    if (store_trials_load(x->st, x->study_id, NULL, 0, &t, &n_trials)) {
+        snprintf(err, n, "%s", store_errmsg(x->st));
+        return XP_EIO;
+    }
+    store_trials_free(t, n_trials);
+    char diff[1024] = "";
+    for (int i = 0; i < 2; i++) {
+        snprintf(json[i], sizeof json[i], "\"%s\"", now[i]);
+        int grc = store_study_attr_get(x->st, x->study_id, keys[i], &old[i]);
+        if (grc && grc != XP_ENOTFOUND) { snprintf(err, n, "%s", store_errmsg(x->st)); rc = XP_EIO; goto out; }
+        if (old[i] && strcmp(old[i], json[i]))
+            snprintf(diff + strlen(diff), sizeof diff - strlen(diff), "%s%s sha256 %.66s recorded, %s now",
+                     diff[0] ? "; " : "", what[i], old[i], json[i]);
+    }
+    if (diff[0] && n_trials && strcmp(resume, "force")) {
+        snprintf(err, n,
+                 "study '%s' in %s holds %zu finished trials of another config or data (%s; the config's identity "
+                 "leaves out the budget, paths and threads): resuming would count them toward the budget and mix "
+                 "them into the search. Use another study name (name=...), or set search.resume: force "
+                 "(+search.resume=force) to continue it anyway",
+                 x->name, store_path, n_trials, diff);
+        rc = XP_ECONFIG;
+        goto out;
+    }
+    if (diff[0] && n_trials)
+        host_log(&x->env, XP_LOG_WARN, "search", "search.resume: force: study '%s' continues with another config or data (%s)",
+                 x->name, diff);
+    for (int i = 0; i < 2; i++)
+        if ((!old[i] || strcmp(old[i], json[i])) && store_study_attr(x->st, x->study_id, keys[i], json[i])) {
+            snprintf(err, n, "recording the study's %s identity: %s", what[i], store_errmsg(x->st));
+            rc = XP_EIO;
+            goto out;
+        }
+out:
+    free(old[0]);
+    free(old[1]);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ refit and test */
@@ -600,6 +717,10 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     if ((rc = store_open(store_path, &x->st, err, sizeof err))) goto fail_early;
     x->env.store = x->st;
     if (store_study_open(x->st, x->name, x->direction, &x->study_id)) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
+    if (!n_members && (rc = study_identity_check(x, store_path, err, sizeof err))) {
+        if (rc == XP_ECONFIG) goto config_error;
+        goto fail_early;
+    }
     {
         char *yaml = cfg_to_yaml(root), sha[65], host[256] = "", rev[128];
         if (!yaml) { snprintf(err, sizeof err, "out of memory"); goto fail_early; }

@@ -8,9 +8,11 @@
  *       timeout: 0                   # budget in seconds, 0 = none; no trial starts after it
  *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1}
  *       space: {...}                 # see space.h
+ *       resume: check                # check | force (resume a study of another config/data)
  *
  * Rerunning the same study resumes it: trials already finished count toward the budget and
- * feed the sampler. Per-fold running means are the trial's intermediate values (Optuna's
+ * feed the sampler (run.c first checks the study was run with the same config and data;
+ * `resume: force` continues it anyway). Per-fold running means are the trial's intermediate values (Optuna's
  * "step" = fold), which is what the median pruner compares.
  */
 #include <math.h>

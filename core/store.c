@@ -1084,6 +1084,29 @@ int store_study_attr(store *s, int64_t study_id, const char *key, const char *js
     return rc ? rc : txn_end(s, set_attr(s, 0, study_id, key, json_value));
 }
 
+static int query_text(store *s, sqlite3_stmt *st, char **out, const char *what);
+
+int store_study_attr_get(store *s, int64_t study_id, const char *key, char **json_value)
+{
+    if (!s) return XP_EINVAL;
+    if (!json_value) return fail(s, XP_EINVAL, "study_attr_get: json_value is NULL");
+    *json_value = NULL;
+    int rc = txn_begin(s, 0);
+    if (rc) return rc;
+    if (!(rc = need_str(s, key, "attribute key")) && !(rc = need_study(s, study_id))) {
+        sqlite3_stmt *st = prep(s, "SELECT value_json FROM study_user_attributes WHERE study_id = ?1 AND \"key\" = ?2");
+        if (!st) rc = s->code;
+        else {
+            char what[160];
+            snprintf(what, sizeof what, "study id %lld has no attribute '%.80s'", (long long)study_id, key);
+            sqlite3_bind_int64(st, 1, study_id);
+            bind_text(st, 2, key);
+            rc = query_text(s, st, json_value, what);
+        }
+    }
+    return txn_end(s, rc);
+}
+
 /* ------------------------------------------------------------------ metrics, artifacts, records */
 
 static int metric(store *s, int64_t run_id, int64_t trial_id, int fold, const char *split, int source,

@@ -62,6 +62,8 @@ int store_trial_intermediate(store *s, int64_t trial_id, int64_t step, double va
 int store_trial_finish(store *s, int64_t trial_id, int state, const double *value);
 int store_trial_attr(store *s, int64_t trial_id, const char *key, const char *json_value);
 int store_study_attr(store *s, int64_t study_id, const char *key, const char *json_value);
+/* A study user attribute's JSON text (caller frees); XP_ENOTFOUND when it is not set. */
+int store_study_attr_get(store *s, int64_t study_id, const char *key, char **json_value);
 
 /* Metrics: trial_id/fold/source < 0 mean "none / all". split: "train", "valid", "test", "cv". */
 int store_metric(store *s, int64_t run_id, int64_t trial_id, int fold, const char *split,

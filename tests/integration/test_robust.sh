@@ -8,6 +8,7 @@
 #   reproducibility  same config and seed, same results whatever else the store holds
 #   failed writes  a store write that fails fails the run, naming what it could not record
 #   holdout share  a grouped holdout far from test_fraction is refused or warned about
+#   changed config  resuming a study with another config or data is refused (search.resume: force)
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -211,5 +212,27 @@ awk 'BEGIN { print "source_id,description,x1,x2,flag,quantity,target";
   for (i = 0; i < 60; i++) printf "%d,\"Item %d Part\",%.3f,1,True,3,%d\n", i % 4, i % 3, i / 10, 20 + i }' > few.csv
 expect_rc 1 "$runner" small.yaml data.path=few.csv store.path=few.db -q
 expect_in "$tmp/err" "folds of the dev part (1 of 3 groups went to the test part): only 2 groups for 3 folds, and every row of a group goes to one fold"
+
+# ---------------------------------------------------------------- changed config
+# Rerunning a study name with another config or dataset counted the old trials toward the
+# budget and reported their CV as this run's. Now: a bigger budget resumes; another config
+# or data is refused naming both identities; search.resume: force continues it.
+expect_rc 0 "$runner" small.yaml store.path=id.db search.trials=2 -q
+expect_rc 0 "$runner" small.yaml store.path=id.db search.trials=3 -q
+expect_in "$tmp/out" "trials: 3 complete, 0 pruned, 0 failed this run (1 started)"
+cfg_sha=$(sql id.db "select value_json from study_user_attributes where key='xp_config_sha256'")
+data_sha=$(sql id.db "select value_json from study_user_attributes where key='xp_data_sha256'")
+expect_rc 2 "$runner" small.yaml store.path=id.db search.trials=4 model.params.max_depth=4 -q
+expect_in "$tmp/err" "study 'small' in id.db holds 3 finished trials of another config or data (config sha256 $cfg_sha recorded"
+expect_in "$tmp/err" "search.resume: force"
+expect_rc 2 "$runner" small.yaml store.path=id.db search.trials=4 data.path=mid.csv -q
+expect_in "$tmp/err" "data sha256 $data_sha recorded"
+[ "$(sql id.db "select count(*) from xp_runs")" = 2 ] && ok || bad "a refused resume recorded a run"
+expect_rc 0 "$runner" small.yaml store.path=id.db search.trials=4 model.params.max_depth=4 +search.resume=force -q
+expect_in "$tmp/out" "(1 started)"
+[ "$(sql id.db "select value_json from study_user_attributes where key='xp_config_sha256'")" != "$cfg_sha" ] && ok \
+  || bad "force did not record the new config identity"
+expect_rc 2 "$runner" small.yaml store.path=id.db +search.resume=maybe -q
+expect_in "$tmp/err" "search.resume must be check or force"
 
 finish
