@@ -165,8 +165,8 @@ int data_setup(experiment *x, char *err, size_t n)
     x->test_fraction = 0.15;
     x->group_col = NULL;
     x->source_col = NULL;
-    if ((rc = cfg_read_str(data, "path", 1, &path, err, n)) ||
-        (rc = cfg_read_str(data, "target", 0, &x->target, err, n)) ||
+    if ((rc = cfg_read_str_or_null(data, "path", &path, err, n)) ||
+        (rc = cfg_read_str_or_null(data, "target", &x->target, err, n)) ||
         (rc = cfg_read_str_or_null(data, "test_path", &test_path, err, n)) ||
         (rc = cfg_read_str_or_null(data, "images", &images, err, n)) ||
         (rc = cfg_read_str_or_null(data, "source", &x->source_col, err, n)) ||
@@ -175,6 +175,17 @@ int data_setup(experiment *x, char *err, size_t n)
         (rc = cfg_read_str_or_null(val, "group", &x->group_col, err, n)) ||
         (rc = cfg_read_bool(val, "grouped", 0, &group_flag, err, n)))
         return rc;
+    /* base.yaml names no file and no column: say which override is missing. */
+    if (!path || !*path) {
+        snprintf(err, n, "%s: data.path is not set: give the CSV to learn from, e.g. data.path=my.csv",
+                 cfg_where(cfg_get(data, "path") ? cfg_get(data, "path") : x->root));
+        return XP_ECONFIG;
+    }
+    if (!x->target || !*x->target) {
+        snprintf(err, n, "%s: data.target is not set: name the column to predict, e.g. data.target=\"my target\"",
+                 cfg_where(cfg_get(data, "target") ? cfg_get(data, "target") : x->root));
+        return XP_ECONFIG;
+    }
     grouped = group_flag && x->group_col;
     if (folds < 2 || folds > 100) { snprintf(err, n, "%s: validation.folds must be in [2, 100]", cfg_where(cfg_get(val, "folds"))); return XP_ECONFIG; }
     x->folds = (int)folds;
@@ -228,8 +239,15 @@ int data_setup(experiment *x, char *err, size_t n)
                      all_groups, inner);
         return rc;
     }
-    host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds%s%s), %zu test rows%s",
-             x->dev->n_rows, x->plan.n_groups, x->folds, grouped ? " grouped by " : ", random",
-             grouped ? x->group_col : "", x->test->n_rows, test_path ? " from data.test_path" : " held out");
+    if (grouped)
+        host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds grouped by %s), %zu test rows%s",
+                 x->dev->n_rows, x->plan.n_groups, x->folds, x->group_col, x->test->n_rows,
+                 test_path ? " from data.test_path" : " held out");
+    else
+        /* Said plainly: rows of one item in both train and validation make CV optimistic. */
+        host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows, %d folds: plain K-fold on rows (%s; when several rows "
+                 "share an item, set validation.group=COLUMN), %zu test rows%s", x->dev->n_rows, x->folds,
+                 x->group_col ? "validation.grouped is false" : "no validation.group", x->test->n_rows,
+                 test_path ? " from data.test_path" : " held out at random");
     return XP_OK;
 }

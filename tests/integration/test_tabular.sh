@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# configs/tabular.yaml on a CSV unlike the challenge file (gen_films.py: a target with a space
+# in its name, dates as "Jun 12 1998" with empty and bad cells, a unique text title, a
+# 120-level distributor, empty numeric cells, no group column), with overrides alone; the
+# same table with ';' as delimiter; base.yaml names no challenge column while step1's
+# resolved config still holds them.
+# usage: test_tabular.sh RUNNER SRCDIR CONFIGDIR PYTHON
+runner=$(readlink -f "$1") src=$(readlink -f "$2") configs=$(readlink -f "$3") py=$(readlink -f "$4")
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+"$py" "$src/gen_films.py" films.csv 800 ,
+"$py" "$src/gen_films.py" films_semi.csv 800 ";"
+
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=Worldwide Gross" \
+  search.trials=3 store.path=exp.db
+cp "$tmp/out" run.txt
+cp "$tmp/err" run.err
+expect_in run.txt "study tabular  run 1"
+expect_in run.txt "test (120 rows, scored once)"
+expect_in run.err "plain K-fold on rows (no validation.group"
+expect_in run.err "date: 1 column(s) -> _year, _month, _weekday, _days: Release Date"
+expect_in run.err "are no date (e.g. \"TBD\")"
+expect_in run.err "frequency: 2 column(s)"
+# No warning that the model skipped text: the text column was turned into numbers.
+grep -q "skipping .* text" run.err && bad "xgboost still skips a text column" || ok
+# Better than predicting the mean on the held-out rows (the target depends on budget,
+# rating, year and genre).
+r2=$(sed -n 's/.*r2=\([-0-9.e+]*\).*/\1/p' run.txt)
+"$py" -c "import sys; sys.exit(0 if float('$r2') > 0.1 else 1)" && ok || bad "test r2 $r2 <= 0.1"
+# The date features were recorded with their counts.
+expect_rc 0 "$py" - exp.db <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rec = json.loads(db.execute("select json from xp_records where kind='date' order by id desc limit 1").fetchone()[0])
+col = rec["columns"][0]
+assert col["column"] == "Release Date", col
+assert col["unparseable"] > 0 and col["parsed"] > 0.8 * col["rows"], col
+PY
+
+# Semicolons: detected, same run.
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films_semi.csv "data.target=Worldwide Gross" \
+  search.trials=1 store.path=exp2.db validation.random_split_check=false
+expect_in "$tmp/err" "delimiter detected: ';'"
+expect_in "$tmp/out" "test (120 rows, scored once)"
+
+# A group column when the user names one.
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=Worldwide Gross" \
+  search.trials=1 store.path=exp3.db validation.group=Distributor validation.random_split_check=false
+expect_in "$tmp/err" "grouped by Distributor"
+
+# Without data.path / data.target: one clear line naming the override.
+expect_rc 2 "$runner" "$configs/tabular.yaml" "data.target=Worldwide Gross"
+expect_in "$tmp/err" "data.path is not set"
+expect_rc 2 "$runner" "$configs/tabular.yaml" data.path=films.csv
+expect_in "$tmp/err" "data.target is not set"
+
+# base.yaml names no column of the challenge file; step 1 still has them all.
+expect_rc 0 "$runner" "$configs/base.yaml" --print-config
+grep -Eq "source_id|description|feature_|candidates_data|spacecraft" "$tmp/out" \
+  && bad "base.yaml names a challenge column: $(grep -E 'source_id|description|feature_' "$tmp/out" | head -3)" || ok
+expect_rc 0 "$runner" "$configs/step1_xgb.yaml" --print-config
+expect_in "$tmp/out" "source: source_id"
+expect_in "$tmp/out" "group: description"
+expect_in "$tmp/out" "path: data/candidates_data.csv"
+finish
