@@ -4,7 +4,7 @@
  *     search:
  *       sampler: tpe                 # random | grid | tpe | any sampler plugin
  *       sampler_options: {}
- *       trials: 50                   # budget in trials (finished trials of the study count)
+ *       trials: 50                   # budget in trials (the study's finished and running trials count)
  *       timeout: 0                   # budget in seconds, 0 = none; no trial starts after it
  *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1}
  *       space: {...}                 # see space.h
@@ -173,6 +173,47 @@ int search_check(experiment *x, char *err, size_t n)
     return rc;
 }
 
+/* The study's best trial, which runners sharing the store may have found meanwhile: the
+ * refit uses it, not just the best of the trials run here. A best trial of another process
+ * has no rounds or out-of-fold predictions here: the refit derives them again. */
+static int study_best(experiment *x, search_outcome *out, char *err, size_t n)
+{
+    size_t np = x->sp.n;
+    const char **names = calloc(np + 1, sizeof *names);
+    store_trial *t = NULL;
+    size_t nt = 0;
+    for (size_t i = 0; names && i < np; i++) names[i] = x->sp.params[i].name;
+    if (!names || store_trials_load(x->st, x->study_id, names, np, &t, &nt)) {
+        snprintf(err, n, "loading the study's trials: %s", names ? store_errmsg(x->st) : "out of memory");
+        free(names);
+        return names ? XP_EIO : XP_ENOMEM;
+    }
+    free(names);
+    const store_trial *best = NULL;
+    for (size_t i = 0; i < nt; i++) {
+        int complete_params = 1;
+        for (size_t j = 0; j < np; j++) if (isnan(t[i].params[j])) complete_params = 0;
+        if (t[i].state == XP_TRIAL_COMPLETE && complete_params && (!best || better(x->direction, t[i].value, best->value)))
+            best = &t[i];
+    }
+    if (best && best->number != out->best_number && better(x->direction, best->value, out->best_value)) {
+        host_log(&x->env, XP_LOG_INFO, "search", "the study's best is trial %lld (%.6g), run by another runner: refitting it",
+                 (long long)best->number, best->value);
+        double *p = malloc((np ? np : 1) * sizeof *p);
+        if (!p) { store_trials_free(t, nt); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+        if (np) memcpy(p, best->params, np * sizeof *p);
+        free(out->best_params);
+        out->best_params = p;
+        out->best_number = best->number;
+        out->best_value = best->value;
+        out->best_rounds = NAN;
+        free(x->oof_best);
+        x->oof_best = NULL;
+    }
+    store_trials_free(t, nt);
+    return XP_OK;
+}
+
 int search_run(experiment *x, search_outcome *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
@@ -220,12 +261,12 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                 out->best_number = t->number;
                 free(out->best_params);
                 out->best_params = malloc((np ? np : 1) * sizeof(double));
-                if (out->best_params) memcpy(out->best_params, t->params, np * sizeof(double));
+                if (out->best_params && np) memcpy(out->best_params, t->params, np * sizeof(double));
                 out->best_rounds = NAN;   /* unknown for an earlier run's trial: refit re-derives it */
             }
         }
         if (!complete_params) continue;   /* a trial from another search space: not evidence here */
-        memcpy(vparams + nv * np, t->params, np * sizeof(double));
+        if (np) memcpy(vparams + nv * np, t->params, np * sizeof(double));   /* no space: params is NULL */
         views[nv] = (xp_trial_view){ t->number, t->state, t->value, vparams + nv * np, -1 };
         nv++;
     }
@@ -249,7 +290,15 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             break;
         }
         int64_t trial_id, number;
-        if (store_trial_begin(x->st, x->study_id, x->run_id, &trial_id, &number)) {
+        /* Claimed against the study's budget in one transaction: runners sharing the store
+         * (trials of theirs RUNNING or finished since this one started) stop at the budget. */
+        int crc = store_trial_claim(x->st, x->study_id, x->run_id, trials, &trial_id, &number);
+        if (crc == XP_EEXHAUSTED) {
+            host_log(&x->env, XP_LOG_INFO, "search", "the study's budget of %lld trials is taken (other runners on this store)",
+                     (long long)trials);
+            break;
+        }
+        if (crc) {
             snprintf(err, n, "%s", store_errmsg(x->st));
             rc = XP_EIO;
             break;
@@ -399,6 +448,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         eval_result_free(&r);
     }
     if (sstate) sops->destroy(sstate);
+    if (!rc) rc = study_best(x, out, err, n);
 done:
     store_trials_free(hist, n_hist);
     free(views);

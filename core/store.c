@@ -792,6 +792,29 @@ int store_trial_begin(store *s, int64_t study_id, int64_t run_id, int64_t *trial
     return rc ? rc : txn_end(s, trial_begin(s, study_id, run_id, trial_id, number));
 }
 
+static int trial_claim(store *s, int64_t study_id, int64_t run_id, int64_t budget, int64_t *trial_id, int64_t *number)
+{
+    sqlite3_stmt *st = prep(s, "SELECT count(*) FROM trials WHERE study_id = ?1 AND state IN ('COMPLETE', 'PRUNED', 'RUNNING')");
+    if (!st) return s->code;
+    sqlite3_bind_int64(st, 1, study_id);
+    int rc = sqlite3_step(st);
+    int64_t used = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) return dbfail(s, "counting the study's trials");
+    if (used >= budget)
+        return fail(s, XP_EEXHAUSTED, "study id %lld: budget of %lld trials reached (%lld finished or running)",
+                    (long long)study_id, (long long)budget, (long long)used);
+    return trial_begin(s, study_id, run_id, trial_id, number);
+}
+
+int store_trial_claim(store *s, int64_t study_id, int64_t run_id, int64_t budget, int64_t *trial_id, int64_t *number)
+{
+    if (!s) return XP_EINVAL;
+    /* IMMEDIATE takes the write lock first: no other process can count or insert in between. */
+    int rc = txn_begin(s, 1);
+    return rc ? rc : txn_end(s, trial_claim(s, study_id, run_id, budget, trial_id, number));
+}
+
 /* What a distribution's JSON tells us, read with SQLite's JSON functions. */
 typedef struct dist_info {
     char name[32];

@@ -52,6 +52,11 @@ int store_run_end(store *s, int64_t run_id, const char *status, double wall_s, d
 
 /* run_id <= 0: no run link (orphan detection then never covers the trial). */
 int store_trial_begin(store *s, int64_t study_id, int64_t run_id, int64_t *trial_id, int64_t *number);
+/* The same, claimed against a budget shared by every process on the study: in one
+ * BEGIN IMMEDIATE transaction, counts the study's COMPLETE, PRUNED and RUNNING trials and
+ * creates the trial only while they are fewer than `budget` (XP_EEXHAUSTED otherwise), so
+ * concurrent runners never run more trials than asked, as Optuna's shared storage. */
+int store_trial_claim(store *s, int64_t study_id, int64_t run_id, int64_t budget, int64_t *trial_id, int64_t *number);
 /* value_internal: number for int/float, choice index for categorical (Optuna's convention). */
 int store_trial_param(store *s, int64_t trial_id, const char *name, double value_internal,
                       const char *distribution_json);

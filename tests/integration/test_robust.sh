@@ -9,6 +9,7 @@
 #   failed writes  a store write that fails fails the run, naming what it could not record
 #   holdout share  a grouped holdout far from test_fraction is refused or warned about
 #   changed config  resuming a study with another config or data is refused (search.resume: force)
+#   concurrency  runners sharing a store keep the budget and refit the study's best
 # usage: test_robust.sh RUNNER SRCDIR PYTHON
 runner=$1 src=$2 py=$3
 runner=$(readlink -f "$runner")
@@ -234,5 +235,32 @@ expect_in "$tmp/out" "(1 started)"
   || bad "force did not record the new config identity"
 expect_rc 2 "$runner" small.yaml store.path=id.db +search.resume=maybe -q
 expect_in "$tmp/err" "search.resume must be check or force"
+
+# ---------------------------------------------------------------- concurrent runners
+# Runners on one config and store ran their own budget each (8 trials for 4) and refitted
+# their own best. Trials are now claimed against the study's budget in one transaction; the
+# runner that finishes last refits the study's best trial; no lock errors.
+for runners in 2 4; do
+  db=conc$runners.db budget=$((runners + 2))
+  pids=()
+  for r in $(seq 1 $runners); do
+    "$runner" small.yaml store.path=$db search.trials=$budget -q >"$tmp/conc_$r.out" 2>"$tmp/conc_$r.err" &
+    pids+=($!)
+  done
+  for r in $(seq 1 $runners); do
+    wait "${pids[$((r - 1))]}" && ok || { bad "$runners runners: runner $r failed"; sed 's/^/  stderr: /' "$tmp/conc_$r.err" >&2; }
+    if grep -qi "lock\|busy" "$tmp/conc_$r.err"; then bad "$runners runners: lock errors"; sed 's/^/  /' "$tmp/conc_$r.err" >&2; else ok; fi
+  done
+  n=$(sql $db "select count(*) from trials where state in ('COMPLETE', 'PRUNED')")
+  [ "$n" = $budget ] && ok || bad "$runners runners, budget $budget: $n trials ran"
+  [ "$(sql $db "select count(*) from trials where state = 'RUNNING'")" = 0 ] && ok || bad "$runners runners: a trial left RUNNING"
+  [ "$(sql $db "select count(*) from xp_runs where status = 'COMPLETE'")" = $runners ] && ok || bad "$runners runners: not every run COMPLETE"
+  # The last runner to finish refits the study's best trial.
+  last=$(sql $db "select id from xp_runs order by ended_at desc limit 1")
+  study_best=$(sql $db "select t.number from trials t join trial_values v using (trial_id) where t.state='COMPLETE' order by v.value, t.number limit 1")
+  out=$(grep -l "^study small  run $last\$" "$tmp"/conc_*.out | head -1)
+  refit_best=$(sed -n 's/^best trial \([0-9]*\):.*/\1/p' "$out")
+  [ "$refit_best" = "$study_best" ] && ok || bad "$runners runners: the last run refitted trial $refit_best, the study's best is $study_best"
+done
 
 finish
