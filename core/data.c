@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "config.h"
 #include "experiment.h"
 #include "frame.h"
@@ -187,6 +188,8 @@ int data_setup(experiment *x, char *err, size_t n)
         return XP_ECONFIG;
     }
     grouped = group_flag && x->group_col;
+    /* Every column the config names, against the header, all at once, before any work. */
+    if ((rc = columns_check(x, path, err, n))) return rc;
     if (folds < 2 || folds > 100) { snprintf(err, n, "%s: validation.folds must be in [2, 100]", cfg_where(cfg_get(val, "folds"))); return XP_ECONFIG; }
     x->folds = (int)folds;
     (void)images;   /* read here so it is known; encoders read it through cfg_root */

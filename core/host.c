@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "config.h"
 #include "embcache.h"
 #include "frame.h"
@@ -287,6 +288,19 @@ static int h_cache_get(xp_ctx *ctx, const char *space, const uint8_t key[32], si
     return embcache_get(space, key, dim, out);
 }
 
+static void h_column_ref(xp_ctx *ctx, const xp_cfg *node, const char *name)
+{
+    host_call *c = call_of(ctx);
+    if (c->env && c->env->colcheck && name)
+        colcheck_note(c->env->colcheck, c->who, node, name, 0);
+}
+
+static void h_column_add(xp_ctx *ctx, const char *name)
+{
+    host_call *c = call_of(ctx);
+    if (c->env && c->env->colcheck && name) colcheck_note(c->env->colcheck, c->who, NULL, name, 1);
+}
+
 static int h_cache_put(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim, const float *v)
 {
     if (embcache_put(space, key, dim, v))
@@ -336,6 +350,8 @@ const xp_host host_table = {
     .sha256 = h_sha256,
     .cache_get = h_cache_get,
     .cache_put = h_cache_put,
+    .column_ref = h_column_ref,
+    .column_add = h_column_add,
 };
 
 void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const char *who,

@@ -27,6 +27,9 @@ typedef struct host_env {
     struct store *store;         /* NULL: records and artifacts are only logged */
     int64_t run_id;
     const char *artifact_dir;    /* NULL: a temp folder is not made; artifact() fails */
+    /* Set only while columns.c creates the stages for the config check: column_ref and
+     * column_add calls are collected here. NULL otherwise (the calls do nothing). */
+    struct colcheck *colcheck;
 } host_env;
 
 typedef struct host_call {

@@ -128,6 +128,16 @@ struct xp_host {
     int (*cache_get)(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim, float *out);
     int (*cache_put)(xp_ctx *ctx, const char *space, const uint8_t key[32], size_t dim,
                      const float *v);
+
+    /* --- the config check: columns a stage names and adds --- */
+    /* Called from create(): `name` is a column the stage's options name (`node` is the config
+     * node that names it, for the message; NULL for a default), or one the stage will add
+     * (column_add, e.g. quantity's "log_quantity"). Before anything is fitted the runner
+     * looks every named column up in the data file's header, or among the columns an earlier
+     * stage adds, and lists all missing ones at once with their file:line:col. Names with
+     * glob characters (* ? [) are not checked. Outside that check both calls do nothing. */
+    void (*column_ref)(xp_ctx *ctx, const xp_cfg *node, const char *name);
+    void (*column_add)(xp_ctx *ctx, const char *name);
 };
 
 #define XP_HOST_HAS(h, field) \

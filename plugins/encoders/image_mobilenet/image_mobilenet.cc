@@ -525,6 +525,11 @@ int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         return xp_fail(ctx, XP_ECONFIG, "%s: size %lld: this network needs %dx%d images",
                        h->cfg_where(h->cfg_get(cfg, "size")), (long long)s->size, s->w->in_h, s->w->in_w);
     s->space = "image_mobilenet/" + std::to_string(s->size) + "/linear/" + s->w->sha_hex;
+    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   // the config check
+        h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column.c_str());
+        h->column_add(ctx, s->out.c_str());
+        h->column_add(ctx, (s->out + "_missing").c_str());
+    }
     *out = s.release();
     return XP_OK;
     XP_CATCH(ctx)

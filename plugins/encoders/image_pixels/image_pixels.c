@@ -202,6 +202,11 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     xp_log(ctx, XP_LOG_DEBUG, "image_pixels: %zu image files in %s (%zu hidden by a same-named "
            "file, %zu other entries skipped)", st.files, image_index_dir(s->ix), st.duplicates,
            st.skipped);
+    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
+        h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
+        h->column_add(ctx, s->out);
+        h->column_add(ctx, s->missing_name);
+    }
     *out = s;
     return XP_OK;
 fail:

@@ -228,6 +228,11 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         goto fail;
     }
     snprintf(s->out_missing, sizeof s->out_missing, "%s_missing", s->out);
+    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
+        h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
+        h->column_add(ctx, s->out);
+        h->column_add(ctx, s->out_missing);
+    }
     char tried[2048];
     if (find_weights(weights, s->path, sizeof s->path, tried, sizeof tried)) {
         rc = xp_fail(ctx, XP_ENOTFOUND,

@@ -103,6 +103,10 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         rc = xp_fail(ctx, XP_ECONFIG, "out: a column name of 1..199 bytes, got '%s'", s->out);
         goto fail;
     }
+    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
+        h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
+        h->column_add(ctx, s->out);
+    }
     *outp = s;
     return XP_OK;
 fail:

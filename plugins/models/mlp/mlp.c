@@ -226,6 +226,7 @@ static int read_text_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c, int reso
     if (c->text_dim < 1 || c->text_dim > 4096 || c->text_hidden < 1 || c->text_hidden > 4096)
         return xp_fail(ctx, XP_ECONFIG, "%s: text_tower.dim and .hidden must be in [1, 4096]", h->cfg_where(t));
     if (!(c->text_column = mlp_strdup(col))) return nomem(ctx);
+    if (XP_HOST_HAS(h, column_ref) && h->column_ref) h->column_ref(ctx, h->cfg_get(t, "column"), col);   /* config check */
     if (glove && strcmp(glove, "false") && strcmp(glove, "no") && resolve) {
         const char *where = h->cfg_where(h->cfg_get(t, "glove"));
         char w[512];
@@ -255,6 +256,7 @@ static int read_image_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c)
     if (c->n_conv < 1)
         return xp_fail(ctx, XP_ECONFIG, "%s: image_tower.channels needs at least one block", h->cfg_where(t));
     if (!(c->image_column = mlp_strdup(col))) return nomem(ctx);
+    if (XP_HOST_HAS(h, column_ref) && h->column_ref) h->column_ref(ctx, h->cfg_get(t, "column"), col);   /* config check */
     return XP_OK;
 }
 

@@ -143,6 +143,7 @@ static int read_monotone(xp_ctx *ctx, const xp_cfg *mono, xgb_config *c)
         if (!text || parse_int(text, &v) || v < -1 || v > 1)
             return xp_fail(ctx, XP_ECONFIG, "%s: monotone direction must be -1, 0 or 1, got '%s'",
                            h->cfg_where(val), text ? text : "(not a scalar)");
+        if (XP_HOST_HAS(h, column_ref) && h->column_ref) h->column_ref(ctx, val, key);   /* config check */
         xgb_mono *m = &c->mono[c->n_mono];
         m->column = xgb_strdup(key);
         m->where = xgb_strdup(h->cfg_where(val));

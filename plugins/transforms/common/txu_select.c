@@ -49,9 +49,14 @@ int tx_sel_read(xp_ctx *ctx, const xp_cfg *map, const char *key, tx_sel *out)
     int kind = h->cfg_kind(node);
     if (kind == XP_CFG_MISSING || kind == XP_CFG_NULL) return XP_OK;
     out->given = 1;
+    /* The config check (host column_ref): exact names are looked up in the data's header
+     * before anything is fitted. A lone `auto` is parse_prefixed's "detect", no name. */
+    int declare = XP_HOST_HAS(h, column_ref) && h->column_ref;
     if (kind == XP_CFG_SCALAR) {
-        if (tx_sel_add(out, h->cfg_scalar(node), h->cfg_where(node)))
+        const char *s = h->cfg_scalar(node);
+        if (tx_sel_add(out, s, h->cfg_where(node)))
             return xp_fail(ctx, XP_ENOMEM, "out of memory");
+        if (declare && strcmp(s, "auto") != 0) h->column_ref(ctx, node, s);
         return XP_OK;
     }
     if (kind != XP_CFG_LIST)
@@ -64,6 +69,7 @@ int tx_sel_read(xp_ctx *ctx, const xp_cfg *map, const char *key, tx_sel *out)
             return xp_fail(ctx, XP_ECONFIG, "%s: `%s` entries must be column names or globs",
                            h->cfg_where(it), key);
         if (tx_sel_add(out, s, h->cfg_where(it))) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+        if (declare) h->column_ref(ctx, it, s);
     }
     return XP_OK;
 }

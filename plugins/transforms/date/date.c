@@ -239,6 +239,15 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = tx_cfg_enum(ctx, cfg, "order", orders, &s->order)) ||
         (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)))
         goto fail;
+    /* The config check: a declared column's features are columns later stages may name. */
+    for (size_t i = 0; XP_HOST_HAS(h, column_add) && h->column_add && i < s->columns.n; i++) {
+        static const char *const suffix[4] = { "_year", "_month", "_weekday", "_days" };
+        for (int k = 0; k < 4 && !s->columns.v[i].glob; k++) {
+            char name[512];
+            snprintf(name, sizeof name, "%s%s", s->columns.v[i].pat, suffix[k]);
+            h->column_add(ctx, name);
+        }
+    }
     if (!(s->min_match > 0 && s->min_match <= 1)) {
         rc = xp_fail(ctx, XP_ECONFIG, "%s: min_match must be in (0, 1], got %g",
                      h->cfg_where(h->cfg_get(cfg, "min_match")), s->min_match);

@@ -75,6 +75,11 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         destroy(s);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
+    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
+        h->column_ref(ctx, h->cfg_get(cfg, "column"), s->name);
+        h->column_add(ctx, s->known);
+        if (s->log) h->column_add(ctx, s->logname);
+    }
     *out = s;
     return XP_OK;
 }
