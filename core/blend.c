@@ -452,16 +452,21 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
             c++;
         }
         if ((rc = metrics_compute(x, fy, fp, c, mv, err, n))) break;
-        for (size_t q = 0; q < x->n_metrics; q++) {
+        for (size_t q = 0; q < x->n_metrics && !rc; q++) {
             msum[q] += mv[q];
-            store_metric(x->st, x->run_id, -1, f, "valid", -1, x->metrics[q].plugin->name, mv[q]);
+            if ((rc = store_metric(x->st, x->run_id, -1, f, "valid", -1, x->metrics[q].plugin->name, mv[q])))
+                snprintf(err, n, "recording the blend's fold %d %s: %s", f, x->metrics[q].plugin->name, store_errmsg(x->st));
         }
     }
     if (rc) goto done;
-    for (size_t q = 0; q < x->n_metrics; q++)
-        store_metric(x->st, x->run_id, -1, -1, "cv_valid", -1, x->metrics[q].plugin->name, msum[q] / k_folds);
+    /* A failed write fails the blend: its record would lack the scores it reports. */
+    for (size_t q = 0; q < x->n_metrics && !rc; q++)
+        if ((rc = store_metric(x->st, x->run_id, -1, -1, "cv_valid", -1, x->metrics[q].plugin->name, msum[q] / k_folds)))
+            snprintf(err, n, "recording the blend's cv_valid %s: %s", x->metrics[q].plugin->name, store_errmsg(x->st));
     out->cv = msum[x->objective] / k_folds;
-    store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, out->cv);
+    if (!rc && (rc = store_metric(x->st, x->run_id, -1, -1, "cv_grouped", -1, x->metrics[x->objective].plugin->name, out->cv)))
+        snprintf(err, n, "recording the blend's cv_grouped: %s", store_errmsg(x->st));
+    if (rc) goto done;
 
     /* The weights for the test part: fitted on every dev row's out-of-fold prediction. */
     fit_weights(method, A, b, NULL, nd, m, w);

@@ -187,6 +187,31 @@ trial_intermediate_values|1|recording the intermediate values of trial 0
 trial_params|1|recording model.params.max_depth of trial 0
 trial_user_attributes|NEW.key = 'mean_best_iteration'|recording the mean best iteration of trial 0
 CASES
+# A blend's own scores too (its members' runs are left to write theirs).
+cat > shallow.yaml <<'Y'
+extends: small.yaml
+name: w_shallow
+model:
+  num_boost_round: 25
+  params: {max_depth: 1, eta: 0.3}
+search:
+  trials: 1
+  space: null
+Y
+cat > wblend.yaml <<'Y'
+extends: small.yaml
+name: w_blend
+blend:
+  members: [small.yaml, shallow.yaml]
+  method: simplex
+  space: log
+Y
+"$py" -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" w.db \
+  "CREATE TRIGGER fail_write BEFORE INSERT ON xp_metrics WHEN NEW.split = 'cv_valid' AND NEW.trial_id IS NULL AND NEW.run_id IN (SELECT id FROM xp_runs WHERE name = 'w_blend') BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END"
+expect_rc 1 "$runner" wblend.yaml store.path=w.db search.trials=1 -q
+expect_in "$tmp/err" "recording the blend's cv_valid rmsle"
+expect_in "$tmp/err" "disk full (test)"
+[ "$(sql w.db "select status from xp_runs where name = 'w_blend'")" = FAIL ] && ok || bad "blend run not FAIL"
 
 # ---------------------------------------------------------------- holdout share
 # Whole groups go to the test part: one group holding 75% of the rows put ~90% of the file
