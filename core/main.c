@@ -7,7 +7,8 @@
  *     runner report [--html [--out DIR]]          the studies side by side (Markdown, or a web page)
  *     runner compare RUN_A RUN_B                  two runs side by side
  *
- * Exit codes: 0 success, 1 run failed, 2 usage or configuration error.
+ * Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 130 / 143 a run stopped
+ * by Ctrl-C / SIGTERM (recorded INTERRUPTED).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,8 @@ static const char *const usage_main =
     "\n"
     "Plugins are searched in: --plugin-dir, the config's plugin_path, $XP_PLUGIN_PATH\n"
     "(colon-separated), ./plugins (recursively, *.so), then the runner's own plugin folder.\n"
-    "Exit status: 0 success, 1 run failed, 2 usage or configuration error.\n";
+    "Exit status: 0 success, 1 run failed, 2 usage or configuration error, 130 / 143 stopped by\n"
+    "Ctrl-C / SIGTERM (the trial in flight recorded FAIL, the run INTERRUPTED).\n";
 
 static const char *const usage_plugins =
     "usage: runner plugins [--plugin-dir DIR] [CONFIG.yaml]\n"
