@@ -52,9 +52,11 @@ static const char *const usage_main =
 
 static const char *const usage_plugins =
     "usage: runner plugins [--plugin-dir DIR] [CONFIG.yaml]\n"
+    "       runner plugins [--plugin-dir DIR] --help NAME [NAME ...]\n"
     "\n"
     "Lists every plugin found on the search path: kind, name, version, file, description.\n"
-    "With a config, its plugin_path is searched too.\n";
+    "With a config, its plugin_path is searched too. With --help NAME, prints that plugin's\n"
+    "options as the plugin itself documents them (a commented YAML example).\n";
 
 static const char *const usage_predict =
     "usage: runner predict --run ID [--store DB] [--plugin-dir DIR] DATA.csv > predictions.csv\n"
@@ -123,12 +125,40 @@ static int cmd_compare(int argc, char **argv)
     return compare_runs(store, ids[0], ids[1]);
 }
 
+/* `runner plugins --help NAME`: every plugin of that name (a transform and a metric may
+ * share one), with the options text its descriptor carries. */
+static int plugin_help(const registry *reg, const char *name)
+{
+    int found = 0;
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        const char *file;
+        const xp_plugin *p = registry_at(reg, i, &file);
+        if (strcmp(p->name, name)) continue;
+        printf("%s%s %s %s — %s\n  %s\n\n", found++ ? "\n" : "", xp_kind_name(p->kind), p->name, p->version,
+               p->description, file);
+        const char *opts = XP_PLUGIN_HAS(p, options) ? p->options : NULL;
+        if (opts && *opts) fputs(opts, stdout);
+        else if (p->kind == XP_KIND_METRIC) printf("(a metric has no options: name it in `metrics:` or `objective:`)\n");
+        else printf("(this plugin's descriptor carries no options text: see the comment at the top of its source)\n");
+    }
+    if (found) return 0;
+    const char *why = registry_why_missing(reg, name);
+    if (why) fprintf(stderr, "runner: plugin '%s' is unavailable on this machine: %s\n", name, why);
+    else fprintf(stderr, "runner: no plugin named '%s' (see `runner plugins`)\n", name);
+    return 2;
+}
+
 static int cmd_plugins(int argc, char **argv)
 {
     const char *dirs[MAX_DIRS];
     size_t nd = 0;
-    const char *config = NULL;
+    const char *config = NULL, *help_names[MAX_DIRS];
+    size_t n_help = 0;
     for (int i = 0; i < argc; i++) {
+        if ((!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) && i + 1 < argc && argv[i + 1][0] != '-') {
+            while (i + 1 < argc && argv[i + 1][0] != '-' && n_help < MAX_DIRS) help_names[n_help++] = argv[++i];
+            continue;
+        }
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_plugins, stdout); return 0; }
         if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
         else if (argv[i][0] != '-' && !config) config = argv[i];
@@ -144,6 +174,16 @@ static int cmd_plugins(int argc, char **argv)
         registry_free(reg);
         cfg_free(root);
         return 2;
+    }
+    if (n_help) {
+        for (size_t k = 0; k < n_help; k++) {
+            if (k) printf("\n");
+            int r = plugin_help(reg, help_names[k]);
+            if (r) rc = r;
+        }
+        registry_free(reg);
+        cfg_free(root);
+        return rc;
     }
     printf("%-10s %-16s %-8s %s\n", "KIND", "NAME", "VERSION", "FILE / DESCRIPTION");
     for (size_t i = 0; i < registry_count(reg); i++) {

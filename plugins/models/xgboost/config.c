@@ -1,14 +1,6 @@
 /* plugins/models/xgboost/config.c — reads the xgboost model's config node into xgb_config.
  *
- *     model:
- *       name: xgboost
- *       params: {objective: "reg:squarederror", max_depth: 6, eta: 0.1}   # any XGBoost parameter
- *       num_boost_round: 2000
- *       early_stopping_rounds: 50
- *       eval_metric: rmse          # validation metric for early stopping
- *       monotone: {quantity: -1}   # by feature name
- *       threads: 0                 # 0 = the host's thread budget
- *       seed: 7                    # default: drawn from the host's RNG stream
+ *     runner plugins --help xgboost   # the options (their text lives in xgboost.c)
  *
  *     xgb_config c; if (xgb_config_read(ctx, node, &c)) return ...; ... xgb_config_free(&c);
  *

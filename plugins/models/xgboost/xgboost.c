@@ -1,13 +1,7 @@
 /* plugins/models/xgboost/xgboost.c — the `xgboost` model plugin: gradient-boosted trees through
  * XGBoost's C API (Debian libxgboost 1.7), with early stopping done here (the C API has none).
  *
- *     model:
- *       name: xgboost
- *       params: {objective: "reg:squarederror", max_depth: 6, eta: 0.05, subsample: 0.8}
- *       num_boost_round: 2000
- *       early_stopping_rounds: 50
- *       eval_metric: rmse
- *       monotone: {quantity: 1}
+ *     runner plugins --help xgboost       # its options, as the plugin documents them
  *
  * Every key under `params` goes to XGBoosterSetParam verbatim, with validate_parameters=1;
  * XGBoost 1.7 only warns about parameters it does not use, so the warning is captured during
@@ -646,8 +640,19 @@ static const xp_model_ops ops = {
     .stop_key = "num_boost_round",
 };
 
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_MODEL, "xgboost", "1.0.0",
+/* The options, as `runner plugins --help xgboost` prints them. */
+static const char options_text[] =
+    "model:\n"
+    "  plugin: xgboost\n"
+    "  params: {objective: \"reg:squarederror\", max_depth: 6, eta: 0.1}   # any XGBoost parameter\n"
+    "  num_boost_round: 2000\n"
+    "  early_stopping_rounds: 50\n"
+    "  eval_metric: rmse          # validation metric for early stopping\n"
+    "  monotone: {quantity: -1}   # by feature name: -1, 0 or 1\n"
+    "  threads: 0                 # 0 = the host's thread budget\n"
+    "  seed: 7                    # default: drawn from the host's RNG stream\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_MODEL, "xgboost", "1.0.0",
     "XGBoost gradient-boosted trees (C API 1.7): native categoricals, early stopping, "
-    "monotone constraints, strict parameter names", &ops);
+    "monotone constraints, strict parameter names", &ops, options_text);
 
 XP_PLUGINS(&plugin)

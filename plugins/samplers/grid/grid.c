@@ -2,13 +2,7 @@
  * value lists, enumerated in a fixed order (first parameter slowest), skipping points that
  * already appear in the study's history, so a resumed search continues where it stopped.
  *
- *     search:
- *       sampler: grid
- *       sampler_options:
- *         points: 5                  # points for every continuous float (log-spaced if log)
- *         # points: {model.params.eta: 4, subsample: 3}   # or per parameter (full or last name)
- *         max_values: 1000           # an int/stepped param with more values is an error
- *         max_points: 1000000        # whole-grid size limit
+ *     runner plugins --help grid       # its options, as the plugin documents them
  *
  * Values per parameter: categorical -> every choice; int or stepped float -> every value
  * low..high by step (error above max_values); continuous float -> `points` evenly spaced
@@ -274,7 +268,16 @@ static void destroy(void *state)
 }
 
 static const xp_sampler_ops grid_ops = { sizeof(xp_sampler_ops), create, suggest, destroy };
+/* The options, as `runner plugins --help grid` prints them. */
+static const char options_text[] =
+    "search:\n"
+    "  sampler: grid\n"
+    "  sampler_options:\n"
+    "    points: 5                  # points for every continuous float (log-spaced if log)\n"
+    "    # points: {model.params.eta: 4, subsample: 3}   # or per parameter (full or last name)\n"
+    "    max_values: 1000           # an int/stepped param with more values is an error\n"
+    "    max_points: 1000000        # whole-grid size limit\n";
 static const xp_plugin grid_plugin =
-    XP_PLUGIN(XP_KIND_SAMPLER, "grid", "1.0.0",
-              "cartesian grid in a fixed order, resumable, exhausts", &grid_ops);
+    XP_PLUGIN_OPTS(XP_KIND_SAMPLER, "grid", "1.0.0",
+              "cartesian grid in a fixed order, resumable, exhausts", &grid_ops, options_text);
 XP_PLUGINS(&grid_plugin)

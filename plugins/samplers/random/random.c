@@ -2,8 +2,7 @@
  * independently and uniformly, following Optuna's RandomSampler (log-uniform for log
  * parameters, stepped values equally likely, categorical choices equally likely).
  *
- *     search:
- *       sampler: random
+ *     runner plugins --help random       # its options, as the plugin documents them
  *
  * It has no options and ignores the history; reproducibility comes from the host RNG, which
  * the runner seeds per trial.
@@ -41,7 +40,11 @@ static void destroy(void *state)
 }
 
 static const xp_sampler_ops random_ops = { sizeof(xp_sampler_ops), create, suggest, destroy };
+/* The options, as `runner plugins --help random` prints them. */
+static const char options_text[] =
+    "search:\n"
+    "  sampler: random\n";
 static const xp_plugin random_plugin =
-    XP_PLUGIN(XP_KIND_SAMPLER, "random", "1.0.0",
-              "independent uniform sampling (Optuna RandomSampler rules)", &random_ops);
+    XP_PLUGIN_OPTS(XP_KIND_SAMPLER, "random", "1.0.0",
+              "independent uniform sampling (Optuna RandomSampler rules)", &random_ops, options_text);
 XP_PLUGINS(&random_plugin)

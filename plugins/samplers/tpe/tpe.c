@@ -1,20 +1,7 @@
 /* plugins/samplers/tpe/tpe.c — the `tpe` sampler: Tree-structured Parzen Estimator with the
  * defaults of Optuna 3.1's TPESampler.
  *
- *     search:
- *       sampler: tpe
- *       sampler_options:           # all optional; defaults shown
- *         n_startup_trials: 10     # random sampling until this many trials finished
- *         n_ei_candidates: 24      # candidates drawn from l(x); the best l/g ratio wins
- *         gamma: default           # below-set size: default = min(ceil(0.1 n), 25),
- *                                  #   hyperopt = min(ceil(0.25 sqrt n), 25)
- *         prior_weight: 1.0
- *         consider_prior: true
- *         consider_magic_clip: true
- *         consider_endpoints: false
- *         multivariate: false      # true: one joint mixture over all parameters
- *         constant_liar: false     # true: RUNNING trials count as the worst ones
- *         exact_density: false     # true: normalised kernels (Optuna >= 3.5), see below
+ *     runner plugins --help tpe       # its options, as the plugin documents them
  *
  * Each suggestion ranks the finished trials (COMPLETE by value; PRUNED after every COMPLETE
  * one, as in Optuna 3.1 which sorts on (-last step, last value)), puts the best gamma(n) in
@@ -290,7 +277,23 @@ static void destroy(void *state)
 }
 
 static const xp_sampler_ops tpe_ops = { sizeof(xp_sampler_ops), create, suggest, destroy };
+/* The options, as `runner plugins --help tpe` prints them. */
+static const char options_text[] =
+    "search:\n"
+    "  sampler: tpe\n"
+    "  sampler_options:           # all optional; defaults shown\n"
+    "    n_startup_trials: 10     # random sampling until this many trials finished\n"
+    "    n_ei_candidates: 24      # candidates drawn from l(x); the best l/g ratio wins\n"
+    "    gamma: default           # below-set size: default = min(ceil(0.1 n), 25),\n"
+    "                             #   hyperopt = min(ceil(0.25 sqrt n), 25)\n"
+    "    prior_weight: 1.0\n"
+    "    consider_prior: true\n"
+    "    consider_magic_clip: true\n"
+    "    consider_endpoints: false\n"
+    "    multivariate: false      # true: one joint mixture over all parameters\n"
+    "    constant_liar: false     # true: RUNNING trials count as the worst ones\n"
+    "    exact_density: false     # true: normalised kernels (Optuna >= 3.5), see below\n";
 static const xp_plugin tpe_plugin =
-    XP_PLUGIN(XP_KIND_SAMPLER, "tpe", "1.0.0",
-              "Tree-structured Parzen Estimator (Optuna 3.1 TPESampler defaults)", &tpe_ops);
+    XP_PLUGIN_OPTS(XP_KIND_SAMPLER, "tpe", "1.0.0",
+              "Tree-structured Parzen Estimator (Optuna 3.1 TPESampler defaults)", &tpe_ops, options_text);
 XP_PLUGINS(&tpe_plugin)

@@ -1,11 +1,7 @@
 /* categorical.c — transform `categorical`: declares columns categorical, with the levels seen
  * in the training rows.
  *
- *     transforms:
- *       - plugin: categorical
- *         columns: [feature_58, feature_59, source_id]   # names or globs
- *         max_levels: 0     # > 0: also every numeric feature with 2..max_levels distinct
- *                           # integer values in the training rows
+ *     runner plugins --help categorical       # its options, as the plugin documents them
  *
  * Numeric (or bool) columns become XP_COL_CATEGORICAL whose levels are the numbers as text
  * ("-2", "1", "4"), in numeric order; text columns get their distinct strings in byte order;
@@ -257,6 +253,13 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "categorical", "1.0.0",
-                                          "declare columns categorical with training levels", &ops);
+/* The options, as `runner plugins --help categorical` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: categorical\n"
+    "    columns: [feature_58, feature_59, source_id]   # names or globs\n"
+    "    max_levels: 0     # > 0: also every numeric feature with 2..max_levels distinct\n"
+    "                      # integer values in the training rows\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "categorical", "1.0.0",
+                                          "declare columns categorical with training levels", &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -2,18 +2,7 @@
  * hidden property, models each group with a Gaussian mixture, and adds per group one
  * feature: the target mean of the row's mixture class (responsibility-weighted).
  *
- *     pipeline:
- *       - plugin: target_log        # before it: the class means are in model space
- *       - plugin: cluster_gmm
- *         columns: ["feature_*"]    # candidates (default: every numeric feature column)
- *         threshold: 0.15           # join columns while average |Spearman r| >= threshold
- *         min_size: 3               # smaller groups are left alone
- *         classes: 20               # mixture components per group
- *         iterations: 60            # EM steps
- *         restarts: 3               # EM runs from different k-means++ starts; best likelihood kept
- *         smoothing: 20             # class mean shrunk to the overall mean with this weight
- *         min_variance: 0.02        # per-dimension variance floor (rank-gauss units)
- *         seed: 0
+ *     runner plugins --help cluster_gmm       # its options, as the plugin documents them
  *
  * Why: several noisy columns that read one discrete property (a part's type, its material)
  * carry it jointly; a tree needs deep interactions to combine them and learns them from few
@@ -680,7 +669,21 @@ static const xp_transform_ops ops = {
     .destroy = destroy,
 };
 
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "cluster_gmm", "0.1.0",
+/* The options, as `runner plugins --help cluster_gmm` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: target_log        # before it: the class means are in model space\n"
+    "  - plugin: cluster_gmm\n"
+    "    columns: [\"feature_*\"]    # candidates (default: every numeric feature column)\n"
+    "    threshold: 0.15           # join columns while average |Spearman r| >= threshold\n"
+    "    min_size: 3               # smaller groups are left alone\n"
+    "    classes: 20               # mixture components per group\n"
+    "    iterations: 60            # EM steps\n"
+    "    restarts: 3               # EM runs from different k-means++ starts; best likelihood kept\n"
+    "    smoothing: 20             # class mean shrunk to the overall mean with this weight\n"
+    "    min_variance: 0.02        # per-dimension variance floor (rank-gauss units)\n"
+    "    seed: 0\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "cluster_gmm", "0.1.0",
                                           "groups of related columns -> Gaussian mixture -> target mean per class",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

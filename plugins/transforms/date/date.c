@@ -1,14 +1,6 @@
 /* date.c — transform `date`: date-like text columns become numbers a model can split on.
  *
- *     pipeline:
- *       - plugin: date
- *         columns: [released]       # names or globs; omit to detect (text/categorical
- *                                   # feature columns whose present values are dates)
- *         min_match: 0.9            # detection: share of present training values that parse
- *         order: auto               # slashed dates a/b/yyyy: mdy (US: 03/01/2024 = 1 March),
- *                                   # dmy (1 March = 01/03/2024), auto: dmy if a training
- *                                   # value's first part is > 12, else mdy
- *         keep: false               # true: keep the original column besides the new ones
+ *     runner plugins --help date       # its options, as the plugin documents them
  *
  * Accepted (whole value, surrounding spaces ignored; month names in English, any case, full
  * or 3 letters; the day may have a comma after it):
@@ -419,7 +411,18 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "date", "1.0.0",
+/* The options, as `runner plugins --help date` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: date\n"
+    "    columns: [released]       # names or globs; omit to detect (text/categorical\n"
+    "                              # feature columns whose present values are dates)\n"
+    "    min_match: 0.9            # detection: share of present training values that parse\n"
+    "    order: auto               # slashed dates a/b/yyyy: mdy (US: 03/01/2024 = 1 March),\n"
+    "                              # dmy (1 March = 01/03/2024), auto: dmy if a training\n"
+    "                              # value's first part is > 12, else mdy\n"
+    "    keep: false               # true: keep the original column besides the new ones\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "date", "1.0.0",
                                           "date-like text columns -> year, month, weekday, days since 1970",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

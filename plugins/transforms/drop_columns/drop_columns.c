@@ -1,17 +1,7 @@
 /* drop_columns.c — transform `drop_columns`: drops listed columns and, learned on the training
  * rows, empty, constant and near-duplicate ones.
  *
- *     transforms:
- *       - plugin: drop_columns
- *         columns: [feature_12, "feature_1[4-6]"]  # always dropped (names or globs)
- *         keep: [feature_46]        # never dropped by the learned rules
- *         empty: true               # missing share >= max_missing
- *         max_missing: 0.99
- *         constant: true            # <= 1 distinct present value, or top share >= max_top_share
- *         max_top_share: 0.999      # so feature_22 (-5 in 99.93% of rows) counts as constant
- *         duplicates: true          # |Pearson r| >= min_corr with a kept numeric column
- *         min_corr: 0.98
- *         min_overlap: 0.5          # shared present rows / present rows of the dropped column
+ *     runner plugins --help drop_columns       # its options, as the plugin documents them
  *
  * Columns whose role is target, weight, group or id are never dropped; the learned rules only
  * look at feature columns (an `ignore` column such as description is kept for grouping).
@@ -267,7 +257,20 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "drop_columns", "1.0.0",
+/* The options, as `runner plugins --help drop_columns` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: drop_columns\n"
+    "    columns: [feature_12, \"feature_1[4-6]\"]  # always dropped (names or globs)\n"
+    "    keep: [feature_46]        # never dropped by the learned rules\n"
+    "    empty: true               # missing share >= max_missing\n"
+    "    max_missing: 0.99\n"
+    "    constant: true            # <= 1 distinct present value, or top share >= max_top_share\n"
+    "    max_top_share: 0.999      # so feature_22 (-5 in 99.93% of rows) counts as constant\n"
+    "    duplicates: true          # |Pearson r| >= min_corr with a kept numeric column\n"
+    "    min_corr: 0.98\n"
+    "    min_overlap: 0.5          # shared present rows / present rows of the dropped column\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "drop_columns", "1.0.0",
                                           "drop listed, empty, constant and near-duplicate columns",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

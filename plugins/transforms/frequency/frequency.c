@@ -2,12 +2,7 @@
  * numbers a tree can use: how common the value is in the training rows (and, for text, how
  * long it is).
  *
- *     pipeline:
- *       - plugin: frequency
- *         min_levels: 50            # categorical features with more distinct training values
- *         text: true                # every text feature column too
- *         ignore_text: true         # text columns then leave the model inputs (role ignore)
- *         columns: [distributor]    # optional: exactly these (names or globs), any of the two types
+ *     runner plugins --help frequency       # its options, as the plugin documents them
  *
  * Adds <col>_freq = share of the training rows holding the row's value (a value never seen in
  * training: 0; missing: missing) and, for text columns, <col>_words (words separated by
@@ -258,7 +253,15 @@ static void destroy_all(void *st)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy_all };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "frequency", "1.0.0",
+/* The options, as `runner plugins --help frequency` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: frequency\n"
+    "    min_levels: 50            # categorical features with more distinct training values\n"
+    "    text: true                # every text feature column too\n"
+    "    ignore_text: true         # text columns then leave the model inputs (role ignore)\n"
+    "    columns: [distributor]    # optional: exactly these (names or globs), any of the two types\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "frequency", "1.0.0",
                                           "text and high-cardinality columns -> value frequency (+ word count)",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,18 +1,6 @@
 /* impute.c — transform `impute`: fills missing values with statistics of the training rows.
  *
- *     transforms:
- *       - plugin: impute
- *         strategy: median          # median | mean | mode | constant
- *         value: 0                  # the constant for `strategy: constant`
- *         overrides:                # per column (name or glob); first matching entry wins
- *           feature_9: mean
- *           "feature_1[0-3]": -1    # a number means constant
- *           feature_60: {strategy: constant, value: -999}
- *           feature_46: skip        # leave missing
- *         indicators: false         # add <col>_missing (bool) for columns with missing training values
- *         skip_categorical: true    # false: categorical columns get their most frequent level
- *         columns: ["feature_*"]    # optional: only these (default: every feature column)
- *         exclude: [quantity]
+ *     runner plugins --help impute       # its options, as the plugin documents them
  *
  * XGBoost handles missing values itself, so imputation is mostly for other models and for
  * ablations. Only feature columns are imputed; text never. Bool columns get their most
@@ -288,6 +276,21 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "impute", "1.0.0",
-                                          "fill missing values (median, mean, mode, constant)", &ops);
+/* The options, as `runner plugins --help impute` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: impute\n"
+    "    strategy: median          # median | mean | mode | constant\n"
+    "    value: 0                  # the constant for `strategy: constant`\n"
+    "    overrides:                # per column (name or glob); first matching entry wins\n"
+    "      feature_9: mean\n"
+    "      \"feature_1[0-3]\": -1    # a number means constant\n"
+    "      feature_60: {strategy: constant, value: -999}\n"
+    "      feature_46: skip        # leave missing\n"
+    "    indicators: false         # add <col>_missing (bool) for columns with missing training values\n"
+    "    skip_categorical: true    # false: categorical columns get their most frequent level\n"
+    "    columns: [\"feature_*\"]    # optional: only these (default: every feature column)\n"
+    "    exclude: [quantity]\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "impute", "1.0.0",
+                                          "fill missing values (median, mean, mode, constant)", &ops, options_text);
 XP_PLUGINS(&plugin)

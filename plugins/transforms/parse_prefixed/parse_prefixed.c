@@ -1,10 +1,7 @@
 /* parse_prefixed.c — transform `parse_prefixed`: numbers behind a text prefix ("nr_12",
  * "sh_0") become a numeric column of the same name, role and position.
  *
- *     transforms:
- *       - plugin: parse_prefixed
- *         columns: [feature_1, feature_2]   # names or globs; omit (or `auto`) to detect
- *         min_match: 0.99                   # auto: share of present values that must match
+ *     runner plugins --help parse_prefixed       # its options, as the plugin documents them
  *
  * A value matches ^[A-Za-z]+_-?[0-9]+$. In auto mode fit picks every categorical or text
  * column where at least min_match of the training rows' present values match. apply parses
@@ -186,6 +183,12 @@ static void destroy(void *st)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "parse_prefixed", "1.0.0",
-                                          "numbers from prefixed strings (nr_12 -> 12)", &ops);
+/* The options, as `runner plugins --help parse_prefixed` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: parse_prefixed\n"
+    "    columns: [feature_1, feature_2]   # names or globs; omit (or `auto`) to detect\n"
+    "    min_match: 0.99                   # auto: share of present values that must match\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "parse_prefixed", "1.0.0",
+                                          "numbers from prefixed strings (nr_12 -> 12)", &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,14 +1,7 @@
 /* pca.c — transform `pca`: vector columns (embeddings) → a few principal components, as
  * numeric features any model reads.
  *
- *     pipeline:
- *       - plugin: pca
- *         columns: [description_glove, image_mobilenet]  # vector columns (default: every
- *                                       # vector feature column)
- *         components: 16                # per column (capped at its width and its rows)
- *         whiten: false                 # true: each component divided by its std deviation
- *         keep: false                   # keep the vector column too (a model that reads it)
- *         iterations: 6                 # subspace iterations of the randomised solver
+ *     runner plugins --help pca       # its options, as the plugin documents them
  *
  * Fitted on the training rows only: the mean and the directions are those of the rows (a
  * vector shared by 40 rows counts 40 times), computed by randomised subspace iteration on
@@ -385,8 +378,18 @@ static const xp_transform_ops ops = {
     .destroy = destroy,
 };
 
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "pca", "1.0.0",
+/* The options, as `runner plugins --help pca` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: pca\n"
+    "    columns: [description_glove, image_mobilenet]  # vector columns (default: every\n"
+    "                                  # vector feature column)\n"
+    "    components: 16                # per column (capped at its width and its rows)\n"
+    "    whiten: false                 # true: each component divided by its std deviation\n"
+    "    keep: false                   # keep the vector column too (a model that reads it)\n"
+    "    iterations: 6                 # subspace iterations of the randomised solver\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "pca", "1.0.0",
     "vector columns (embeddings) -> principal components fitted on training rows (randomised solver)",
-    &ops);
+    &ops, options_text);
 
 XP_PLUGINS(&plugin)

@@ -1,17 +1,6 @@
 /* placeholders.c — transform `placeholders`: placeholder codes (-5, -2, -8, ...) become missing.
  *
- *     transforms:
- *       - plugin: placeholders
- *         codes: {feature_29: [-8], "*": [-5, -2]}   # explicit; keys are names or globs
- *       - plugin: placeholders
- *         mode: auto            # learn the codes per column on the training rows
- *         exclude: [feature_64, "feature_7[5-7]"]
- *         columns: ["feature_*"]   # optional: only these columns (default: all numeric features)
- *         min_share: 0.01       # auto rule, shared with `profile` (see txu.h tx_ph_detect)
- *         min_code: -99
- *         min_other_distinct: 3
- *         max_codes: 4
- *         min_ratio: 5
+ *     runner plugins --help placeholders       # its options, as the plugin documents them
  *
  * mode defaults to `explicit` when `codes` is given and to `auto` otherwise; with `mode: auto`
  * and `codes` both apply. A column's explicit codes are the union of every `codes` entry whose
@@ -270,6 +259,20 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "placeholders", "1.0.0",
-                                          "placeholder codes (-5, -2, -8, ...) to missing", &ops);
+/* The options, as `runner plugins --help placeholders` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: placeholders\n"
+    "    codes: {feature_29: [-8], \"*\": [-5, -2]}   # explicit; keys are names or globs\n"
+    "  - plugin: placeholders\n"
+    "    mode: auto            # learn the codes per column on the training rows\n"
+    "    exclude: [feature_64, \"feature_7[5-7]\"]\n"
+    "    columns: [\"feature_*\"]   # optional: only these columns (default: all numeric features)\n"
+    "    min_share: 0.01       # auto rule, shared with `profile` (see txu.h tx_ph_detect)\n"
+    "    min_code: -99\n"
+    "    min_other_distinct: 3\n"
+    "    max_codes: 4\n"
+    "    min_ratio: 5\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "placeholders", "1.0.0",
+                                          "placeholder codes (-5, -2, -8, ...) to missing", &ops, options_text);
 XP_PLUGINS(&plugin)

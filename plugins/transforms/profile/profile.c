@@ -1,20 +1,6 @@
 /* profile.c — transform `profile`: a dataset profile of the training rows, stored as a record.
  *
- *     transforms:
- *       - plugin: profile
- *         near_constant: 0.999     # top-value share that makes a column "near-constant"
- *         max_missing: 0.99        # missing share listed as "mostly empty"
- *         corr_threshold: 0.95     # |Pearson r| reported as a correlated pair
- *         max_pairs: 200           # pairs kept in the record (strongest first)
- *         top_target_corr: 15      # features most correlated with the target, kept in the record
- *         min_share: 0.01          # placeholder rule (see txu.h tx_ph_detect)
- *         min_code: -99
- *         min_other_distinct: 3
- *         max_codes: 4
- *         min_ratio: 5
- *         source: source_id        # per-source missing shares (default: the config's data.source)
- *         versus: [quantity]       # the target summarised per bin of these numeric columns
- *         bins: 40                 # histogram bins of log1p(target); at most 30 bins per `versus`
+ *     runner plugins --help profile       # its options, as the plugin documents them
  *
  * fit computes, per column: type, role, missing share, distinct count, top value and its
  * share, constant / near-constant flags, numeric summary and suspected placeholder codes
@@ -614,7 +600,24 @@ static void destroy(void *state)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "profile", "1.0.0",
+/* The options, as `runner plugins --help profile` prints them. */
+static const char options_text[] =
+    "profile:                     # the config's profile stages: run once on the dev rows\n"
+    "  - plugin: profile\n"
+    "    near_constant: 0.999     # top-value share that makes a column \"near-constant\"\n"
+    "    max_missing: 0.99        # missing share listed as \"mostly empty\"\n"
+    "    corr_threshold: 0.95     # |Pearson r| reported as a correlated pair\n"
+    "    max_pairs: 200           # pairs kept in the record (strongest first)\n"
+    "    top_target_corr: 15      # features most correlated with the target, kept in the record\n"
+    "    min_share: 0.01          # placeholder rule (see txu.h tx_ph_detect)\n"
+    "    min_code: -99\n"
+    "    min_other_distinct: 3\n"
+    "    max_codes: 4\n"
+    "    min_ratio: 5\n"
+    "    source: source_id        # per-source missing shares (default: the config's data.source)\n"
+    "    versus: [quantity]       # the target summarised per bin of these numeric columns\n"
+    "    bins: 40                 # histogram bins of log1p(target); at most 30 bins per `versus`\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "profile", "1.0.0",
                                           "dataset profile of the training rows (record \"profile\")",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

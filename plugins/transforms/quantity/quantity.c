@@ -1,12 +1,7 @@
 /* quantity.c — transform `quantity`: features from a quantity column whose placeholder (-2)
  * means "unknown".
  *
- *     transforms:
- *       - plugin: quantity
- *         column: quantity      # the quantity column
- *         placeholder: -2       # the code for "unknown"
- *         set_missing: true     # replace the placeholder by NaN in the column itself
- *         log: true             # add log_<column> = log(quantity) where known and > 0
+ *     runner plugins --help quantity       # its options, as the plugin documents them
  *
  * Adds `<column>_known` (bool feature: 1 when the value is present and not the placeholder)
  * and, with `log`, `log_<column>` (NaN where unknown). A price scales with quantity, so the
@@ -148,7 +143,15 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "quantity", "1.0.0",
+/* The options, as `runner plugins --help quantity` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: quantity\n"
+    "    column: quantity      # the quantity column\n"
+    "    placeholder: -2       # the code for \"unknown\"\n"
+    "    set_missing: true     # replace the placeholder by NaN in the column itself\n"
+    "    log: true             # add log_<column> = log(quantity) where known and > 0\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "quantity", "1.0.0",
                                           "quantity_known flag, log_quantity, placeholder to NaN",
-                                          &ops);
+                                          &ops, options_text);
 XP_PLUGINS(&plugin)

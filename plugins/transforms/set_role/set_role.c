@@ -1,8 +1,6 @@
 /* set_role.c — transform `set_role`: sets the role of named columns.
  *
- *     transforms:
- *       - plugin: set_role
- *         roles: {description: ignore, source_id: feature, "img_*": ignore}
+ *     runner plugins --help set_role       # its options, as the plugin documents them
  *
  * Keys are column names or globs (the first matching entry wins); values are feature, target,
  * weight, group, id or ignore. `ignore` keeps a column in the frame without making it a model
@@ -112,6 +110,11 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 }
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply, NULL, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "set_role", "1.0.0",
-                                          "set column roles (feature, ignore, group, ...)", &ops);
+/* The options, as `runner plugins --help set_role` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: set_role\n"
+    "    roles: {description: ignore, source_id: feature, \"img_*\": ignore}\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "set_role", "1.0.0",
+                                          "set column roles (feature, ignore, group, ...)", &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,8 +1,6 @@
 /* target_log.c — transform `target_log`: models a right-skewed target on a log scale.
  *
- *     transforms:
- *       - plugin: target_log
- *         kind: log1p        # log1p (y -> log(1 + y)) or log (y -> log y)
+ *     runner plugins --help target_log       # its options, as the plugin documents them
  *
  * apply rewrites the column with role target (when the frame has one: new data for
  * prediction has none and is left alone); inverse_target maps model-space values back
@@ -99,6 +97,11 @@ static void destroy(void *st)
 
 static const xp_transform_ops ops = { sizeof(xp_transform_ops), create, fit, apply,
                                       inverse_target, destroy };
-static const xp_plugin plugin = XP_PLUGIN(XP_KIND_TRANSFORM, "target_log", "1.0.0",
-                                          "log1p / log target, inverted for metrics", &ops);
+/* The options, as `runner plugins --help target_log` prints them. */
+static const char options_text[] =
+    "pipeline:\n"
+    "  - plugin: target_log\n"
+    "    kind: log1p        # log1p (y -> log(1 + y)) or log (y -> log y)\n";
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "target_log", "1.0.0",
+                                          "log1p / log target, inverted for metrics", &ops, options_text);
 XP_PLUGINS(&plugin)
