@@ -18,6 +18,7 @@
 #include "config.h"
 #include "experiment.h"
 #include "frame.h"
+#include "logsum.h"
 
 static double *target_copy(const xp_frame *f)
 {
@@ -57,7 +58,7 @@ static int prepare(experiment *x, const xp_frame *f, void **out, const char *wha
     return rc;
 }
 
-int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
+static int build_folds(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
 {
     int k = plan->k;
     fold_data *fd = calloc((size_t)k, sizeof *fd);
@@ -86,6 +87,20 @@ int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *er
                  f, d->train->n_rows, d->valid->n_rows, d->train->n_cols);
     }
     return XP_OK;
+}
+
+/* The stages say the same things about every fold: their lines are held while the folds are
+ * built and said once each, what differs between folds as a range (logsum.h). */
+int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
+{
+    logsum ls;
+    logsum_init(&ls);
+    x->env.logsum = &ls;
+    int rc = build_folds(x, plan, out, err, n);
+    x->env.logsum = NULL;
+    logsum_flush(&ls, plan->k);
+    logsum_free(&ls);
+    return rc;
 }
 
 void folds_free(experiment *x, fold_data *fd, int k)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "columns.h"
+#include "logsum.h"
 #include "config.h"
 #include "embcache.h"
 #include "frame.h"
@@ -43,6 +44,9 @@ static void vlog_line(const host_env *env, int level, const char *who, const cha
     if (level > verbosity) return;
     char line[4096];
     vsnprintf(line, sizeof line, fmt, ap);
+    if (env && env->logsum && level >= XP_LOG_WARN && level <= XP_LOG_INFO &&
+        logsum_add(env->logsum, who, level, line) == 0)
+        return;
     fprintf(stderr, "[%s] %s: %s\n", who ? who : "xp", level_name(level), line);
 }
 

@@ -30,6 +30,9 @@ typedef struct host_env {
     /* Set only while columns.c creates the stages for the config check: column_ref and
      * column_add calls are collected here. NULL otherwise (the calls do nothing). */
     struct colcheck *colcheck;
+    /* Set while the folds are built (folds.c): warnings and info lines are held there and
+     * said once per distinct message (logsum.h), not once per fold. */
+    struct logsum *logsum;
 } host_env;
 
 typedef struct host_call {

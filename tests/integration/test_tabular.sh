@@ -21,6 +21,11 @@ expect_in run.err "plain K-fold on rows (no validation.group"
 expect_in run.err "date: 1 column(s) -> _year, _month, _weekday, _days: Release Date"
 expect_in run.err "are no date (e.g. \"TBD\")"
 expect_in run.err "frequency: 2 column(s)"
+# Per-fold messages are said once per fold set with the differences as ranges, not 5 times:
+# folds, the random-split check's folds and the refit give at most 3 such lines.
+expect_in run.err "[5 of 5 folds]"
+n=$(grep -c "date: 1 column(s)" run.err)
+[ "$n" -le 3 ] && ok || bad "the date stage's line was said $n times"
 # No warning that the model skipped text: the text column was turned into numbers.
 grep -q "skipping .* text" run.err && bad "xgboost still skips a text column" || ok
 # Better than predicting the mean on the held-out rows (the target depends on budget,
