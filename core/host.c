@@ -38,6 +38,31 @@ static const char *level_name(int level)
     }
 }
 
+/* A progress line is on screen without its newline (host_progress_line). */
+static _Atomic int progress_open;
+
+int host_progress_tty(void)
+{
+    static int tty = -1;
+    if (tty < 0) tty = isatty(STDERR_FILENO);
+    return tty;
+}
+
+void host_progress_line(const char *line)
+{
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    progress_open = 1;
+}
+
+void host_progress_done(void)
+{
+    if (progress_open) {
+        progress_open = 0;
+        fputc('\n', stderr);
+    }
+}
+
 static void vlog_line(const host_env *env, int level, const char *who, const char *fmt, va_list ap)
 {
     int verbosity = env ? env->verbosity : XP_LOG_INFO;
@@ -47,6 +72,7 @@ static void vlog_line(const host_env *env, int level, const char *who, const cha
     if (env && env->logsum && level >= XP_LOG_WARN && level <= XP_LOG_INFO &&
         logsum_add(env->logsum, who, level, line) == 0)
         return;
+    host_progress_done();
     fprintf(stderr, "[%s] %s: %s\n", who ? who : "xp", level_name(level), line);
 }
 
@@ -152,9 +178,11 @@ static void h_progress(xp_ctx *ctx, const char *stage, size_t done, size_t total
 {
     host_call *c = call_of(ctx);
     if (!c->env || c->env->verbosity < XP_LOG_INFO) return;
-    if (isatty(STDERR_FILENO)) {
-        fprintf(stderr, "\r[%s] %s %zu/%zu%s", c->who, stage, done, total, done >= total ? "\n" : "");
-        fflush(stderr);
+    if (host_progress_tty()) {
+        /* The same line as the search's progress: the latest of the two shows, in place. */
+        char line[512];
+        snprintf(line, sizeof line, "[%s] %s %zu/%zu", c->who, stage, done, total);
+        host_progress_line(line);
     } else if (done >= total && c->env->verbosity >= XP_LOG_DEBUG) {
         /* Not a terminal: the search prints one line per trial; stage ends only with -v. */
         fprintf(stderr, "[%s] %s %zu/%zu\n", c->who, stage, done, total);

@@ -77,6 +77,12 @@ int host_interrupted(void);
 /* Name of a signal we handle ("SIGINT", "SIGTERM"). */
 const char *host_signal_name(int sig);
 
+/* A progress line on a terminal: rewritten in place (carriage return, clear to the end of the
+ * line); the next log line or host_progress_done() ends it with a newline first. */
+int host_progress_tty(void);                 /* stderr is a terminal */
+void host_progress_line(const char *line);
+void host_progress_done(void);
+
 /* Plain logging for the core itself, honouring verbosity (stderr). */
 void host_log(const host_env *env, int level, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -214,6 +214,46 @@ static int study_best(experiment *x, search_outcome *out, char *err, size_t n)
     return XP_OK;
 }
 
+/* "2m05s" */
+static void fmt_secs(double s, char *buf, size_t n)
+{
+    long t = s > 0 ? (long)(s + 0.5) : 0;
+    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%lds", t);
+}
+
+/* One line per trial: trials done of the budget, best so far, elapsed and ETA (the mean
+ * trial time so far times the trials left, capped by search.timeout). On a terminal the
+ * line is rewritten in place (a run of 50 trials is one line, not 50); into a file or a
+ * pipe each trial stays a plain line, so logs keep the whole history. */
+static void say_progress(experiment *x, const search_outcome *out, int64_t number, int state, double value,
+                         double trial_s, int64_t done, int64_t budget, double elapsed, double timeout)
+{
+    if (x->env.verbosity < XP_LOG_INFO) return;
+    double eta = done > 0 ? elapsed / (double)done * (double)(budget - done) : 0;
+    if (timeout > 0 && eta > timeout - elapsed) eta = timeout - elapsed > 0 ? timeout - elapsed : 0;
+    char el[32], et[32], best[96];
+    fmt_secs(elapsed, el, sizeof el);
+    fmt_secs(eta, et, sizeof et);
+    const char *metric = x->metrics[x->objective].plugin->name;
+    if (out->best_number >= 0)
+        snprintf(best, sizeof best, "best %s=%.6g (trial %lld)", metric, out->best_value, (long long)out->best_number);
+    else
+        snprintf(best, sizeof best, "no complete trial yet");
+    const char *what = state == XP_TRIAL_COMPLETE ? "complete" : state == XP_TRIAL_PRUNED ? "pruned" : "failed";
+    if (host_progress_tty()) {
+        char line[512];
+        snprintf(line, sizeof line, "[search] %lld/%lld trials  %s  elapsed %s  ETA %s  (trial %lld %s %s=%.6g in %.1f s)",
+                 (long long)done, (long long)budget, best, el, et, (long long)number, what, metric, value, trial_s);
+        host_progress_line(line);
+    } else {
+        host_log(&x->env, XP_LOG_INFO, "search", "trial %lld %s %s=%.6g (%.1f s) best=%.6g (trial %lld)  [%lld/%lld, "
+                 "elapsed %s, ETA %s]", (long long)number, what, metric, value, trial_s, out->best_value,
+                 (long long)out->best_number, (long long)done, (long long)budget, el, et);
+    }
+}
+
 int search_run(experiment *x, search_outcome *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
@@ -441,12 +481,10 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         views[nv] = (xp_trial_view){ number, state, r.value, vparams + nv * np,
                                       state == XP_TRIAL_PRUNED ? r.folds_done - 1 : -1 };
         nv++;
-        host_log(&x->env, XP_LOG_INFO, "search", "trial %lld %s %s=%.6g (%.1f s) best=%.6g (trial %lld)",
-                 (long long)number, state == XP_TRIAL_COMPLETE ? "complete" : state == XP_TRIAL_PRUNED ? "pruned" : "failed",
-                 x->metrics[x->objective].plugin->name, r.value, now_s() - ts, out->best_value,
-                 (long long)out->best_number);
+        say_progress(x, out, number, state, r.value, now_s() - ts, i + 1, budget, now_s() - t0, timeout);
         eval_result_free(&r);
     }
+    host_progress_done();
     if (sstate) sops->destroy(sstate);
     if (!rc) rc = study_best(x, out, err, n);
 done:

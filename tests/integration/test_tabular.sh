@@ -32,6 +32,16 @@ grep -q "skipping .* text" run.err && bad "xgboost still skips a text column" ||
 # rating, year and genre).
 r2=$(sed -n 's/.*r2=\([-0-9.e+]*\).*/\1/p' run.txt)
 "$py" -c "import sys; sys.exit(0 if float('$r2') > 0.1 else 1)" && ok || bad "test r2 $r2 <= 0.1"
+# Progress: not a terminal -> a plain line per trial with done/budget, elapsed and ETA.
+expect_in run.err "[3/3, elapsed"
+# On a terminal (script(1) gives one): the search is one line rewritten in place.
+if command -v script >/dev/null; then
+  script -qec "'$runner' '$configs/tabular.yaml' data.path=films.csv 'data.target=Worldwide Gross' search.trials=3 \
+    store.path=exp_tty.db validation.random_split_check=false" /dev/null > tty.txt 2>&1
+  grep -aq "3/3 trials  best rmse=" tty.txt && ok || bad "no progress line on a terminal"
+  n=$(grep -ac "search\]" tty.txt)
+  [ "$n" -eq 1 ] && ok || bad "the search progress took $n lines on a terminal"
+fi
 # The date features were recorded with their counts.
 expect_rc 0 "$py" - exp.db <<'PY'
 import json, sqlite3, sys
