@@ -116,11 +116,23 @@ def runner_side(work):
                 seg.append(("data, encoders, fold pipelines (+ weights pre-pass)", t0, first))
                 seg.append(("search", first, last))
             pol = rec.get("polish")
+            after = pol[0] if pol and pol[0] >= last else last
             if pol and pol[0] >= last:
                 seg.append(("polish", last, pol[0]))
-                seg.append((tail, pol[0], t1))
+            # The refit fits the pipeline once more: its first step's record (the last of that
+            # kind) splits the random-split check (5 fold builds and fits) from the refit.
+            first_kind = db.execute("SELECT kind FROM xp_records WHERE run_id = ? AND created_at > ? ORDER BY id "
+                                    "LIMIT 1", (rid, dt.datetime.fromtimestamp(after).isoformat(" "))).fetchone()
+            cut = None
+            if metric(db, rid, "cv_random") is not None and first_kind:
+                r = db.execute("SELECT max(created_at) FROM xp_records WHERE run_id = ? AND kind = ?",
+                               (rid, first_kind[0])).fetchone()
+                cut = ts(r[0]) if r and r[0] else None
+            if cut and after < cut < t1:
+                seg.append(("random-split check (5 more fold pipelines and fits)", after, cut))
+                seg.append(("refit on all dev rows + test (incl. encoding the test images)", cut, t1))
             else:
-                seg.append((tail, last, t1))
+                seg.append((tail, after, t1))
         info["segments"] = seg
         # encoder timings from their records (summed over the applies of this run)
         enc = {}
