@@ -264,7 +264,7 @@ def main():
                  f"({f4(fus.get('test_rmsle'))} vs {f4(py['blend']['test']['rmsle'])}); "
                  f"CPU time ratio {xt['cpu'] / pt['cpu']:.2f}.\n")
     if xt:
-        L.append(f"Issue 9's budget for the runner (2 cores, default demo data): under 15 min end to end — "
+        L.append(f"Issue 9's budget (2 cores; stated for the default demo data): under 15 min end to end — "
                  f"{xt['wall'] / 60:.1f} min here; under 4 GB peak — {xt['rss_mb'] / 1024:.2f} GB.\n")
 
     # where the runner's time goes

@@ -8,17 +8,9 @@ trap 'rm -rf "$tmp"' EXIT
 ok() { checks=$((checks + 1)); }
 bad() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 # expect_rc WANT CMD... : runs CMD, keeps stdout/stderr in $tmp/out $tmp/err
-# In sanitizer builds LeakSanitizer's own stop-the-world tracer sometimes crashes at exit on a
-# loaded machine ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal error":
-# google/sanitizers#1353) after the program itself finished; that is no leak report (those
-# say "detected memory leaks") and no result of ours, so the command is run once more.
 expect_rc() {
   local want=$1; shift
   "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  if grep -q '^Tracer caught signal' "$tmp/err" && grep -q 'LeakSanitizer has encountered a fatal error' "$tmp/err"; then
-    echo "note: LeakSanitizer's tracer crashed at exit (google/sanitizers#1353); running again: $*" >&2
-    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-  fi
   if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, wanted $want: $*"; sed 's/^/  stderr: /' "$tmp/err" | tail -20 >&2; fi
 }
 # expect_in FILE TEXT : FILE contains TEXT (fixed string)
