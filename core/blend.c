@@ -313,8 +313,6 @@ static void fit_weights(int method, const double *A, const double *b, const unsi
     free(G); free(c);
 }
 
-static double to_space(int logspace, double p) { return logspace ? log1p(fmax(p, 0)) : p; }
-static double from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
 
 /* ------------------------------------------------------------------ the blend run */
 
@@ -427,13 +425,13 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
         if ((rc = read_predictions(x->st, me->run_id, studies[k], "oof_predictions", x->dev, &dmap, me->oof, err, n)) ||
             (rc = read_predictions(x->st, me->run_id, studies[k], "test_predictions", x->test, &tmap, me->test, err, n)))
             break;
-        for (size_t i = 0; i < nd; i++) A[i * m + k] = to_space(logspace, me->oof[i]);
-        for (size_t i = 0; i < nt; i++) T[i * m + k] = to_space(logspace, me->test[i]);
+        for (size_t i = 0; i < nd; i++) A[i * m + k] = pred_to_space(logspace, me->oof[i]);
+        for (size_t i = 0; i < nt; i++) T[i * m + k] = pred_to_space(logspace, me->test[i]);
         if ((rc = metrics_compute(x, ydev, me->oof, nd, mv, err, n))) break;
         me->cv = mv[x->objective];
     }
     if (rc) goto done;
-    for (size_t i = 0; i < nd; i++) b[i] = to_space(logspace, ydev[i]);
+    for (size_t i = 0; i < nd; i++) b[i] = pred_to_space(logspace, ydev[i]);
 
     /* Cross-fitted CV: each fold predicted with weights fitted on the other folds. */
     int k_folds = x->folds;
@@ -446,7 +444,7 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
             if (fold[i] != f) continue;
             double v = 0;
             for (size_t k = 0; k < m; k++) v += w[k] * A[i * m + k];
-            oof[i] = from_space(logspace, v);
+            oof[i] = pred_from_space(logspace, v);
             fy[c] = ydev[i];
             fp[c] = oof[i];
             c++;
@@ -473,7 +471,7 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     for (size_t i = 0; i < nt; i++) {
         double v = 0;
         for (size_t k = 0; k < m; k++) v += w[k] * T[i * m + k];
-        pred[i] = from_space(logspace, v);
+        pred[i] = pred_from_space(logspace, v);
     }
     out->test = calloc(x->n_metrics, sizeof *out->test);
     if (!out->test) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }

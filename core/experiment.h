@@ -17,6 +17,9 @@
 typedef struct fold_data {
     xp_frame *train, *valid;     /* after the fold's own pipeline */
     void *train_prep, *valid_prep;
+    xp_frame *test;              /* the test rows through this fold's pipeline, when the final
+                                  * prediction averages the fold models (else NULL) */
+    void *test_prep;
     double *valid_y;             /* validation target, original space */
     size_t *valid_rows;          /* dev row index of each validation row (out-of-fold output) */
     int *valid_source;           /* per-source metrics: source code per valid row, or NULL */
@@ -69,6 +72,13 @@ typedef struct experiment {
 
     /* the best configuration's out-of-fold predictions (dev rows), NULL until known */
     double *oof_best;
+    /* validation.final: folds — the test part is predicted by the best configuration's fold
+     * models (their predictions averaged, in log1p space when final_log) instead of one
+     * model refitted on all dev rows. The best evaluation's averaged test predictions and
+     * its k models are kept (NULL until known) so no model is trained again. */
+    int final_folds, final_log;
+    double *test_best;
+    void **models_best;
 
     /* source quality (weights.c): weight per source code, NULL when off */
     double *source_weight;
@@ -86,9 +96,20 @@ typedef struct eval_result {
     int folds_done;
     int pruned;
     int store_failed;            /* a score could not be recorded: the run fails, not the trial */
+    /* With validation.final: folds and the run's own folds, when every fold finished: */
+    double *test_pred;           /* the fold models' test predictions averaged (original space) */
+    void **models;               /* the k fold models (destroyed by eval_result_free) */
+    int n_models;
+    const xp_model_ops *mops;
 } eval_result;
 
 void eval_result_free(eval_result *r);
+/* Makes r's out-of-fold predictions, test predictions and models the run's best (x->oof_best,
+ * test_best, models_best), freeing the previous ones; r keeps nothing of them. */
+void eval_result_keep_best(experiment *x, eval_result *r);
+/* Predictions are averaged (fold models) or blended in log1p space or as they are. */
+double pred_to_space(int logspace, double p);
+double pred_from_space(int logspace, double v);
 
 /* Pruning hook: called after each fold with the running mean; return 1 to stop. */
 typedef int (*eval_prune_fn)(void *user, int fold, double running_mean);

@@ -83,6 +83,13 @@ static int build_folds(experiment *x, const split_plan *plan, fold_data **out, c
             (rc = prepare(x, d->train, &d->train_prep, "train", err, n)) ||
             (rc = prepare(x, d->valid, &d->valid_prep, "valid", err, n)))
             return rc;
+        /* The run's own folds predict the test part too when the final prediction is their
+         * average; the test rows go through this fold's pipeline, fitted without them. */
+        if (x->final_folds && plan == &x->plan) {
+            if (!(d->test = frame_copy(x->test))) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+            if ((rc = pipeline_apply(&d->pipe, d->test, err, n)) || (rc = prepare(x, d->test, &d->test_prep, "test", err, n)))
+                return rc;
+        }
         host_log(&x->env, XP_LOG_DEBUG, "folds", "fold %d: %zu train rows, %zu valid rows, %zu columns after the pipeline",
                  f, d->train->n_rows, d->valid->n_rows, d->train->n_cols);
     }
@@ -111,9 +118,11 @@ void folds_free(experiment *x, fold_data *fd, int k)
         if (x->mops && x->mops->release) {
             if (d->train_prep) x->mops->release(d->train_prep);
             if (d->valid_prep) x->mops->release(d->valid_prep);
+            if (d->test_prep) x->mops->release(d->test_prep);
         }
         frame_free(d->train);
         frame_free(d->valid);
+        frame_free(d->test);
         free(d->valid_y);
         free(d->valid_rows);
         free(d->valid_source);
@@ -122,13 +131,45 @@ void folds_free(experiment *x, fold_data *fd, int k)
     free(fd);
 }
 
+static void models_free(const xp_model_ops *mops, void **models, int k)
+{
+    for (int f = 0; models && f < k; f++)
+        if (models[f]) mops->destroy(models[f]);
+    free(models);
+}
+
 void eval_result_free(eval_result *r)
 {
     free(r->fold_values);
     free(r->oof);
+    free(r->test_pred);
+    models_free(r->mops, r->models, r->n_models);
     r->fold_values = NULL;
     r->oof = NULL;
+    r->test_pred = NULL;
+    r->models = NULL;
+    r->n_models = 0;
 }
+
+void eval_result_keep_best(experiment *x, eval_result *r)
+{
+    free(x->oof_best);
+    free(x->test_best);
+    models_free(x->mops, x->models_best, x->folds);
+    x->oof_best = r->oof;
+    x->test_best = r->test_pred;
+    /* Only a complete set of fold models stands for the configuration. */
+    x->models_best = r->n_models == x->folds ? r->models : NULL;
+    if (!x->models_best) models_free(r->mops, r->models, r->n_models);
+    r->oof = NULL;
+    r->test_pred = NULL;
+    r->models = NULL;
+    r->n_models = 0;
+}
+
+/* log1p of a negative prediction is clamped at 0, as RMSLE's own inputs are. */
+double pred_to_space(int logspace, double p) { return logspace ? log1p(fmax(p, 0)) : p; }
+double pred_from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
 
 xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n)
 {
@@ -169,6 +210,8 @@ typedef struct fold_job {
     const char *split;
     double *mvals;               /* n_metrics */
     double *oof;                 /* dev-row predictions, shared by the folds */
+    double *test_out;            /* this fold's test predictions (d->test set), else NULL */
+    void **model_out;            /* where the fitted model is kept, NULL: destroyed */
     double iter_sum;
     int iter_count;
     int rc;
@@ -203,10 +246,13 @@ static void *fold_run(void *arg)
     int rc = x->mops->create(&ctx, j->mcfg, &model);
     if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
     if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
+    if (!rc && j->test_out) rc = x->mops->predict(&ctx, model, d->test, d->test_prep, j->test_out);
     if (rc) snprintf(j->err, sizeof j->err, "%s (fold %d): %s", x->model->name, j->fold, call.msg[0] ? call.msg : xp_strerror(rc));
     j->store_failed = call.store_failed;
-    if (model) x->mops->destroy(model);
+    if (model && !rc && j->model_out) *j->model_out = model;
+    else if (model) x->mops->destroy(model);
     if (!rc) rc = pipeline_inverse(&d->pipe, pred, d->valid->n_rows, j->err, sizeof j->err);
+    if (!rc && j->test_out) rc = pipeline_inverse(&d->pipe, j->test_out, d->test->n_rows, j->err, sizeof j->err);
     if (!rc && j->oof)   /* folds own disjoint dev rows: no two threads write one cell */
         for (size_t i = 0; i < d->valid->n_rows; i++) j->oof[d->valid_rows[i]] = pred[i];
     if (!rc) rc = metrics_compute(x, d->valid_y, pred, d->valid->n_rows, j->mvals, j->err, sizeof j->err);
@@ -244,8 +290,15 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     double *msum = calloc(x->n_metrics, sizeof *msum);
     fold_job *jobs = calloc((size_t)k, sizeof *jobs);
     double *mvals = calloc((size_t)k * x->n_metrics, sizeof *mvals);
-    if (!res->fold_values || !res->oof || !msum || !jobs || !mvals) {
-        free(msum); free(jobs); free(mvals);
+    /* Fold models that predict the test part: their predictions (k rows of n_test) and the
+     * models themselves are kept, for the final prediction and `runner predict`. */
+    int with_test = fd[0].test != NULL;
+    size_t n_test = with_test ? fd[0].test->n_rows : 0;
+    double *test_out = with_test ? malloc((size_t)k * (n_test ? n_test : 1) * sizeof *test_out) : NULL;
+    res->mops = x->mops;
+    if (with_test && (res->models = calloc((size_t)k, sizeof *res->models))) res->n_models = k;
+    if (!res->fold_values || !res->oof || !msum || !jobs || !mvals || (with_test && (!test_out || !res->models))) {
+        free(msum); free(jobs); free(mvals); free(test_out);
         snprintf(err, n, "out of memory");
         return XP_ENOMEM;
     }
@@ -262,7 +315,9 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     for (int f = 0; f < k; f++)
         jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
                               .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics,
-                              .oof = res->oof };
+                              .oof = res->oof,
+                              .test_out = with_test ? test_out + (size_t)f * n_test : NULL,
+                              .model_out = with_test ? &res->models[f] : NULL };
     for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
         if (host_interrupted()) break;   /* Ctrl-C / SIGTERM: no new fold starts */
         int end = start + width < k ? start + width : k;
@@ -317,6 +372,18 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
             }
     }
     if (iter_count) res->mean_best_iteration = iter_sum / iter_count;
+    if (!rc && with_test && res->folds_done == k) {
+        if (!(res->test_pred = malloc((n_test ? n_test : 1) * sizeof *res->test_pred))) {
+            snprintf(err, n, "out of memory");
+            rc = XP_ENOMEM;
+        }
+        for (size_t i = 0; !rc && i < n_test; i++) {
+            double s = 0;
+            for (int f = 0; f < k; f++) s += pred_to_space(x->final_log, test_out[(size_t)f * n_test + i]);
+            res->test_pred[i] = pred_from_space(x->final_log, s / k);
+        }
+    }
+    free(test_out);
     free(msum);
     free(jobs);
     free(mvals);

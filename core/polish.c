@@ -148,9 +148,7 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
         cand = NULL;
         *rounds = r.mean_best_iteration;
         *value = r.value;
-        free(x->oof_best);
-        x->oof_best = r.oof;
-        r.oof = NULL;
+        eval_result_keep_best(x, &r);
         *used = 1;
     }
     eval_result_free(&r);

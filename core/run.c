@@ -305,6 +305,31 @@ static int setup_components(experiment *x, char *err, size_t n)
     return XP_OK;
 }
 
+/* ------------------------------------------------------------------ final prediction */
+
+/* validation.final: refit (one model on all dev rows, the default) or folds (the best
+ * configuration's k fold models, their test predictions averaged); validation.final_space:
+ * log (average log1p of the predictions, what RMSLE scores) or raw. */
+static int read_final(experiment *x, const xp_cfg *root, char *err, size_t n)
+{
+    const xp_cfg *v = cfg_get(root, "validation");
+    const char *final = "refit", *space = "log";
+    int rc;
+    if ((rc = cfg_read_str(v, "final", 0, &final, err, n)) || (rc = cfg_read_str(v, "final_space", 0, &space, err, n)))
+        return rc;
+    if (strcmp(final, "refit") && strcmp(final, "folds")) {
+        snprintf(err, n, "%s: validation.final must be refit or folds, got '%s'", cfg_where(cfg_get(v, "final")), final);
+        return XP_ECONFIG;
+    }
+    if (strcmp(space, "log") && strcmp(space, "raw")) {
+        snprintf(err, n, "%s: validation.final_space must be log or raw, got '%s'", cfg_where(cfg_get(v, "final_space")), space);
+        return XP_ECONFIG;
+    }
+    x->final_folds = !strcmp(final, "folds");
+    x->final_log = !strcmp(space, "log");
+    return XP_OK;
+}
+
 /* ------------------------------------------------------------------ study identity */
 
 /* Keys that do not change what a trial measures (budget, where files are, stages after the
@@ -312,7 +337,7 @@ static int setup_components(experiment *x, char *err, size_t n)
  * data is identified by content (data_identity), not by path. */
 static const char *const identity_free_keys[] = {
     "name", "store", "threads", "plugin_path", "profile", "polish", "search.trials", "search.timeout",
-    "search.fold_jobs", "search.resume", "validation.random_split_check", "data.path", "data.test_path", "data.images",
+    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "data.path", "data.test_path", "data.images",
 };
 
 static int config_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
@@ -504,25 +529,127 @@ int test_metrics_store(experiment *x, const xp_frame *test, const double *y, con
     return rc;
 }
 
+/* The files a finished run leaves for `runner predict`, `runner report` and blends: the test
+ * predictions, the out-of-fold predictions of the final configuration and that configuration
+ * (predict needs it: a run without it is not complete). */
+static int write_run_artifacts(experiment *x, xp_ctx *ctx, const xp_cfg *cfg, const char *artifact_dir,
+                               const double *y, const double *pred, char *err, size_t n)
+{
+    char path[4096];
+    int rc;
+    snprintf(path, sizeof path, "%s/test_predictions.csv", artifact_dir);
+    if (write_predictions(path, x, x->test, y, pred)) {
+        snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
+        return XP_EIO;
+    }
+    if ((rc = host_table.artifact(ctx, path, "test_predictions"))) return rc;
+    if (x->oof_best) {
+        /* The final configuration's out-of-fold predictions on the dev rows: what a blend
+         * fits its weights on, and what `runner report` can plot. */
+        const xp_column *dt = frame_role(x->dev, XP_ROLE_TARGET);
+        snprintf(path, sizeof path, "%s/oof_predictions.csv", artifact_dir);
+        if (!dt || write_oof(path, x, x->dev, dt, x->oof_best)) {
+            snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
+            return XP_EIO;
+        }
+        if ((rc = host_table.artifact(ctx, path, "oof_predictions"))) return rc;
+    }
+    snprintf(path, sizeof path, "%s/config.yaml", artifact_dir);
+    char *yaml = cfg_to_yaml(cfg);
+    if (!yaml) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    FILE *f = fopen(path, "w");
+    int ok = f && fputs(yaml, f) != EOF, werr = errno;
+    if (f && fclose(f) && ok) ok = 0, werr = errno;   /* a full disk shows at fclose */
+    free(yaml);
+    if (!ok) {
+        snprintf(err, n, "%s: cannot write the refit config: %s", path, strerror(werr));
+        return XP_EIO;
+    }
+    return host_table.artifact(ctx, path, "refit_config");
+}
+
+static double *test_targets(const experiment *x, char *err, size_t n)
+{
+    const xp_column *tcol = frame_role(x->test, XP_ROLE_TARGET);
+    double *y = malloc((x->test->n_rows ? x->test->n_rows : 1) * sizeof *y);
+    if (!y || !tcol) { free(y); snprintf(err, n, "out of memory"); return NULL; }
+    for (size_t i = 0; i < x->test->n_rows; i++) y[i] = col_value(tcol, i);
+    return y;
+}
+
+/* validation.final: folds — the best configuration's fold models (kept from its evaluation)
+ * have predicted the test part through their folds' pipelines; their average is scored
+ * once and each model is saved as fold<k>_<model file> (artifact fold<k>_model) for `runner predict`. No model is
+ * trained here. */
+static int fold_models_test(experiment *x, const xp_cfg *cfg, const char *artifact_dir, test_result *tr,
+                            char *err, size_t n)
+{
+    host_log(&x->env, XP_LOG_INFO, "final", "the test part is the average of the best configuration's %d fold models (%s space); no refit",
+             x->folds, x->final_log ? "log1p" : "raw");
+    double *y = test_targets(x, err, n);
+    if (!y) return XP_ENOMEM;
+    int rc = XP_ENOMEM;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
+    call.split = "final";
+    char json[256];
+    snprintf(json, sizeof json, "{\"mode\": \"folds\", \"space\": \"%s\", \"models\": %d}", x->final_log ? "log" : "raw", x->folds);
+    if ((rc = store_record(x->st, x->run_id, "final", json))) {
+        snprintf(err, n, "recording how the test part was predicted: %s", store_errmsg(x->st));
+        goto out;
+    }
+    if (!(tr->values = calloc(x->n_metrics, sizeof *tr->values))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto out; }
+    if ((rc = test_metrics_store(x, x->test, y, x->test_best, tr->values, err, n))) goto out;
+    if (artifact_dir) {
+        if (!x->mops->save || !x->mops->load) {
+            snprintf(err, n, "validation.final: folds: model plugin %s cannot save and load models, which `runner predict` needs",
+                     x->model->name);
+            rc = XP_ECONFIG;
+            goto out;
+        }
+        for (int f = 0; f < x->folds; f++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/fold%d_%s", artifact_dir, f, x->model_file);
+            char kind[32];
+            snprintf(kind, sizeof kind, "fold%d_model", f);
+            if ((rc = x->mops->save(&ctx, x->models_best[f], path)) || (rc = host_table.artifact(&ctx, path, kind)))
+                goto model_err;
+        }
+        if ((rc = write_run_artifacts(x, &ctx, cfg, artifact_dir, y, x->test_best, err, n))) {
+            if (!err[0]) goto model_err;
+            goto out;
+        }
+    }
+    rc = XP_OK;
+    goto out;
+model_err:
+    snprintf(err, n, "saving the fold models of %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
+out:
+    free(y);
+    return rc;
+}
+
 /* Refits best_cfg (the best trial's configuration, polished or not) on all dev rows and
- * scores the test part once. rounds: the mean early-stopping round on the folds, NaN if
- * unknown (best trial from an earlier run without polish: derived again here). */
+ * scores the test part once, or (validation.final: folds) scores the average of its fold
+ * models. rounds: the mean early-stopping round on the folds, NaN if unknown (best trial
+ * from an earlier run without polish: derived again here). */
 static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, int have_best,
                           const char *artifact_dir, test_result *tr, char *err, size_t n)
 {
     int rc;
-    if ((isnan(rounds) && have_best) || !x->oof_best) {
+    int need_rounds = isnan(rounds) && have_best && x->stop_metric && !x->final_folds;
+    if (need_rounds || !x->oof_best || (x->final_folds && (!x->models_best || !x->test_best))) {
         /* The best trial ran in an earlier process (a resumed study): its folds again, for
-         * the early-stopping rounds and the out-of-fold predictions. */
+         * the early-stopping rounds, the out-of-fold predictions and the fold models. */
         eval_result r;
         rc = folds_evaluate_cfg(x, x->fd, x->folds, best_cfg, -1, "valid", NULL, NULL, &r, err, n);
         if (rc) { eval_result_free(&r); return rc; }
-        if (isnan(rounds) && have_best) rounds = r.mean_best_iteration;
-        free(x->oof_best);
-        x->oof_best = r.oof;
-        r.oof = NULL;
+        if (need_rounds) rounds = r.mean_best_iteration;
+        eval_result_keep_best(x, &r);
         eval_result_free(&r);
     }
+    if (x->final_folds) return fold_models_test(x, best_cfg, artifact_dir, tr, err, n);
     xp_cfg *cfg = cfg_clone(best_cfg);
     if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     if (!isnan(rounds) && x->stop_key) {
@@ -545,11 +672,9 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     pipeline p = { 0 };
     rc = XP_ENOMEM;
     if (!dev || !test) { snprintf(err, n, "out of memory"); goto out; }
-    const xp_column *tcol = frame_role(test, XP_ROLE_TARGET);
-    y = malloc((test->n_rows ? test->n_rows : 1) * sizeof *y);
+    y = test_targets(x, err, n);
     pred = malloc((test->n_rows ? test->n_rows : 1) * sizeof *pred);
-    if (!y || !pred || !tcol) { snprintf(err, n, "out of memory"); goto out; }
-    for (size_t i = 0; i < test->n_rows; i++) y[i] = col_value(tcol, i);
+    if (!y || !pred) { snprintf(err, n, "out of memory"); goto out; }
     if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
         (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)) ||
         (rc = weights_apply(x, dev, err, n)))
@@ -567,6 +692,10 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
+    if ((rc = store_record(x->st, x->run_id, "final", "{\"mode\": \"refit\"}"))) {
+        snprintf(err, n, "recording how the test part was predicted: %s", store_errmsg(x->st));
+        goto out;
+    }
     if ((rc = test_metrics_store(x, test, y, pred, tr->values, err, n))) goto out;
     if (artifact_dir) {
         char path[4096];
@@ -575,39 +704,10 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
             if ((rc = x->mops->save(&ctx, model, path))) goto model_err;
             if ((rc = host_table.artifact(&ctx, path, "model"))) goto model_err;
         }
-        snprintf(path, sizeof path, "%s/test_predictions.csv", artifact_dir);
-        if (write_predictions(path, x, x->test, y, pred)) {
-            snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
-            rc = XP_EIO;
+        if ((rc = write_run_artifacts(x, &ctx, cfg, artifact_dir, y, pred, err, n))) {
+            if (!err[0]) goto model_err;
             goto out;
         }
-        if ((rc = host_table.artifact(&ctx, path, "test_predictions"))) goto model_err;
-        if (x->oof_best) {
-            /* The refitted configuration's out-of-fold predictions on the dev rows: what a
-             * blend fits its weights on, and what `runner report` can plot. */
-            const xp_column *dt = frame_role(x->dev, XP_ROLE_TARGET);
-            snprintf(path, sizeof path, "%s/oof_predictions.csv", artifact_dir);
-            if (!dt || write_oof(path, x, x->dev, dt, x->oof_best)) {
-                snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
-                rc = XP_EIO;
-                goto out;
-            }
-            if ((rc = host_table.artifact(&ctx, path, "oof_predictions"))) goto model_err;
-        }
-        /* predict needs this file: a run without it is not complete. */
-        snprintf(path, sizeof path, "%s/config.yaml", artifact_dir);
-        char *yaml = cfg_to_yaml(cfg);
-        if (!yaml) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto out; }
-        FILE *f = fopen(path, "w");
-        int ok = f && fputs(yaml, f) != EOF, werr = errno;
-        if (f && fclose(f) && ok) ok = 0, werr = errno;   /* a full disk shows at fclose */
-        free(yaml);
-        if (!ok) {
-            snprintf(err, n, "%s: cannot write the refit config: %s", path, strerror(werr));
-            rc = XP_EIO;
-            goto out;
-        }
-        if ((rc = host_table.artifact(&ctx, path, "refit_config"))) goto model_err;
     }
     rc = XP_OK;
     goto out;
@@ -645,7 +745,7 @@ static void print_summary(const experiment *x, const search_outcome *so, const d
         printf("  %s = %s\n", x->sp.params[i].name, v);
     }
     if (polished_cv)
-        printf("polished (see the polish section of the config): CV %s = %.6g, used for the refit\n",
+        printf("polished (see the polish section of the config): CV %s = %.6g, used for the final model\n",
                x->metrics[x->objective].plugin->name, *polished_cv);
     if (random_cv && !isnan(*random_cv))
         printf("random-split CV %s would claim %.6g (grouped: %.6g)\n", x->metrics[x->objective].plugin->name,
@@ -653,6 +753,7 @@ static void print_summary(const experiment *x, const search_outcome *so, const d
     if (tr->values) {
         printf("test (%zu rows, scored once):", x->test->n_rows);
         for (size_t m = 0; m < x->n_metrics; m++) printf("  %s=%.6g", x->metrics[m].plugin->name, tr->values[m]);
+        if (x->final_folds) printf("  (mean of %d fold models, %s space)", x->folds, x->final_log ? "log1p" : "raw");
         printf("\n");
     }
 }
@@ -680,7 +781,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
         (rc = cfg_read_str(sc, "path", 0, &store_path, err, sizeof err)) ||
         (rc = cfg_read_str_or_null(sc, "artifacts", &artifacts, err, sizeof err)) ||
-        (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)))
+        (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)) ||
+        (rc = read_final(x, root, err, sizeof err)))
         goto config_error;
     cfg_get(root, "plugin_path");   /* read by run_load_plugins */
     /* From here on Ctrl-C and SIGTERM stop the run at the next safe point, with the record
@@ -914,7 +1016,8 @@ cleanup:
     space_free(&x->sp);
     free(x->metrics);
     free(x->source_weight);
-    free(x->oof_best);
+    eval_result none = { 0 };
+    eval_result_keep_best(x, &none);   /* frees the kept predictions and fold models */
     frame_free(x->dev);
     frame_free(x->test);
     if (x->st) store_close(x->st);
@@ -950,23 +1053,55 @@ static int checked_artifact(store *st, const char *store_path, long long run_id,
     return XP_OK;
 }
 
+/* One saved model's predictions for the input rows: the config's transforms are fitted on
+ * `train` (the rows the model was trained on; deterministic: same data, same seed), applied
+ * to a copy of the input, the model at model_path is loaded and predicts, and the transforms'
+ * inverse brings the predictions back to the target's space. */
+static int predict_with_model(experiment *x, const xp_frame *train, const xp_frame *input, const char *model_path,
+                              double *pred, char *err, size_t errn)
+{
+    xp_frame *fit_rows = frame_copy(train), *rows = frame_copy(input);
+    void *model = NULL, *prep = NULL;
+    pipeline p = { 0 };
+    int rc = XP_ENOMEM;
+    if (!fit_rows || !rows) { snprintf(err, errn, "out of memory"); goto out; }
+    if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, errn)) ||
+        (rc = pipeline_fit(&p, fit_rows, err, errn)) || (rc = pipeline_apply(&p, rows, err, errn)))
+        goto out;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
+    if ((rc = x->mops->load(&ctx, cfg_get(x->root, "model"), model_path, &model)) ||
+        (x->mops->prepare && (rc = x->mops->prepare(&ctx, rows, &prep))) ||
+        (rc = x->mops->predict(&ctx, model, rows, prep, pred))) {
+        snprintf(err, errn, "%s (%s): %s", x->model->name, model_path, call.msg[0] ? call.msg : xp_strerror(rc));
+        goto out;
+    }
+    rc = pipeline_inverse(&p, pred, rows->n_rows, err, errn);
+out:
+    if (model) x->mops->destroy(model);
+    if (prep && x->mops->release) x->mops->release(prep);
+    pipeline_free(&p);
+    frame_free(fit_rows);
+    frame_free(rows);
+    return rc;
+}
+
 /* `runner predict --run ID data.csv`: the run's refit config (best params included) is
- * loaded, its transforms are refitted on the same dev rows (deterministic: same data, same
- * seed, same split), the saved model is loaded, and new rows are predicted. */
+ * loaded and the dev rows are taken again (same data, seed and split). A refit run's model
+ * predicts after transforms fitted on all dev rows; a run with validation.final: folds
+ * averages its k fold models, each after transforms fitted on its fold's training rows, as
+ * the run did for its test part. */
 static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv, registry *reg,
                              int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
 {
     char *cfg_path_s = NULL, *model_path = NULL;
     xp_cfg *root = NULL;
     experiment X = { 0 }, *x = &X;
-    xp_frame *dev = NULL, *input = NULL;
-    double *pred = NULL;
-    void *model = NULL, *prep = NULL;
-    pipeline p = { 0 };
+    xp_frame *input = NULL, *train = NULL;
+    double *pred = NULL, *one = NULL;
     int rc = XP_OK, exit_code = 1;
-    if (checked_artifact(st, store_path, run_id, "refit_config", &cfg_path_s, err, errn) ||
-        checked_artifact(st, store_path, run_id, "model", &model_path, err, errn))
-        goto out;
+    if (checked_artifact(st, store_path, run_id, "refit_config", &cfg_path_s, err, errn)) goto out;
     if (!(root = cfg_load_file(cfg_path_s, err, errn))) goto out;
     x->root = root;
     x->reg = reg;
@@ -974,30 +1109,44 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     x->env.verbosity = verbosity;
     int64_t seed = 42, threads = 0;
     if ((rc = cfg_read_int(root, "seed", 0, &seed, err, errn)) ||
-        (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)))
+        (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)) || (rc = read_final(x, root, err, errn)))
         goto out;
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
     if ((rc = setup_components(x, err, errn)) || (rc = data_setup(x, err, errn))) goto out;
     if ((rc = data_load(x, csv, 0, &input, err, errn))) goto out;
-    if (!(dev = frame_copy(x->dev))) { snprintf(err, errn, "out of memory"); goto out; }
-    if ((rc = pipeline_create(&p, reg, cfg_get(root, "pipeline"), &x->env, err, errn)) ||
-        (rc = pipeline_fit(&p, dev, err, errn)) || (rc = pipeline_apply(&p, input, err, errn)))
-        goto out;
     if (!x->mops->load) { snprintf(err, errn, "model plugin %s cannot load saved models", x->model->name); goto out; }
-    host_call call;
-    xp_ctx ctx;
-    host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
-    pred = malloc((input->n_rows ? input->n_rows : 1) * sizeof *pred);
-    if (!pred) { snprintf(err, errn, "out of memory"); goto out; }
-    if ((rc = x->mops->load(&ctx, cfg_get(root, "model"), model_path, &model)) ||
-        (x->mops->prepare && (rc = x->mops->prepare(&ctx, input, &prep))) ||
-        (rc = x->mops->predict(&ctx, model, input, prep, pred))) {
-        snprintf(err, errn, "%s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
-        goto out;
+    size_t nr = input->n_rows ? input->n_rows : 1;
+    pred = malloc(nr * sizeof *pred);
+    one = malloc(nr * sizeof *one);
+    if (!pred || !one) { snprintf(err, errn, "out of memory"); goto out; }
+    if (!x->final_folds) {
+        if (checked_artifact(st, store_path, run_id, "model", &model_path, err, errn) ||
+            predict_with_model(x, x->dev, input, model_path, pred, err, errn))
+            goto out;
+    } else {
+        for (size_t i = 0; i < input->n_rows; i++) pred[i] = 0;
+        for (int f = 0; f < x->folds; f++) {
+            char kind[32];
+            snprintf(kind, sizeof kind, "fold%d_model", f);
+            size_t nt;
+            size_t *rows = split_fold_rows(&x->plan, f, 0, &nt);
+            if (!rows) { snprintf(err, errn, "out of memory"); goto out; }
+            train = frame_take(x->dev, rows, nt);
+            free(rows);
+            free(model_path);
+            model_path = NULL;
+            if (!train) { snprintf(err, errn, "out of memory"); goto out; }
+            if (checked_artifact(st, store_path, run_id, kind, &model_path, err, errn) ||
+                predict_with_model(x, train, input, model_path, one, err, errn))
+                goto out;
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] += pred_to_space(x->final_log, one[i]) / x->folds;
+            frame_free(train);
+            train = NULL;
+        }
+        for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(x->final_log, pred[i]);
     }
-    if ((rc = pipeline_inverse(&p, pred, input->n_rows, err, errn))) goto out;
-    if (!(*row_ids = malloc((input->n_rows ? input->n_rows : 1) * sizeof **row_ids))) {
+    if (!(*row_ids = malloc(nr * sizeof **row_ids))) {
         snprintf(err, errn, "out of memory");
         goto out;
     }
@@ -1008,11 +1157,9 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     exit_code = 0;
 out:
     if (exit_code && !err[0]) snprintf(err, errn, "%s", xp_strerror(rc));
-    if (model) x->mops->destroy(model);
-    if (prep && x->mops->release) x->mops->release(prep);
-    pipeline_free(&p);
     free(pred);
-    frame_free(dev);
+    free(one);
+    frame_free(train);
     frame_free(input);
     split_free(&x->plan);
     space_free(&x->sp);

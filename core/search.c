@@ -207,8 +207,8 @@ static int study_best(experiment *x, search_outcome *out, char *err, size_t n)
         out->best_number = best->number;
         out->best_value = best->value;
         out->best_rounds = NAN;
-        free(x->oof_best);
-        x->oof_best = NULL;
+        eval_result none = { 0 };     /* what this process kept is not the study's best */
+        eval_result_keep_best(x, &none);
     }
     store_trials_free(t, nt);
     return XP_OK;
@@ -468,9 +468,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                 out->best_value = r.value;
                 out->best_number = number;
                 out->best_rounds = r.mean_best_iteration;
-                free(x->oof_best);             /* its out-of-fold predictions, for blends */
-                x->oof_best = r.oof;
-                r.oof = NULL;
+                eval_result_keep_best(x, &r);  /* its out-of-fold predictions (blends), fold models */
                 free(out->best_params);
                 out->best_params = malloc((np ? np : 1) * sizeof(double));
                 if (out->best_params) memcpy(out->best_params, params, np * sizeof(double));

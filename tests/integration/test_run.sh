@@ -33,6 +33,34 @@ n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute('select co
 # predict: the test rows' predictions equal the run's own test_predictions artifact.
 expect_predict_reproduces "$runner" exp.db 2 small.csv
 
+# validation.final: folds — the test part is the mean (log1p space) of the best
+# configuration's 3 fold models, kept from the search (no refit); same trials and CV as a
+# refit run of the same config; each fold model saved and `runner predict` averages them.
+expect_rc 0 "$runner" small.yaml name=ff +validation.final=folds -q
+expect_in "$tmp/out" "(mean of 3 fold models, log1p space)"
+grep '^best trial' run1.txt > best_refit.txt
+grep '^best trial' "$tmp/out" > best_folds.txt
+cmp -s best_refit.txt best_folds.txt && ok || bad "fold-mean run's best trial differs: $(cat best_folds.txt) vs $(cat best_refit.txt)"
+ffrun=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select max(id) from xp_runs where name='ff'\").fetchone()[0])")
+expect_predict_reproduces "$runner" exp.db "$ffrun" small.csv
+expect_rc 0 "$py" - exp.db "$ffrun" <<'PY'
+import csv, json, math, sqlite3, sys
+db = sqlite3.connect(sys.argv[1]); run = int(sys.argv[2])
+kinds = sorted(k for (k,) in db.execute("select kind from xp_artifacts where run_id=?", (run,)))
+assert [k for k in kinds if k.endswith("_model")] == ["fold0_model", "fold1_model", "fold2_model"], kinds
+assert "model" not in kinds, kinds
+rec = json.loads(db.execute("select json from xp_records where run_id=? and kind='final'", (run,)).fetchone()[0])
+assert rec == {"mode": "folds", "space": "log", "models": 3}, rec
+# The recorded test RMSLE is the RMSLE of the saved test predictions.
+path = db.execute("select path from xp_artifacts where run_id=? and kind='test_predictions'", (run,)).fetchone()[0]
+rows = list(csv.DictReader(open(path)))
+r = math.sqrt(sum((math.log1p(float(x["prediction"])) - math.log1p(float(x["target"]))) ** 2 for x in rows) / len(rows))
+v = db.execute("select value from xp_metrics where run_id=? and split='test' and source is null and metric='rmsle'", (run,)).fetchone()[0]
+assert abs(r - v) < 1e-9 * max(1, v), (r, v)
+PY
+expect_rc 2 "$runner" small.yaml name=ff2 +validation.final=average -q
+expect_in "$tmp/err" "validation.final must be refit or folds, got 'average'"
+
 # Out-of-fold predictions of the refitted configuration: every dev row predicted once, dev
 # and test rows partition the file, and their mean fold score is the recorded CV (run 1: the
 # best trial of that run, no polish).
