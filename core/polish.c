@@ -140,7 +140,7 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
         return rc;
     }
     host_log(&x->env, XP_LOG_INFO, "polish", "CV %s %.6g (search best %.6g): %s", metric, r.value, best_value,
-             better ? "used for the refit" : "not better, the search's best is refitted");
+             better ? "used for the final model" : "not better, the search's best is kept");
     if (better) {
         /* The polished configuration replaces the best one; the refit uses its rounds. */
         cfg_free(*best_cfg);
