@@ -103,8 +103,14 @@ def runner_side(work):
         rec = {k: (ts(c), j) for k, c, j in db.execute(
             "SELECT kind, created_at, json FROM xp_records WHERE run_id = ? ORDER BY id", (rid,))}
         seg = []
-        tail = ("random-split check + refit on all dev rows + test" if metric(db, rid, "cv_random") is not None
-                else "refit on all dev rows + test")
+        # The final model: a refit on all dev rows, or (record 'final' mode folds) the fold
+        # models the search already trained, averaged: then this part trains nothing.
+        fin = db.execute("SELECT json FROM xp_records WHERE run_id = ? AND kind = 'final'", (rid,)).fetchone()
+        final = ("fold models averaged (no refit)" if fin and json.loads(fin[0]).get("mode") == "folds"
+                 else "refit on all dev rows")
+        info["final"] = final
+        tail = (f"random-split check + {final} + test" if metric(db, rid, "cv_random") is not None
+                else f"{final} + test")
         if starts and ends:
             first, last = min(starts), max(ends)
             sw = rec.get("source_weights")
@@ -130,7 +136,7 @@ def runner_side(work):
                 cut = ts(r[0]) if r and r[0] else None
             if cut and after < cut < t1:
                 seg.append(("random-split check (5 more fold pipelines and fits)", after, cut))
-                seg.append(("refit on all dev rows + test (incl. encoding the test images)", cut, t1))
+                seg.append((f"{final} + test (incl. encoding the test images)", cut, t1))
             else:
                 seg.append((tail, after, t1))
         info["segments"] = seg
