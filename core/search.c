@@ -8,6 +8,10 @@
  *       timeout: 0                   # budget in seconds, 0 = none; no trial starts after it
  *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1}
  *       space: {...}                 # see space.h
+ *       first_trial: sampler         # sampler | config: the study's trial 0 evaluates the
+ *                                    # config's own values of the space's keys (Optuna's
+ *                                    # enqueue_trial idiom), so a hand-found point is never
+ *                                    # lost to a small budget; keys it leaves unset are sampled
  *       resume: check                # check | force (resume a study of another config/data)
  *
  * Rerunning the same study resumes it: trials already finished count toward the budget and
@@ -123,6 +127,7 @@ typedef struct search_config {
     double timeout;
     const xp_plugin *sampler;
     const xp_cfg *sampler_options;
+    int first_from_config;       /* search.first_trial: config */
 } search_config;
 
 static int read_search_config(experiment *x, search_config *c, char *err, size_t n)
@@ -130,14 +135,21 @@ static int read_search_config(experiment *x, search_config *c, char *err, size_t
     const xp_cfg *s = cfg_get(x->root, "search");
     const xp_cfg *pcfg = cfg_get(s, "pruner");
     int rc;
-    *c = (search_config){ "tpe", "median", 20, 5, 1, 0, NULL, cfg_get(s, "sampler_options") };
+    *c = (search_config){ "tpe", "median", 20, 5, 1, 0, NULL, cfg_get(s, "sampler_options"), 0 };
+    const char *first = "sampler";
     if ((rc = cfg_read_str(s, "sampler", 0, &c->sampler_name, err, n)) ||
+        (rc = cfg_read_str(s, "first_trial", 0, &first, err, n)) ||
         (rc = cfg_read_int(s, "trials", 0, &c->trials, err, n)) ||
         (rc = cfg_read_num(s, "timeout", 0, &c->timeout, err, n)) ||
         (rc = cfg_read_str(pcfg, "type", 0, &c->pruner_type, err, n)) ||
         (rc = cfg_read_int(pcfg, "n_startup_trials", 0, &c->n_startup, err, n)) ||
         (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &c->n_warmup, err, n)))
         return rc;
+    if (strcmp(first, "sampler") && strcmp(first, "config")) {
+        snprintf(err, n, "%s: search.first_trial must be sampler or config, got '%s'", cfg_where(cfg_get(s, "first_trial")), first);
+        return XP_ECONFIG;
+    }
+    c->first_from_config = !strcmp(first, "config");
     if (c->trials < 0) { snprintf(err, n, "%s: search.trials must be >= 0", cfg_where(cfg_get(s, "trials"))); return XP_ECONFIG; }
     if (c->timeout < 0) { snprintf(err, n, "%s: search.timeout must be >= 0 seconds", cfg_where(cfg_get(s, "timeout"))); return XP_ECONFIG; }
     if (strcmp(c->pruner_type, "median") && strcmp(c->pruner_type, "none")) {
@@ -150,6 +162,35 @@ static int read_search_config(experiment *x, search_config *c, char *err, size_t
                                   cfg_where(cfg_get(s, "sampler") ? cfg_get(s, "sampler") : s), err, n);
     }
     return XP_OK;
+}
+
+/* search.first_trial: config — overwrite the sampled point with the config's own value of each
+ * space key, where the config sets one that lies in the space (a number within the bounds,
+ * an int that is whole, a categorical equal to one of the choices); others keep the sample. */
+static void config_point(experiment *x, int64_t number, double *params)
+{
+    size_t taken = 0;
+    for (size_t j = 0; j < x->sp.n; j++) {
+        const xp_param_spec *p = &x->sp.params[j];
+        const char *s = cfg_scalar(cfg_path(x->root, p->name));
+        int ok = 0;
+        if (s && p->type == XP_PARAM_CATEGORICAL) {
+            for (size_t k = 0; k < p->n_choices && !ok; k++)
+                if (!strcmp(s, p->choices[k])) { params[j] = (double)k; ok = 1; }
+        } else if (s) {
+            char *end;
+            double v = strtod(s, &end);
+            ok = end != s && !*end && isfinite(v) && v >= p->low && v <= p->high &&
+                 (p->type != XP_PARAM_INT || v == floor(v));
+            if (ok) params[j] = v;
+        }
+        if (ok) taken++;
+        else
+            host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s is sampled (the config sets no value in its range)",
+                     (long long)number, p->name);
+    }
+    host_log(&x->env, XP_LOG_INFO, "search", "trial %lld evaluates the config's own point (search.first_trial: config): %zu of %zu keys",
+             (long long)number, taken, x->sp.n);
 }
 
 static int sampler_create(experiment *x, const search_config *c, void **state, char *err, size_t n)
@@ -362,6 +403,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             finish_failed(x, trial_id, number, NULL);
             break;
         }
+        if (c.first_from_config && number == 0 && np) config_point(x, number, params);
         for (size_t j = 0; j < np && !rc; j++)
             if (store_trial_param(x->st, trial_id, x->sp.params[j].name, params[j], x->sp.distribution_json[j])) {
                 rc = store_failed(x, x->sp.params[j].name, number, err, n);

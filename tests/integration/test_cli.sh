@@ -55,6 +55,15 @@ expect_rc 2 "$runner" type.yaml
 expect_in "$tmp/err" "type.yaml:3:11"
 expect_in "$tmp/err" "search.trials"
 
+# search.first_trial: config — trial 0 evaluates the config's own point (a value no sampler
+# draws), keys the config leaves outside the space are sampled; a bad value names the key.
+expect_rc 0 "$runner" small.yaml store.path=first.db search.trials=1 +search.first_trial=config \
+  model.params.eta=0.123 model.params.max_depth=9
+expect_in "$tmp/out" "model.params.eta = 0.123"
+expect_in "$tmp/err" "model.params.max_depth is sampled"
+expect_rc 2 "$runner" small.yaml store.path=first2.db +search.first_trial=mine
+expect_in "$tmp/err" "search.first_trial must be sampler or config"
+
 # Unknown plugin name.
 expect_rc 2 "$runner" small.yaml model.plugin=nosuchmodel
 expect_in "$tmp/err" "no model plugin named 'nosuchmodel'"
