@@ -13,6 +13,10 @@
  *       nrows: 0
  *       options: {}                      # passed to the loader plugin
  *       images: data/spacecraft_images   # read by image encoders
+ *
+ * `runner predict` takes the training rows from the run's stored copy of the training file
+ * (data_setup_predict, run.c) and reads new rows with the training frame's column types
+ * (data_load_like), so neither today's data.path nor a small file's guesses change them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -44,7 +48,9 @@ static int parse_role(const char *s, xp_role *r)
     return -1;
 }
 
-int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n)
+/* data_load with extra forced types (after data.types, so they win). */
+static int load_typed(experiment *x, const char *path, int with_target, const xp_type_override *extra,
+                      size_t n_extra, xp_frame **out, char *err, size_t n)
 {
     const xp_cfg *data = cfg_get(x->root, "data");
     const char *loader = "csv";
@@ -64,7 +70,7 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
     if (types && cfg_kind(types) != XP_CFG_MAP) { snprintf(err, n, "%s: expected a map column: type", cfg_where(types)); return XP_ECONFIG; }
     size_t n_drop = cfg_len(drop), n_types = cfg_len(types);
     const char **drops = calloc(n_drop + 1, sizeof *drops);
-    xp_type_override *ov = calloc(n_types + 1, sizeof *ov);
+    xp_type_override *ov = calloc(n_types + n_extra + 1, sizeof *ov);
     if (!drops || !ov) { free(drops); free(ov); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     rc = XP_OK;
     for (size_t i = 0; i < n_drop && !rc; i++)
@@ -80,8 +86,9 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
             rc = XP_ECONFIG;
         }
     }
+    if (n_extra) memcpy(ov + n_types, extra, n_extra * sizeof *ov);
     if (!rc) {
-        xp_load_options opts = { sizeof opts, path, with_target ? x->target : NULL, drops, n_drop, ov, n_types, nrows };
+        xp_load_options opts = { sizeof opts, path, with_target ? x->target : NULL, drops, n_drop, ov, n_types + n_extra, nrows };
         host_call call;
         xp_ctx ctx;
         host_call_init(&ctx, &call, &x->env, pl->name, 0x10AD);
@@ -117,6 +124,45 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
         c->role = role;
     }
     return XP_OK;
+}
+
+int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n)
+{
+    return load_typed(x, path, with_target, NULL, 0, out, err, n);
+}
+
+/* The loader guesses each column's type from the file it reads, and a few rows guess
+ * differently (20 distinct labels in 20 rows read as text; a column left empty reads as
+ * numbers): columns whose guess differs from the training frame's type are read again with
+ * that type forced, as the model and the fitted transforms expect. A value the training type
+ * cannot hold is then the loader's error naming file, line and column. */
+int data_load_like(experiment *x, const char *path, const xp_frame *schema, xp_frame **out, char *err, size_t n)
+{
+    int rc = load_typed(x, path, 0, NULL, 0, out, err, n);
+    if (rc || !schema) return rc;
+    xp_type_override *ov = calloc((*out)->n_cols + 1, sizeof *ov);
+    if (!ov) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    size_t k = 0;
+    char names[512] = "";
+    for (size_t j = 0; j < (*out)->n_cols; j++) {
+        const xp_column *c = (*out)->cols[j], *t = frame_find(schema, c->name);
+        if (!t || t->type == c->type || t->type == XP_COL_VECTOR || !strcmp(c->name, x->target)) continue;
+        ov[k].column = c->name;
+        ov[k++].type = t->type;
+        size_t len = strlen(names);
+        if (len < sizeof names - 80) snprintf(names + len, sizeof names - len, "%s%.60s", len ? ", " : "", c->name);
+    }
+    if (k) {
+        host_log(&x->env, XP_LOG_INFO, "data", "%s: %zu column%s read with the training file's types (%s)", path, k,
+                 k == 1 ? "" : "s", names);
+        xp_frame *again = NULL;
+        rc = load_typed(x, path, 0, ov, k, &again, err, n);
+        /* The names in ov point into the first frame: it is freed only now. */
+        frame_free(*out);
+        *out = again;
+    }
+    free(ov);
+    return rc;
 }
 
 /* Whole groups go to the test part until it holds test_fraction of the rows, so one big group
@@ -156,7 +202,9 @@ static int holdout_check(experiment *x, const xp_frame *all, const split_plan *h
     return XP_OK;
 }
 
-int data_setup(experiment *x, char *err, size_t n)
+/* train_path: the file the rows come from (NULL: data.path). for_predict: a given test file
+ * (data.test_path) is not read, and x->test stays NULL. */
+static int setup(experiment *x, const char *train_path, int for_predict, char *err, size_t n)
 {
     const xp_cfg *data = cfg_get(x->root, "data"), *val = cfg_get(x->root, "validation");
     const char *path = NULL, *test_path = NULL, *images = NULL;
@@ -187,6 +235,7 @@ int data_setup(experiment *x, char *err, size_t n)
                  cfg_where(cfg_get(data, "target") ? cfg_get(data, "target") : x->root));
         return XP_ECONFIG;
     }
+    if (train_path) path = train_path;
     grouped = group_flag && x->group_col;
     /* Every column the config names, against the header, all at once, before any work. */
     if ((rc = columns_check(x, path, err, n))) return rc;
@@ -207,7 +256,9 @@ int data_setup(experiment *x, char *err, size_t n)
         snprintf(err, n, "%s: data.source: no column '%s' in %s", cfg_where(cfg_get(data, "source")), x->source_col, path);
         return XP_ECONFIG;
     }
-    if (test_path) {
+    if (test_path && for_predict) {
+        x->dev = all;
+    } else if (test_path) {
         xp_frame *test = NULL;
         if ((rc = data_load(x, test_path, 1, &test, err, n))) { frame_free(all); return rc; }
         x->dev = all;
@@ -242,6 +293,7 @@ int data_setup(experiment *x, char *err, size_t n)
                      all_groups, inner);
         return rc;
     }
+    if (!x->test) return XP_OK;   /* predict: the dev rows are all it needs */
     if (grouped)
         host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds grouped by %s), %zu test rows%s",
                  x->dev->n_rows, x->plan.n_groups, x->folds, x->group_col, x->test->n_rows,
@@ -253,4 +305,14 @@ int data_setup(experiment *x, char *err, size_t n)
                  x->group_col ? "validation.grouped is false" : "no validation.group", x->test->n_rows,
                  test_path ? " from data.test_path" : " held out at random");
     return XP_OK;
+}
+
+int data_setup(experiment *x, char *err, size_t n)
+{
+    return setup(x, NULL, 0, err, n);
+}
+
+int data_setup_predict(experiment *x, const char *train_path, char *err, size_t n)
+{
+    return setup(x, train_path, 1, err, n);
 }

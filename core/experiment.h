@@ -117,6 +117,12 @@ typedef int (*eval_prune_fn)(void *user, int fold, double running_mean);
 /* data.c */
 int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n);
 int data_setup(experiment *x, char *err, size_t n);
+/* `runner predict`: the dev rows (same split and folds) from train_path, the run's stored
+ * copy of its training file (NULL: data.path); a given test file is not read (x->test NULL). */
+int data_setup_predict(experiment *x, const char *train_path, char *err, size_t n);
+/* New rows without a target, each column read with its type in `schema` (the training
+ * frame) where the loader would guess another. */
+int data_load_like(experiment *x, const char *path, const xp_frame *schema, xp_frame **out, char *err, size_t n);
 
 /* folds.c */
 int folds_build(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n);

@@ -758,6 +758,34 @@ static void print_summary(const experiment *x, const search_outcome *so, const d
     }
 }
 
+/* The training file exactly as this run read it, kept for `runner predict` (artifact
+ * train_data): predict fits the transforms on the dev rows again, and must take them from
+ * what the run saw, not from whatever sits at data.path today (edited or deleted since).
+ * Stored once per content as <artifacts>/<store file>/data/<sha256>.csv, shared by every run
+ * on the same bytes. pre_sha is the file's sha256 taken before data_setup read it: the copy
+ * must hash the same, or the file changed while the run was reading it.
+ * Not covered: the images under data.images, which image encoders (step 2) read when they
+ * are fitted, again at predict time — an edited image folder still changes what predict
+ * computes; and the given test file (data.test_path), which predict does not need. */
+static int snapshot_train_data(experiment *x, const char *data_dir, const char *pre_sha, char *err, size_t n)
+{
+    const char *path = NULL;
+    int rc = cfg_read_str(cfg_get(x->root, "data"), "path", 1, &path, err, n);
+    if (rc) return rc;
+    char sha[65], *copy = NULL;
+    if ((rc = store_artifact_snapshot(x->st, x->run_id, path, data_dir, "train_data", &copy, sha))) {
+        snprintf(err, n, "keeping the training file for predict: %s", store_errmsg(x->st));
+        return rc;
+    }
+    if (pre_sha[0] && strcmp(pre_sha, sha)) {
+        snprintf(err, n, "%s changed while the run was reading it (sha256 %s before loading, %s when copied to %s): "
+                 "run again once the file is final", path, pre_sha, sha, copy);
+        rc = XP_EIO;
+    }
+    free(copy);
+    return rc;
+}
+
 int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
 {
     experiment X = { 0 }, *x = &X;
@@ -802,6 +830,14 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         }
     }
     if ((rc = setup_components(x, err, sizeof err))) goto config_error;
+    char pre_sha[65] = "";   /* the training file before it is read: see snapshot_train_data */
+    if (!opt->check_only && !n_members) {
+        const char *dpath = NULL;
+        if (!cfg_read_str_or_null(cfg_get(root, "data"), "path", &dpath, err, sizeof err) && dpath &&
+            sha256_file_hex(dpath, pre_sha))
+            pre_sha[0] = 0;   /* unreadable: data_setup says so */
+        err[0] = 0;
+    }
     if ((rc = data_setup(x, err, sizeof err))) {
         if (rc == XP_ECONFIG) goto config_error;
         goto fail_early;
@@ -835,7 +871,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (rc) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
         x->env.run_id = x->run_id;
     }
-    char artifact_dir[2200];
+    char artifact_dir[2200], data_dir[2200];
     {
         char base[2048];
         if (artifacts) snprintf(base, sizeof base, "%s", artifacts);
@@ -852,7 +888,10 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
                  (long long)x->run_id);
         if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
         x->env.artifact_dir = artifact_dir;
+        snprintf(data_dir, sizeof data_dir, "%s/%s/data", base, slash ? slash + 1 : store_path);
     }
+    /* A blend predicts through its members' runs, which keep their own training files. */
+    if (!n_members && (rc = snapshot_train_data(x, data_dir, pre_sha, err, sizeof err))) goto fail;
     cache_dir_for(store_path);
     {
         char json[1024];
@@ -1053,6 +1092,47 @@ static int checked_artifact(store *st, const char *store_path, long long run_id,
     return XP_OK;
 }
 
+/* Where predict takes the run's training rows from. A run keeps its training file (artifact
+ * train_data, snapshot_train_data): *path names that copy, checked against its recorded
+ * sha256. A run recorded before runs kept it has none: *path stays NULL and data.path is
+ * read as before, but only when it is still the data the run's study recorded (its
+ * xp_data_sha256); with no record there is nothing to check and a warning says so. */
+static int train_rows_source(store *st, const char *store_path, long long run_id, experiment *x, char **path,
+                             char *err, size_t errn)
+{
+    int rc = checked_artifact(st, store_path, run_id, "train_data", path, err, errn);
+    if (rc != XP_ENOTFOUND) return rc;
+    err[0] = 0;
+    const char *dpath = NULL;
+    char now[65], json[80], inner[2048], *rec = NULL;
+    if ((rc = cfg_read_str(cfg_get(x->root, "data"), "path", 1, &dpath, err, errn))) return rc;
+    if ((rc = data_identity(x->root, now, inner, sizeof inner))) {
+        snprintf(err, errn, "run %lld kept no copy of its training file (recorded before runs did), so predict "
+                 "needs the file at data.path: %s", run_id, inner);
+        return rc;
+    }
+    snprintf(json, sizeof json, "\"%s\"", now);
+    int grc = store_run_study_attr_get(st, run_id, "xp_data_sha256", &rec);
+    if (grc == XP_ENOTFOUND) {
+        fprintf(stderr, "runner predict: warning: run %lld kept no copy of its training file and its study recorded "
+                "no data sha256: the transforms are fitted on %s as it is now, which cannot be checked against "
+                "what the run saw (rerun the config to get a run that keeps its training file)\n", run_id, dpath);
+        return XP_OK;
+    }
+    if (grc) { snprintf(err, errn, "%s", store_errmsg(st)); return XP_EIO; }
+    if (strcmp(rec, json)) {
+        snprintf(err, errn,
+                 "run %lld kept no copy of its training file (recorded before runs did), and %s is not the data its "
+                 "study recorded: data sha256 %s recorded in %s, %s now; predicting would fit the transforms on "
+                 "other rows. Restore the training file the run used, or rerun the config (runner CONFIG) to get "
+                 "a run that keeps its training file",
+                 run_id, dpath, rec, store_path, json);
+        rc = XP_EFORMAT;
+    }
+    free(rec);
+    return rc;
+}
+
 /* One saved model's predictions for the input rows: the config's transforms are fitted on
  * `train` (the rows the model was trained on; deterministic: same data, same seed), applied
  * to a copy of the input, the model at model_path is loaded and predicts, and the transforms'
@@ -1088,14 +1168,16 @@ out:
 }
 
 /* `runner predict --run ID data.csv`: the run's refit config (best params included) is
- * loaded and the dev rows are taken again (same data, seed and split). A refit run's model
+ * loaded and the dev rows are taken again from the run's copy of its training file (same
+ * bytes, seed and split; train_rows_source); the new rows are read with the training
+ * columns' types. A refit run's model
  * predicts after transforms fitted on all dev rows; a run with validation.final: folds
  * averages its k fold models, each after transforms fitted on its fold's training rows, as
  * the run did for its test part. */
 static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv, registry *reg,
                              int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
 {
-    char *cfg_path_s = NULL, *model_path = NULL;
+    char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL;
     xp_cfg *root = NULL;
     experiment X = { 0 }, *x = &X;
     xp_frame *input = NULL, *train = NULL;
@@ -1113,8 +1195,10 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
         goto out;
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
-    if ((rc = setup_components(x, err, errn)) || (rc = data_setup(x, err, errn))) goto out;
-    if ((rc = data_load(x, csv, 0, &input, err, errn))) goto out;
+    if ((rc = train_rows_source(st, store_path, run_id, x, &train_path, err, errn)) ||
+        (rc = setup_components(x, err, errn)) || (rc = data_setup_predict(x, train_path, err, errn)))
+        goto out;
+    if ((rc = data_load_like(x, csv, x->dev, &input, err, errn))) goto out;
     if (!x->mops->load) { snprintf(err, errn, "model plugin %s cannot load saved models", x->model->name); goto out; }
     size_t nr = input->n_rows ? input->n_rows : 1;
     pred = malloc(nr * sizeof *pred);
@@ -1169,6 +1253,7 @@ out:
     cfg_free(root);
     free(cfg_path_s);
     free(model_path);
+    free(train_path);
     return exit_code;
 }
 

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -1109,25 +1110,39 @@ int store_study_attr(store *s, int64_t study_id, const char *key, const char *js
 
 static int query_text(store *s, sqlite3_stmt *st, char **out, const char *what);
 
-int store_study_attr_get(store *s, int64_t study_id, const char *key, char **json_value)
+/* A study user attribute's JSON text, of study `id` or (by_run) of the study run `id` belongs to. */
+static int study_attr_query(store *s, int64_t id, int by_run, const char *key, char **json_value)
 {
     if (!s) return XP_EINVAL;
     if (!json_value) return fail(s, XP_EINVAL, "study_attr_get: json_value is NULL");
     *json_value = NULL;
     int rc = txn_begin(s, 0);
     if (rc) return rc;
-    if (!(rc = need_str(s, key, "attribute key")) && !(rc = need_study(s, study_id))) {
-        sqlite3_stmt *st = prep(s, "SELECT value_json FROM study_user_attributes WHERE study_id = ?1 AND \"key\" = ?2");
+    if (!(rc = need_str(s, key, "attribute key")) && !(rc = by_run ? need_run(s, id) : need_study(s, id))) {
+        sqlite3_stmt *st = prep(s, by_run ? "SELECT a.value_json FROM study_user_attributes a JOIN xp_runs r "
+                                            "ON r.study_id = a.study_id WHERE r.id = ?1 AND a.\"key\" = ?2"
+                                          : "SELECT value_json FROM study_user_attributes WHERE study_id = ?1 AND \"key\" = ?2");
         if (!st) rc = s->code;
         else {
             char what[160];
-            snprintf(what, sizeof what, "study id %lld has no attribute '%.80s'", (long long)study_id, key);
-            sqlite3_bind_int64(st, 1, study_id);
+            snprintf(what, sizeof what, "%s id %lld%s has no attribute '%.80s'", by_run ? "run" : "study", (long long)id,
+                     by_run ? "'s study" : "", key);
+            sqlite3_bind_int64(st, 1, id);
             bind_text(st, 2, key);
             rc = query_text(s, st, json_value, what);
         }
     }
     return txn_end(s, rc);
+}
+
+int store_study_attr_get(store *s, int64_t study_id, const char *key, char **json_value)
+{
+    return study_attr_query(s, study_id, 0, key, json_value);
+}
+
+int store_run_study_attr_get(store *s, int64_t run_id, const char *key, char **json_value)
+{
+    return study_attr_query(s, run_id, 1, key, json_value);
 }
 
 /* ------------------------------------------------------------------ metrics, artifacts, records */
@@ -1201,6 +1216,71 @@ int store_artifact(store *s, int64_t run_id, const char *path, const char *sha25
     if (!s) return XP_EINVAL;
     int rc = txn_begin(s, 1);
     return rc ? rc : txn_end(s, artifact(s, run_id, path, sha256, kind));
+}
+
+/* Copies src to a temporary file in dir, hashing the bytes as they are written, then renames
+ * it to dir/<sha256><ext>: a content-addressed copy, so every run on the same bytes shares
+ * one file, and a copy is always whole (rename is atomic; a same-named file already there
+ * holds the same bytes, or was damaged and is replaced). */
+static int snapshot_copy(store *s, const char *src, const char *dir, char **path, char sha256[65])
+{
+    *path = NULL;
+    if (mkdir(dir, 0777) && errno != EEXIST) return fail(s, XP_EIO, "%s: cannot create: %s", dir, strerror(errno));
+    static _Atomic unsigned seq;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/.partial.%ld.%u", dir, (long)getpid(), seq++);
+    FILE *in = fopen(src, "rb");
+    if (!in) return fail(s, XP_EIO, "%s: cannot read: %s", src, strerror(errno));
+    FILE *out = fopen(tmp, "wb");
+    if (!out) {
+        int e = errno;
+        fclose(in);
+        return fail(s, XP_EIO, "%s: cannot write: %s", tmp, strerror(e));
+    }
+    sha256_ctx c;
+    unsigned char buf[65536], d[32];
+    size_t n;
+    int werr = 0;
+    sha256_init(&c);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        sha256_update(&c, buf, n);
+        if (fwrite(buf, 1, n, out) != n) { werr = errno ? errno : EIO; break; }
+    }
+    int rerr = ferror(in) ? (errno ? errno : EIO) : 0;
+    fclose(in);
+    if (fclose(out) && !werr) werr = errno ? errno : EIO;
+    if (rerr || werr) {
+        unlink(tmp);
+        return rerr ? fail(s, XP_EIO, "%s: cannot read: %s", src, strerror(rerr))
+                    : fail(s, XP_EIO, "%s: cannot write: %s", tmp, strerror(werr));
+    }
+    sha256_final(&c, d);
+    for (int i = 0; i < 32; i++) snprintf(sha256 + 2 * i, 3, "%02x", d[i]);
+    const char *base = strrchr(src, '/'), *dot = strrchr(base ? base + 1 : src, '.');
+    char final[4200];
+    snprintf(final, sizeof final, "%s/%s%.16s", dir, sha256, dot && dot[1] ? dot : "");
+    if (rename(tmp, final)) {
+        int e = errno;
+        unlink(tmp);
+        return fail(s, XP_EIO, "%s: cannot create: %s", final, strerror(e));
+    }
+    if (!(*path = strdup(final))) return fail(s, XP_ENOMEM, "out of memory");
+    return XP_OK;
+}
+
+int store_artifact_snapshot(store *s, int64_t run_id, const char *src, const char *dir, const char *kind,
+                            char **path, char sha256[65])
+{
+    if (!s) return XP_EINVAL;
+    if (!path || !sha256) return fail(s, XP_EINVAL, "artifact_snapshot: NULL output");
+    sha256[0] = 0;
+    int rc = need_str(s, src, "snapshot source");
+    if (rc || (rc = need_str(s, dir, "snapshot folder")) || (rc = snapshot_copy(s, src, dir, path, sha256))) return rc;
+    if ((rc = txn_begin(s, 1)) || (rc = txn_end(s, artifact(s, run_id, *path, sha256, kind)))) {
+        free(*path);
+        *path = NULL;
+    }
+    return rc;
 }
 
 static int record(store *s, int64_t run_id, const char *kind, const char *json)

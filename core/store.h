@@ -76,6 +76,12 @@ int store_metric(store *s, int64_t run_id, int64_t trial_id, int fold, const cha
 /* sha256 NULL: the store computes it from the file. */
 int store_artifact(store *s, int64_t run_id, const char *path, const char *sha256, const char *kind);
 int store_record(store *s, int64_t run_id, const char *kind, const char *json);
+/* Copies the file src into the folder dir (created if missing; its parent must exist) as
+ * dir/<sha256 of the bytes copied><src's extension> and records that copy as run_id's
+ * artifact of `kind` with that sha256. Content-addressed: runs on the same bytes share one
+ * file. *path (caller frees) names the copy. */
+int store_artifact_snapshot(store *s, int64_t run_id, const char *src, const char *dir, const char *kind,
+                            char **path, char sha256[65]);
 
 /* Finished trials of a study, for resuming a search. Param values are returned in the order
  * of `names` (NaN where a trial lacks one). Caller frees with store_trials_free. */
@@ -94,6 +100,8 @@ int store_run_config(store *s, int64_t run_id, char **config_yaml);   /* caller 
 int store_run_artifact(store *s, int64_t run_id, const char *kind, char **path); /* caller frees */
 /* The same with the sha256 recorded when it was written (to check the file is unchanged). */
 int store_run_artifact_sha(store *s, int64_t run_id, const char *kind, char **path, char sha256[65]);
+/* A user attribute of the study a run belongs to (caller frees); XP_ENOTFOUND when not set. */
+int store_run_study_attr_get(store *s, int64_t run_id, const char *key, char **json_value);
 /* The id of the latest COMPLETE run of a study (XP_ENOTFOUND when there is none). */
 int store_latest_run(store *s, const char *study_name, int64_t *run_id);
 
