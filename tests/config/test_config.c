@@ -809,6 +809,26 @@ static void test_malformed(void)
     CHECK(loaded > 0 && failed > 0);
 }
 
+/* ------------------------------------------------------------------ found by fuzzing */
+
+/* Inputs tests/fuzz/fuzz_config found; each failed on the code before its fix. */
+static void test_fuzz_found(void)
+{
+    /* An override whose key holds invalid UTF-8 was accepted (only values go through
+     * libyaml), and the printed config then did not load again. */
+    xp_cfg *r = cfg_load_file(fx("child.yaml"), err, sizeof err);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    CHECK_EQ_INT(cfg_override(r, "+model.n\x9fw=[1, {a: b}]", err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "<override 1: +model.n\x9fw=[1, {a: b}]>: invalid UTF-8 byte 0x9F at column 9 "
+                   "(overrides must be UTF-8 text)");
+    CHECK_EQ_INT(cfg_override(r, "++seed=\xc3\x28", err, sizeof err), XP_ECONFIG);   /* bad 2nd byte */
+    CHECK_EQ_INT(cfg_override(r, "++caf\xc3\xa9=\xe2\x82\xac", err, sizeof err), XP_OK); /* café=€ */
+    roundtrip(r, "fuzz: utf-8 override");
+    cfg_free(r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -821,5 +841,6 @@ int main(int argc, char **argv)
     test_unused();
     test_to_yaml();
     test_malformed();
+    test_fuzz_found();
     return check_done();
 }

@@ -549,6 +549,64 @@ static int header_size(const unsigned char *b, size_t n, uint32_t *w, uint32_t *
     return 0;
 }
 
+/* Debian bookworm's stb_image (2.27) trusts the 16 code counts of a JPEG DHT table: their sum
+ * (up to 16 x 255) indexes arrays of 257 and 256 entries (stbi__build_huffman and the values
+ * loop after it), so a crafted file writes past them, through the decoder's state and beyond
+ * its heap block. stb 2.28 refuses a sum above 256, as the JPEG standard does. Found by
+ * tests/fuzz/fuzz_image (UBSan: index 257 out of bounds for stbi_uc[257]).
+ * stb takes a DHT wherever it meets the bytes FF C4 as a marker (before or after the frame
+ * header, between scans) and reads zeros past the end of the buffer, so every FF C4 in the
+ * file is parsed here the way stb would parse it. Returns 0 if any table has more than 256
+ * codes. (Bytes FF C4 inside a valid file's metadata that happen to look like such a table
+ * would be refused too: a false alarm, never a missed one.) */
+static int jpeg_huffman_ok(const unsigned char *b, size_t n)
+{
+    for (const unsigned char *q = b; (q = memchr(q, 0xFF, (size_t)(b + n - q))) != NULL; q++) {
+        size_t p = (size_t)(q - b) + 1;
+        if (p >= n || b[p] != 0xC4) continue;
+        p++;
+#define AT(i) ((i) < n ? b[i] : 0u)
+        long len = (long)(AT(p) << 8 | AT(p + 1)) - 2;
+        p += 2;
+        while (len > 0 && p < n) {
+            unsigned tc_th = AT(p);
+            if ((tc_th >> 4) > 1 || (tc_th & 15) > 3) break;   /* stb stops: "bad DHT header" */
+            long codes = 0;
+            for (size_t i = 1; i <= 16; i++) codes += AT(p + i);
+            if (codes > 256) return 0;
+            p += 17 + (size_t)codes;
+            len -= 17 + codes;
+        }
+#undef AT
+    }
+    return 1;
+}
+
+/* stb_image grows its buffer for the compressed data to each IDAT chunk's stated length
+ * (up to 2^30 per chunk, doubling) before it reads the chunk, and only then finds the data
+ * missing: a 146-byte file made it realloc ~2 GB (found by tests/fuzz/fuzz_image as a
+ * 6-second, 260 MB unit under ASan; without overcommit, or in a small container, the
+ * allocation fails and the image encoder gives up the whole run with "out of memory"
+ * instead of skipping one bad file). Every chunk before IEND whose stated length runs past
+ * the end of the file makes stb fail anyway (IDAT: "outofdata"; others: the next chunk
+ * header reads as zeros), so refusing them first changes no outcome, only the cost.
+ * Returns 0 and the offending chunk in *at / *len if one runs past the end. */
+static int png_chunks_ok(const unsigned char *b, size_t n, size_t *at, uint32_t *len)
+{
+    size_t p = 8;
+    while (p + 8 <= n) {
+        uint32_t l = be32(b + p);
+        if (!memcmp(b + p + 4, "IEND", 4)) return 1;   /* stb reads no further */
+        if (l > n - p - 8) {
+            *at = p;
+            *len = l;
+            return 0;
+        }
+        p += 12 + (size_t)l;
+    }
+    return 1;
+}
+
 int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const image_opts *o,
                      float *out, image_info *info, char *msg, size_t cap)
 {
@@ -577,6 +635,18 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
         if (info) { info->width = (int)(hw > INT_MAX ? INT_MAX : hw); info->height = (int)(hh > INT_MAX ? INT_MAX : hh); }
         say(msg, cap, "%s: %u x %u pixels is larger than allowed (%d per side, %u pixels)", name,
             hw, hh, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        return XP_EFORMAT;
+    }
+    int png = n >= 8 && !memcmp(buf, "\x89PNG\r\n\x1a\n", 8);
+    size_t chunk_at;
+    uint32_t chunk_len;
+    if (png && !png_chunks_ok(buf, n, &chunk_at, &chunk_len)) {
+        say(msg, cap, "%s: truncated or corrupt PNG (the chunk at byte %zu states %u bytes, %zu are left)",
+            name, chunk_at, chunk_len, n - chunk_at - 8);
+        return XP_EFORMAT;
+    }
+    if (!png && !jpeg_huffman_ok(buf, n)) {
+        say(msg, cap, "%s: corrupt JPEG (a Huffman table with more than 256 codes)", name);
         return XP_EFORMAT;
     }
     if (!stbi_info_from_memory(buf, (int)n, &sw, &sh, &comp)) {

@@ -529,6 +529,65 @@ static void test_large(void)
     CHECK_NEAR(worst, 0, 0.02);
 }
 
+/* Inputs tests/fuzz/fuzz_image found; each failed on the code before its fix (here by its
+ * message; under `make asan` UBSan stops on stb's out-of-bounds write). */
+static void test_fuzz_found(void)
+{
+    float out[8 * 8 * 3];
+    char msg[512];
+    image_opts o = image_opts_default(8, 8);
+    /* A DHT table whose 16 code counts add up to more than 256 (here 16 x 17 = 272): stb 2.27
+     * wrote the code sizes past its 257-entry array. Before the frame header (stbi_info
+     * reads it) and after it, as a table id stb accepts (AC 3) and with counts of 255. */
+    unsigned char dht[64] = { 0xFF, 0xD8, 0xFF, 0xC4, 0x00, 0x13, 0x00 };
+    memset(dht + 7, 17, 16);
+    msg[0] = 0;
+    CHECK_EQ_INT(image_decode_rgb(dht, 23, "dht.jpg", &o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+    CHECK_CONTAINS(msg, "Huffman table with more than 256 codes");
+    dht[6] = 0x13;
+    memset(dht + 7, 255, 16);
+    CHECK_EQ_INT(image_decode_rgb(dht, 23, "dht.jpg", &o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+    CHECK_CONTAINS(msg, "Huffman table with more than 256 codes");
+    /* After a real file's frame header: the DHT segment of a valid JPEG, counts raised. */
+    int v[3] = { 10, 200, 30 };
+    fx_jpg(dir, "dht_src.jpg", 16, 16, 3, fx_const(16, 16, 3, v), 90);
+    char p[600];
+    fx_path(p, sizeof p, dir, "dht_src.jpg");
+    unsigned char *buf;
+    size_t n;
+    CHECK_EQ_INT(image_read_file(p, 0, &buf, &n, msg, sizeof msg), XP_OK);
+    CHECK_EQ_INT(image_decode_rgb(buf, n, "dht_src.jpg", &o, out, NULL, msg, sizeof msg), XP_OK);
+    size_t at = 0;
+    for (size_t i = 2; i + 1 < n && !at; i++)
+        if (buf[i] == 0xFF && buf[i + 1] == 0xC4) at = i;
+    CHECK(at > 0);
+    if (at) {
+        memset(buf + at + 5, 0xFF, 16);     /* first table's counts: 16 x 255 */
+        msg[0] = 0;
+        CHECK_EQ_INT(image_decode_rgb(buf, n, "dht_src.jpg", &o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+        CHECK_CONTAINS(msg, "Huffman table with more than 256 codes");
+    }
+    free(buf);
+    /* A PNG whose IDAT chunk states 1.7 GB, in a 60-byte file: stb reallocated its buffer to
+     * that size before finding the data missing (6 s and 260 MB under ASan; "out of
+     * memory" for the whole run where such an allocation is refused). */
+    unsigned char png[60] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                              0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 5, 0, 0, 0, 7, 8, 6, 0, 0, 0,
+                              0x6a, 0x6f, 0x75, 0x74,                  /* CRC (not checked) */
+                              0x65, 0x58, 0x00, 0x00, 'I', 'D', 'A', 'T', 0x78, 0x5e, 0x63, 0x60 };
+    double t0 = now();
+    msg[0] = 0;
+    CHECK_EQ_INT(image_decode_rgb(png, sizeof png, "idat.png", &o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+    CHECK_CONTAINS(msg, "truncated or corrupt PNG");
+    CHECK(now() - t0 < 0.5);
+    /* Exactly 256 codes is what the standard allows: not refused by that check. */
+    memset(dht + 7, 16, 16);
+    dht[6] = 0x00;
+    msg[0] = 0;
+    image_decode_rgb(dht, 23, "dht256.jpg", &o, out, NULL, msg, sizeof msg);
+    CHECK(strstr(msg, "Huffman table") == NULL);
+}
+
 int main(void)
 {
     make_fixtures();
@@ -539,6 +598,7 @@ int main(void)
     test_alpha_grey();
     test_bad_files();
     test_large();
+    test_fuzz_found();
     fx_rmrf(root);
     return check_done();
 }
