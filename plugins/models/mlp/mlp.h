@@ -19,6 +19,7 @@ enum { GROUP_AUTO = -1, GROUP_OFF = 0, GROUP_ON = 1 };
 
 typedef struct mlp_config {
     int64_t epochs, batch_size, patience, proj_dim, threads, cat_width, eval_batch;
+    int64_t group_rows;          /* grouped batches: rows of one group per run (0 = all) */
     double lr, weight_decay, dropout, warmup, grad_clip, input_clip;
     int64_t hidden[MLP_MAX_HIDDEN];
     int64_t n_hidden;
@@ -33,11 +34,13 @@ typedef struct mlp_config {
     char *glove;                 /* resolved path of the word vectors, NULL = random init */
     int text_kind;               /* MLP_TEXT_* */
     int64_t text_dim, text_hidden;
+    int text_norm;               /* text_tower.norm: layer (1) | none (0) */
     /* image tower (image_column NULL = none) */
     char *image_column;
     int64_t image_size;          /* 0 = from the column's width */
     int64_t conv[MLP_MAX_CONV];
     int64_t n_conv;
+    int image_norm;              /* image_tower.norm: batch (1) | none (0) */
 } mlp_config;
 
 enum { IN_NUM = 1, IN_CAT = 2, IN_VEC = 3, IN_TEXT = 4, IN_IMAGE = 5 };

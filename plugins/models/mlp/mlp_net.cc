@@ -111,7 +111,9 @@ struct mlp_net : nn::Module {
     nn::Embedding text_emb{ nullptr };
     nn::GRU text_gru{ nullptr };
     nn::Linear text_proj{ nullptr };
+    nn::LayerNorm text_ln{ nullptr };
     std::vector<nn::Conv2d> convs;
+    std::vector<nn::BatchNorm2d> conv_bn;
     nn::Linear image_proj{ nullptr };
     std::vector<nn::Linear> head;
     nn::Linear out{ nullptr };
@@ -138,14 +140,19 @@ struct mlp_net : nn::Module {
                 text_gru = register_module("text_gru", nn::GRU(nn::GRUOptions(p.text_dim, p.text_hidden).batch_first(true)));
                 tw = p.text_hidden;
             }
+            if (p.text_norm)
+                text_ln = register_module("text_ln", nn::LayerNorm(nn::LayerNormOptions({ tw })));
             text_proj = register_module("text_proj", nn::Linear(tw, p.proj_dim));
             width += p.proj_dim;
         }
         if (p.image_size) {
             int64_t c = 3;
             for (int64_t k = 0; k < p.n_conv; k++) {
+                /* with batch norm after it a conv's bias is redundant (the norm's shift) */
                 convs.push_back(register_module("conv" + std::to_string(k),
-                    nn::Conv2d(nn::Conv2dOptions(c, p.conv[k], 3).stride(2).padding(1))));
+                    nn::Conv2d(nn::Conv2dOptions(c, p.conv[k], 3).stride(2).padding(1).bias(!p.image_norm))));
+                if (p.image_norm)
+                    conv_bn.push_back(register_module("conv_bn" + std::to_string(k), nn::BatchNorm2d(p.conv[k])));
                 c = p.conv[k];
             }
             image_proj = register_module("image_proj", nn::Linear(c, p.proj_dim));
@@ -177,7 +184,12 @@ struct mlp_net : nn::Module {
             } else {
                 text_emb->weight.normal_(0, 1.0 / std::sqrt((double)p.text_dim), gen);
             }
-            text_emb->weight[0].zero_();   /* padding: masked out anyway */
+            /* 0 = padding (masked out anyway) and 1 = unknown start at zero and, as no row
+             * the vocabulary was fitted on has an unknown word, stay there: a word unseen in
+             * training adds nothing. A random start would stay untrained and shift every
+             * unseen item's text vector by the same noise. */
+            text_emb->weight[0].zero_();
+            text_emb->weight[1].zero_();
             if (p.text_kind == MLP_TEXT_GRU) {
                 double b = 1.0 / std::sqrt((double)p.text_hidden);
                 for (auto &t : text_gru->parameters()) t.uniform_(-b, b, gen);
@@ -187,7 +199,7 @@ struct mlp_net : nn::Module {
         }
         for (auto &c : convs) {
             he(c->weight, c->weight.size(1) * 9);
-            c->bias.zero_();
+            if (c->bias.defined()) c->bias.zero_();
         }
         if (p.image_size) { he(image_proj->weight, image_proj->weight.size(1)); image_proj->bias.zero_(); }
         for (auto &l : head) { he(l->weight, l->weight.size(1)); l->bias.zero_(); }
@@ -235,13 +247,18 @@ struct mlp_net : nn::Module {
             h = (e * m).sum(1);
             if (sc.s.text_kind == MLP_TEXT_BAG) h = h / len.clamp_min(1).unsqueeze(1).to(torch::kFloat32);
         }
+        if (sc.s.text_norm) h = text_ln->forward(h);
         return act(text_proj->forward(h));
     }
 
     at::Tensor image_tower(const at::Tensor &px)   /* [u, 3, s, s] in [0,1] -> [u, proj] */
     {
         at::Tensor x = (px - 0.5) * 4.0;
-        for (auto &c : convs) x = act(c->forward(x));
+        for (size_t k = 0; k < convs.size(); k++) {
+            x = convs[k]->forward(x);
+            if (sc.s.image_norm) x = conv_bn[k]->forward(x);
+            x = act(x);
+        }
         x = x.mean({ 2, 3 });
         return act(image_proj->forward(x));
     }
@@ -269,9 +286,15 @@ struct mlp_net : nn::Module {
         return out->forward(x).squeeze(1);
     }
 
+    /* What a snapshot, the saved file and get/set_params hold: the parameters, then the
+     * floating-point buffers (batch norm's running mean and variance, which predict uses);
+     * batch norm's integer batch counter is not needed with its fixed momentum. */
     std::vector<at::Tensor> params()
     {
-        return parameters(/*recurse=*/true);
+        std::vector<at::Tensor> v = parameters(/*recurse=*/true);
+        for (auto &b : buffers(/*recurse=*/true))
+            if (b.is_floating_point()) v.push_back(b);
+        return v;
     }
 };
 
@@ -409,7 +432,8 @@ int mlp_net_optimizer(mlp_net *net, double weight_decay, mlp_err *e)
         const std::string &name = kv.key();
         bool is_bias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
         bool is_emb = name.find("cat") == 0 || name.find("text_emb") == 0;
-        (is_bias || is_emb ? no_decay : decay).push_back(kv.value());
+        bool is_norm = kv.value().dim() <= 1;   /* layer / batch norm scales and shifts */
+        (is_bias || is_emb || is_norm ? no_decay : decay).push_back(kv.value());
     }
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-3).weight_decay(weight_decay)));

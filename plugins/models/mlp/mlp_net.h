@@ -63,11 +63,15 @@ typedef struct mlp_spec {
                                    * word effects keep their size whatever the text's length) or
                                    * MLP_TEXT_GRU (last state) */
     int64_t text_hidden;          /* GRU state width */
+    int text_norm;                /* 1: LayerNorm over the pooled text vector before its
+                                   * projection (keeps summed GloVe vectors on one scale) */
     const float *text_init;       /* text_vocab x text_dim initial embedding, or NULL (random) */
     /* image tower (image_size 0 = none): 3 x size x size floats in [0,1], CHW */
     int64_t image_size;
     int64_t n_conv;               /* conv blocks (3x3, stride 2, act), then global mean pool */
     int64_t conv[MLP_MAX_CONV];   /* their channels */
+    int image_norm;               /* 1: BatchNorm after each conv (bias-free convs); its running
+                                   * statistics are saved with the weights */
     /* head */
     int64_t n_hidden;
     int64_t hidden[MLP_MAX_HIDDEN];

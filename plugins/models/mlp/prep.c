@@ -389,12 +389,14 @@ void mlp_make_spec(const mlp_model *m, mlp_spec *p, int64_t *buf)
         p->text_dim = c->text_dim;
         p->text_kind = c->text_kind;
         p->text_hidden = c->text_hidden;
+        p->text_norm = c->text_norm;
     }
     if (s->image >= 0) {
         const mlp_input *im = &s->in[s->image];
         p->image_size = (int64_t)llround(sqrt((double)im->dim / 3.0));
         p->n_conv = c->n_conv;
         for (int64_t k = 0; k < c->n_conv; k++) p->conv[k] = c->conv[k];
+        p->image_norm = c->image_norm;
     }
     p->n_hidden = c->n_hidden;
     for (int64_t k = 0; k < c->n_hidden; k++) p->hidden[k] = c->hidden[k];

@@ -367,6 +367,41 @@ out:
     cfg_free(cfg);
 }
 
+/* text_tower.norm: layer and image_tower.norm: batch — batch norm's running statistics are
+ * state outside the parameters: a saved and loaded model must predict identically (without
+ * them in the file it would normalise with mean 0 / variance 1 and predict otherwise). Rows
+ * in runs of 4 per image (group_rows) still learn. */
+static void test_norms_save_load(const char *dir)
+{
+    xp_cfg *cfg = harness_cfg("plugin: mlp\nepochs: 5\npatience: 0\nbatch_size: 64\nhidden: [32]\n"
+                              "proj_dim: 8\ngroup_rows: 4\ntext_tower: {column: tok, dim: 16, norm: layer}\n"
+                              "image_tower: {column: img, channels: [8, 8], norm: batch}\n");
+    double *p1 = alloc_pred(VA), *p2 = alloc_pred(VA);
+    void *m1 = NULL, *ml = NULL;
+    H.env.seed = 42;
+    CHECK_EQ_INT(fit(cfg, TR, VA, &m1), XP_OK);
+    if (!m1) { fprintf(stderr, "fit: %s\n", H.call.msg); goto out; }
+    CHECK_EQ_INT(predict(m1, VA, p1), XP_OK);
+    double r2 = r2_of(frame_find(VA, "y")->num, p1, VA->n_rows);
+    fprintf(stderr, "norms, runs of 4 rows: R2 %.4f\n", r2);
+    CHECK(r2 > 0.5);
+    char path[512];
+    snprintf(path, sizeof path, "%s/norms.mlp", dir);
+    CHECK_EQ_INT(H.ops->save(ctx_new(), m1, path), XP_OK);
+    int rc = H.ops->load(ctx_new(), cfg, path, &ml);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) { fprintf(stderr, "load: %s\n", H.call.msg); goto out; }
+    CHECK_EQ_INT(predict(ml, VA, p2), XP_OK);
+    size_t diff = 0;
+    for (size_t i = 0; i < VA->n_rows; i++) diff += p1[i] != p2[i];
+    CHECK_EQ_INT(diff, 0);
+out:
+    if (m1) H.ops->destroy(m1);
+    if (ml) H.ops->destroy(ml);
+    free(p1); free(p2);
+    cfg_free(cfg);
+}
+
 static void test_weights(void)
 {
     /* 25% of the training rows get an absurd target (+8); with weight 0 they must not matter */
@@ -418,9 +453,9 @@ static void test_config(void)
         "epochs: 40\npatience: 6\nbatch_size: 256\nlr: 0.002\nweight_decay: 1.0e-4\n"
         "schedule: cosine\nwarmup: 0.05\ndropout: 0.1\nhidden: [256, 128]\nactivation: gelu\n"
         "proj_dim: 32\ncat_width: 16\ninput_clip: 5\ngrad_clip: 1.0\ngroup_batches: auto\n"
-        "eval_batch: 2048\nthreads: 0\nmalloc_tuning: true\nseed: 7\n"
-        "text_tower: {column: description_tokens, glove: false, kind: bag, dim: 100, hidden: 64}\n"
-        "image_tower: {column: image_pixels, size: 32, channels: [16, 32, 64]}\n";
+        "group_rows: 8\neval_batch: 2048\nthreads: 0\nmalloc_tuning: true\nseed: 7\n"
+        "text_tower: {column: description_tokens, glove: false, kind: bag, dim: 100, hidden: 64, norm: none}\n"
+        "image_tower: {column: image_pixels, size: 32, channels: [16, 32, 64], norm: none}\n";
     xp_cfg *cfg = harness_cfg(doc);
     void *m = NULL;
     CHECK_EQ_INT(H.ops->create(ctx_new(), cfg, &m), XP_OK);
@@ -495,6 +530,7 @@ int main(int argc, char **argv)
     test_learns();
     test_early_stopping();
     test_seed_and_save_load(dir);
+    test_norms_save_load(dir);
     test_weights();
     frame_free(TR);
     frame_free(VA);
