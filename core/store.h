@@ -1,9 +1,11 @@
-/* core/store.h — the experiment store: one SQLite database holding Optuna's RDB schema
- * (so optuna.load_study() reads our studies) plus our own tables for runs, metrics,
- * artifacts and dataset records.
+/* core/store.h — the experiment store: one database holding Optuna's RDB schema (so
+ * optuna.load_study() reads our studies) plus our own tables for runs, metrics, artifacts
+ * and dataset records. The database is an SQLite file (the default) or, for many workers
+ * on many hosts, a PostgreSQL database named by a postgresql:// URL (store_db.h).
  *
  *     store *s; char err[512];
  *     if (store_open("experiments/experiments.db", &s, err, sizeof err)) ...
+ *     // or store_open("postgresql://xp@db.example:5432/xp", ...)
  *     int64_t study, run, trial, number;
  *     store_study_open(s, "step1", XP_MINIMIZE, &study);          // get or create
  *     store_run_begin(s, study, &info, &run);
@@ -14,9 +16,10 @@
  *     store_run_end(s, run, "COMPLETE", wall, cpu);
  *     store_close(s);
  *
- * WAL journal, a busy timeout, and each state change in its own transaction, so a crash
- * loses at most the change in flight. Opening a study marks trials left RUNNING by a dead
- * process (their run's pid no longer alive, or the run not ours) as FAIL.
+ * Each state change is its own transaction, so a crash loses at most the change in flight.
+ * Opening a study marks trials left RUNNING by a dead process (their run ended, or its pid
+ * on this host no longer alive) as FAIL; with heartbeats on (store_set_heartbeat), claims
+ * also fail RUNNING trials whose heartbeat is older than the grace period, on any host.
  * Functions return XP_OK or a negative XP_E* with a message in the store's error buffer
  * (store_errmsg).
  */
@@ -38,9 +41,20 @@ typedef struct store_run_info {
     const char *command;         /* argv joined */
 } store_run_info;
 
+/* path: an SQLite file (created if missing), or a postgresql:// (postgres://) URL, e.g.
+ * postgresql://user@host:5432/db or postgresql:///db?host=/run/postgresql (a socket folder);
+ * the password comes from the URL, PGPASSWORD or ~/.pgpass. Messages show URLs without it. */
 int store_open(const char *path, store **out, char *err, size_t errlen);
 void store_close(store *s);
 const char *store_errmsg(const store *s);
+/* 1 when path is a PostgreSQL URL rather than a file. */
+int store_is_url(const char *path);
+/* path as messages show it: a URL's password replaced by *** (caller frees; NULL: no memory). */
+char *store_display_path(const char *path);
+/* What tells this store apart in a folder several stores share: the SQLite file's base name,
+ * or the PostgreSQL database's name. */
+const char *store_label(const store *s);
+const char *store_backend(const store *s);   /* "sqlite" or "postgresql" */
 
 /* Get-or-create an Optuna study with one objective; direction XP_MINIMIZE / XP_MAXIMIZE.
  * Marks orphaned RUNNING trials of that study as FAIL. */
@@ -52,11 +66,39 @@ int store_run_end(store *s, int64_t run_id, const char *status, double wall_s, d
 
 /* run_id <= 0: no run link (orphan detection then never covers the trial). */
 int store_trial_begin(store *s, int64_t study_id, int64_t run_id, int64_t *trial_id, int64_t *number);
-/* The same, claimed against a budget shared by every process on the study: in one
- * BEGIN IMMEDIATE transaction, counts the study's COMPLETE, PRUNED and RUNNING trials and
- * creates the trial only while they are fewer than `budget` (XP_EEXHAUSTED otherwise), so
- * concurrent runners never run more trials than asked, as Optuna's shared storage. */
+/* The same, claimed against a budget shared by every process on the study, on any host: in
+ * one transaction holding the study's lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the study's
+ * row locked, which Optuna's own workers also take to create a trial), counts the study's
+ * COMPLETE, PRUNED and RUNNING trials and creates the trial only while they are fewer than
+ * `budget` (XP_EEXHAUSTED otherwise), so concurrent runners never run more trials than asked. */
 int store_trial_claim(store *s, int64_t study_id, int64_t run_id, int64_t budget, int64_t *trial_id, int64_t *number);
+
+/* Heartbeats, Optuna's heartbeat_interval / grace_period (grace <= 0: twice the interval;
+ * interval <= 0: off, the default). While on, every trial this handle creates gets a
+ * heartbeat row at once, the caller refreshes it (store_trial_heartbeat) every interval, and
+ * claims first fail the study's RUNNING trials whose heartbeat is older than the grace period
+ * (fail_reason says so; their run, if still RUNNING, becomes FAIL). Times are the database's
+ * clock, so hosts with skewed clocks agree. */
+void store_set_heartbeat(store *s, double interval_s, double grace_s);
+int store_trial_heartbeat(store *s, int64_t trial_id);
+
+/* What the other workers on a study are doing (stale trials are failed first, as a claim does). */
+typedef struct store_activity {
+    int64_t finished;            /* COMPLETE and PRUNED trials */
+    int64_t running_elsewhere;   /* RUNNING trials of other live runs (Optuna's own workers' not counted) */
+    int64_t other_run;           /* one of those runs (the smallest id), or -1 */
+    int64_t stale_failed;        /* trials this call failed for want of a heartbeat */
+} store_activity;
+int store_study_activity(store *s, int64_t study_id, int64_t run_id, store_activity *a);
+
+/* Which of several runners that searched one study together refits and tests its best trial:
+ * exactly one. *mine = 1 for the caller when no other live run still has a trial RUNNING
+ * (else *running_run names one: the runner that finishes last refits) and no other run has
+ * claimed the refit of the same finished trials (else *by_run names it) — a claimant counts
+ * while it runs, and once COMPLETE if it overlapped this run in time or ran the same config
+ * (xp_runs.config_sha256: a late worker, a plain rerun). The claim is an xp_records row
+ * 'refit_claim' of the caller's run. New trials, or a changed config, refit again. */
+int store_refit_claim(store *s, int64_t study_id, int64_t run_id, int *mine, int64_t *by_run, int64_t *running_run);
 /* value_internal: number for int/float, choice index for categorical (Optuna's convention). */
 int store_trial_param(store *s, int64_t trial_id, const char *name, double value_internal,
                       const char *distribution_json);
@@ -102,7 +144,8 @@ int store_run_artifact(store *s, int64_t run_id, const char *kind, char **path);
 int store_run_artifact_sha(store *s, int64_t run_id, const char *kind, char **path, char sha256[65]);
 /* A user attribute of the study a run belongs to (caller frees); XP_ENOTFOUND when not set. */
 int store_run_study_attr_get(store *s, int64_t run_id, const char *key, char **json_value);
-/* The id of the latest COMPLETE run of a study (XP_ENOTFOUND when there is none). */
+/* The id of the latest COMPLETE run of a study that has the study's result (a run that only
+ * searched, record 'search_only', is skipped); XP_ENOTFOUND when there is none. */
 int store_latest_run(store *s, const char *study_name, int64_t *run_id);
 
 #endif
