@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "heartbeat.h"
 #include "host.h"
 #include "pipeline.h"
 #include "registry.h"
@@ -37,6 +38,10 @@ typedef struct experiment {
     host_env env;
     store *st;
     int64_t study_id, run_id;
+    /* Heartbeats of the running trial (store.heartbeat_interval), NULL when off; with them a
+     * runner whose claim finds the budget taken waits for other workers' running trials. */
+    heartbeat *hb;
+    double hb_interval;
     const char *name;
     const char *config_path;
 
@@ -160,5 +165,11 @@ typedef struct search_outcome {
 int search_run(experiment *x, search_outcome *out, char *err, size_t n);
 /* Reads and validates the search section and creates the sampler once (config check). */
 int search_check(experiment *x, char *err, size_t n);
+
+/* claim.c: the next trial of the study within its budget of `budget` trials, for this run
+ * (store_trial_claim). XP_EEXHAUSTED when the budget is taken; with heartbeats on, a runner
+ * first waits while other workers' trials still run (one may die and free its place) until
+ * none runs or `deadline` (now_s() seconds, 0 = none) passes. The trial's heartbeat follows. */
+int claim_trial(experiment *x, int64_t budget, double deadline, int64_t *trial_id, int64_t *number);
 
 #endif

@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "report.h"
 #include "run.h"
+#include "store.h"
 #include "xp/xp.h"
 
 #define MAX_DIRS 32
@@ -33,7 +34,8 @@ static const char *const usage_main =
     "Runs the experiment a YAML config describes: loads the data, holds out the test part,\n"
     "searches hyperparameters with K-fold CV, refits the best (or, with validation.final:\n"
     "folds, averages its fold models), scores the test part once, and records every run,\n"
-    "trial and score in the SQLite store (Optuna-compatible).\n"
+    "trial and score in the store (Optuna-compatible): an SQLite file (store.path), or a\n"
+    "PostgreSQL database many runners share (store.url=postgresql://USER@HOST:PORT/DB).\n"
     "\n"
     "Overrides (Hydra grammar): a.b=3 sets an existing key, +a.new=x adds one, ++a.b=x sets\n"
     "or adds, ~a.b deletes; values are YAML: [1,2], {k: v}, null, \"text\".\n"
@@ -67,7 +69,8 @@ static const char *const usage_predict =
     "rows (deterministic), the saved model is loaded, and `row,prediction` lines are printed\n"
     "in input order, in the original target space.\n"
     "  --run ID     run id (see the xp_runs table, or the summary a run prints)\n"
-    "  --store DB   experiment database (default experiments/experiments.db)\n";
+    "  --store DB   experiment database (default experiments/experiments.db), or a\n"
+    "               PostgreSQL store's postgresql:// URL\n";
 
 static const char *const usage_report =
     "usage: runner report [--store DB] > report.md\n"
@@ -92,6 +95,19 @@ static const char *const usage_compare =
     "test) with the change; the test objective per source.\n"
     "  --store DB   experiment database (default experiments/experiments.db)\n";
 
+/* The report and compare read the store with SQLite's own SQL (JSON functions, the file's
+ * read-only mode) and were not ported to PostgreSQL: a URL gets this instead of a confusing
+ * "cannot open" (and never echoes the URL, which may hold a password). */
+static int sqlite_only(const char *cmd, const char *store)
+{
+    if (!store_is_url(store)) return 0;
+    fprintf(stderr, "runner %s: reads SQLite stores (--store FILE.db) only, and %s names a PostgreSQL database. "
+            "Read that study with Optuna (optuna.load_study(study_name=NAME, storage=URL): trials, params, values) "
+            "or psql (tables xp_runs, xp_metrics, xp_artifacts; README: \"Many workers on one study\"); "
+            "`runner predict --store URL` works on it\n", cmd, "--store");
+    return 1;
+}
+
 static int cmd_report(int argc, char **argv)
 {
     const char *store = "experiments/experiments.db", *out = "experiments/report";
@@ -103,6 +119,7 @@ static int cmd_report(int argc, char **argv)
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else { fprintf(stderr, "runner report: unexpected argument '%s'\n%s", argv[i], usage_report); return 2; }
     }
+    if (sqlite_only("report", store)) return 2;
     return html ? report_html(store, out) : report_print(store);
 }
 
@@ -123,6 +140,7 @@ static int cmd_compare(int argc, char **argv)
         ids[n++] = v;
     }
     if (n != 2) { fprintf(stderr, "runner compare: two run ids are needed\n%s", usage_compare); return 2; }
+    if (sqlite_only("compare", store)) return 2;
     return compare_runs(store, ids[0], ids[1]);
 }
 

@@ -19,11 +19,14 @@ typedef struct run_row {
     char name[128], objective[64];
 } run_row;
 
+/* A study's latest complete run that has its result: runners that only searched (another
+ * runner of the study refitted: record 'search_only') are skipped. */
 static int collect_runs(sqlite3 *db, run_row **out, int *n)
 {
     const char *sql =
         "SELECT r.id, r.study_id, r.name FROM xp_runs r WHERE r.status = 'COMPLETE' AND r.id = "
-        "(SELECT max(id) FROM xp_runs r2 WHERE r2.study_id = r.study_id AND r2.status = 'COMPLETE') ORDER BY r.id";
+        "(SELECT max(id) FROM xp_runs r2 WHERE r2.study_id = r.study_id AND r2.status = 'COMPLETE' "
+        "AND NOT EXISTS (SELECT 1 FROM xp_records c WHERE c.run_id = r2.id AND c.kind = 'search_only')) ORDER BY r.id";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
     int cap = 16;
@@ -132,7 +135,8 @@ int report_markdown(const char *path, FILE *out)
     sqlite3_stmt *ms;
     if (sqlite3_prepare_v2(db,
                            "SELECT metric FROM xp_metrics m WHERE split = 'test' AND trial_id IS NULL AND source IS NULL "
-                           "AND run_id IN (SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE' GROUP BY study_id) "
+                           "AND run_id IN (SELECT max(id) FROM xp_runs r2 WHERE status = 'COMPLETE' "
+                           "AND NOT EXISTS (SELECT 1 FROM xp_records c WHERE c.run_id = r2.id AND c.kind = 'search_only') GROUP BY study_id) "
                            "GROUP BY metric ORDER BY min(m.id)", -1, &ms, NULL) == SQLITE_OK) {
         while (n_metrics < MAX_METRICS && sqlite3_step(ms) == SQLITE_ROW)
             snprintf(metrics[n_metrics++], sizeof metrics[0], "%s", (const char *)sqlite3_column_text(ms, 0));

@@ -133,7 +133,7 @@ static int collect(sqlite3 *db, rrun **out, int *n)
         "SELECT r.id, r.study_id, r.name, r.config_yaml, coalesce(d.direction, 'MINIMIZE') FROM xp_runs r "
         "LEFT JOIN study_directions d ON d.study_id = r.study_id AND d.objective = 0 "
         "WHERE r.status = 'COMPLETE' AND r.id = (SELECT max(id) FROM xp_runs r2 WHERE r2.study_id = r.study_id "
-        "AND r2.status = 'COMPLETE') ORDER BY r.study_id", "");
+        "AND r2.status = 'COMPLETE' AND NOT EXISTS (SELECT 1 FROM xp_records c WHERE c.run_id = r2.id AND c.kind = 'search_only')) ORDER BY r.study_id", "");
     if (!st) return -1;
     int cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {

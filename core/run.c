@@ -27,6 +27,7 @@
 #include "frame.h"
 #include "polish.h"
 #include "sha256.h"
+#include "store_cfg.h"
 
 int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
 
@@ -80,10 +81,17 @@ static void git_revision(char *out, size_t n)
 /* ------------------------------------------------------------------ embedding cache */
 
 /* Frozen encoders' vectors live next to the store (`<store dir>/cache/`), so reruns and
- * predict on the same store skip the encoding. */
+ * predict on the same store skip the encoding. A PostgreSQL store has no folder: its runs
+ * keep them under the shared artifacts folder, one subfolder per host, since the cache files
+ * are appended to in place (O_APPEND writes from several NFS clients can interleave badly)
+ * and hold floats in the host's byte order; predict then keeps them in memory only. */
 static void cache_dir_for(const char *store_path)
 {
     char dir[2100];
+    if (store_is_url(store_path)) {
+        embcache_set_dir(NULL);
+        return;
+    }
     snprintf(dir, sizeof dir, "%s", store_path);
     char *slash = strrchr(dir, '/');
     if (slash) strcpy(slash + 1, "cache");
@@ -758,6 +766,68 @@ static void print_summary(const experiment *x, const search_outcome *so, const d
     }
 }
 
+/* ------------------------------------------------------------------ shared studies */
+
+/* A URL with a password is recorded (xp_runs.config_yaml) and printed without it: the config
+ * text lives in the very database the password protects, and in logs. *shown is the URL as
+ * messages show it, borrowed from the config. */
+static int hide_password(xp_cfg *root, const char *url, const char **shown, char *err, size_t n)
+{
+    char *safe = store_display_path(url);
+    if (!safe) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    int rc = XP_OK;
+    if (strcmp(safe, url) != 0) rc = cfg_set(root, "store.url", safe, err, n);
+    free(safe);
+    if (!rc) rc = cfg_read_str(cfg_get(root, "store"), "url", 1, shown, err, n);
+    return rc;
+}
+
+/* store.artifacts of a PostgreSQL store, created and made absolute: the paths recorded in the
+ * database are opened by workers and `runner predict` on other hosts (mounted at one path). */
+static int shared_folder(const char *dir, char *out, size_t n, char *err, size_t errn)
+{
+    char *abs = NULL;
+    if (mkdirs(dir) || !(abs = realpath(dir, NULL))) {
+        snprintf(err, errn, "store.artifacts %s: cannot create or resolve it: %s", dir, strerror(errno));
+        return XP_EIO;
+    }
+    if (snprintf(out, n, "%s", abs) >= (int)n) {
+        snprintf(err, errn, "store.artifacts %s: path too long", abs);
+        free(abs);
+        return XP_EINVAL;
+    }
+    free(abs);
+    return XP_OK;
+}
+
+/* Another runner of the study refits its best trial (store_refit_claim): this run searched
+ * only. It says so, is recorded as such (record 'search_only', which `runner report` and
+ * blends skip when they look for the study's latest result) and ends COMPLETE. */
+static int search_only_end(experiment *x, const search_outcome *so, int64_t by, int64_t running, double wall,
+                           double cpu, char *err, size_t n)
+{
+    char json[96], who[160];
+    if (by >= 0) {
+        snprintf(json, sizeof json, "{\"refit_by_run\": %lld}", (long long)by);
+        snprintf(who, sizeof who, "the study's best trial over these trials is refitted and tested by run %lld "
+                 "(see its summary; runner predict --run %lld)", (long long)by, (long long)by);
+    } else {
+        snprintf(json, sizeof json, "{\"refit_by\": \"last runner\", \"running_run\": %lld}", (long long)running);
+        snprintf(who, sizeof who, "run %lld is still running a trial: the runner that finishes last refits and tests the "
+                 "study's best trial", (long long)running);
+    }
+    if (store_record(x->st, x->run_id, "search_only", json) ||
+        store_run_end(x->st, x->run_id, "COMPLETE", wall, cpu)) {
+        snprintf(err, n, "recording the end of run %lld: %s", (long long)x->run_id, store_errmsg(x->st));
+        return XP_EIO;
+    }
+    printf("study %s  run %lld: search only (the study is shared with other runners)\n", x->name, (long long)x->run_id);
+    printf("trials: %d complete, %d pruned, %d failed this run (%d started)\n", so->n_complete, so->n_pruned,
+           so->n_failed, so->n_run_here);
+    printf("%s\n", who);
+    return XP_OK;
+}
+
 /* The training file exactly as this run read it, kept for `runner predict` (artifact
  * train_data): predict fits the transforms on the dev rows again, and must take them from
  * what the run saw, not from whatever sits at data.path today (edited or deleted since).
@@ -800,18 +870,19 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     x->name = "default";
     int64_t seed = 42, threads = 0;
     const char *store_path = "experiments/experiments.db", *artifacts = NULL;
-    const xp_cfg *sc = cfg_get(root, "store");
+    store_cfg scfg;
     int random_check = 1;
     char **member_paths = NULL, **member_studies = NULL, folds_sha[65] = "";
     size_t n_members = 0;
     if ((rc = cfg_read_str(root, "name", 0, &x->name, err, sizeof err)) ||
         (rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
-        (rc = cfg_read_str(sc, "path", 0, &store_path, err, sizeof err)) ||
-        (rc = cfg_read_str_or_null(sc, "artifacts", &artifacts, err, sizeof err)) ||
+        (rc = store_cfg_read(root, &scfg, err, sizeof err)) ||
         (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)) ||
         (rc = read_final(x, root, err, sizeof err)))
         goto config_error;
+    store_path = scfg.target;
+    artifacts = scfg.artifacts;
     cfg_get(root, "plugin_path");   /* read by run_load_plugins */
     /* From here on Ctrl-C and SIGTERM stop the run at the next safe point, with the record
      * kept true (trial FAIL, run INTERRUPTED) instead of killing it mid-write. */
@@ -851,9 +922,18 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     if ((rc = interrupted(err, sizeof err))) goto fail_early;
 
     /* The store: a study per name, a run per invocation. */
-    if (parent_dirs(store_path)) { snprintf(err, sizeof err, "%s: cannot create its folder: %s", store_path, strerror(errno)); goto fail_early; }
+    if (!scfg.is_url && parent_dirs(store_path)) { snprintf(err, sizeof err, "%s: cannot create its folder: %s", store_path, strerror(errno)); goto fail_early; }
     if ((rc = store_open(store_path, &x->st, err, sizeof err))) goto fail_early;
     x->env.store = x->st;
+    if (scfg.is_url && (rc = hide_password(root, store_path, &store_path, err, sizeof err))) goto fail_early;
+    if (scfg.heartbeat_interval > 0) {
+        store_set_heartbeat(x->st, scfg.heartbeat_interval, scfg.grace_period);
+        x->hb_interval = scfg.heartbeat_interval;
+        if ((rc = heartbeat_start(x->st, scfg.heartbeat_interval, &x->hb))) {
+            snprintf(err, sizeof err, "cannot start the heartbeat thread: %s", xp_strerror(rc));
+            goto fail_early;
+        }
+    }
     if (store_study_open(x->st, x->name, x->direction, &x->study_id)) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
     if (!n_members && (rc = study_identity_check(x, store_path, err, sizeof err))) {
         if (rc == XP_ECONFIG) goto config_error;
@@ -874,25 +954,35 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     char artifact_dir[2200], data_dir[2200];
     {
         char base[2048];
-        if (artifacts) snprintf(base, sizeof base, "%s", artifacts);
+        if (artifacts && scfg.is_url) {
+            /* Recorded paths must name the same file on every worker's host. */
+            if ((rc = shared_folder(artifacts, base, sizeof base, err, sizeof err))) goto fail;
+        } else if (artifacts) snprintf(base, sizeof base, "%s", artifacts);
         else {
             snprintf(base, sizeof base, "%s", store_path);
             char *slash = strrchr(base, '/');
             if (slash) strcpy(slash + 1, "artifacts");
             else strcpy(base, "artifacts");
         }
-        /* Run ids restart at 1 in every store: the store's file name keeps two stores that
-         * share a folder (or a store.artifacts folder) from writing into each other's runs. */
-        const char *slash = strrchr(store_path, '/');
-        snprintf(artifact_dir, sizeof artifact_dir, "%s/%s/run_%lld", base, slash ? slash + 1 : store_path,
-                 (long long)x->run_id);
+        /* Run ids restart at 1 in every store: the store's file (or PostgreSQL database)
+         * name keeps two stores that share a folder (or a store.artifacts folder) from
+         * writing into each other's runs. */
+        const char *label = store_label(x->st);
+        snprintf(artifact_dir, sizeof artifact_dir, "%s/%s/run_%lld", base, label, (long long)x->run_id);
         if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
         x->env.artifact_dir = artifact_dir;
-        snprintf(data_dir, sizeof data_dir, "%s/%s/data", base, slash ? slash + 1 : store_path);
+        snprintf(data_dir, sizeof data_dir, "%s/%s/data", base, label);
+        if (scfg.is_url) {
+            char host[256] = "";
+            gethostname(host, sizeof host - 1);
+            char cache[2400];
+            snprintf(cache, sizeof cache, "%s/cache/%s", base, host[0] ? host : "localhost");
+            embcache_set_dir(cache);
+        }
     }
     /* A blend predicts through its members' runs, which keep their own training files. */
     if (!n_members && (rc = snapshot_train_data(x, data_dir, pre_sha, err, sizeof err))) goto fail;
-    cache_dir_for(store_path);
+    if (!scfg.is_url) cache_dir_for(store_path);
     {
         char json[1024];
         snprintf(json, sizeof json, "{\"dev_rows\": %zu, \"test_rows\": %zu, \"groups\": %zu, \"folds\": %d, \"group\": \"%s\"}",
@@ -959,6 +1049,23 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         goto fail;
     search_outcome so;
     if ((rc = search_run(x, &so, err, sizeof err))) goto fail;
+    if (x->sp.n) {
+        /* Runners sharing the study: exactly one refits and tests its best trial. */
+        int mine = 0;
+        int64_t by = -1, running = -1;
+        if (store_refit_claim(x->st, x->study_id, x->run_id, &mine, &by, &running)) {
+            snprintf(err, sizeof err, "deciding which runner refits: %s", store_errmsg(x->st));
+            free(so.best_params);
+            rc = XP_EIO;
+            goto fail;
+        }
+        if (!mine) {
+            free(so.best_params);
+            if ((rc = search_only_end(x, &so, by, running, now_s() - t0, cpu_s() - c0, err, sizeof err))) goto fail;
+            exit_code = 0;
+            goto cleanup;
+        }
+    }
     if (so.best_number < 0 && x->sp.n) { snprintf(err, sizeof err, "no trial completed"); rc = XP_EMODEL; free(so.best_params); goto fail; }
     if (!x->sp.n && so.n_complete == 0) {
         /* No search space: the single configured point is the "best". */
@@ -1059,6 +1166,7 @@ cleanup:
     eval_result_keep_best(x, &none);   /* frees the kept predictions and fold models */
     frame_free(x->dev);
     frame_free(x->test);
+    heartbeat_stop(x->hb);
     if (x->st) store_close(x->st);
     return exit_code;
 }
@@ -1346,21 +1454,25 @@ int run_predict(const char *store_path, long long run_id, const char *csv, regis
     /* store_open creates a missing database; predict only reads one, so a mistyped --store
      * must fail here rather than leave an empty database behind. */
     struct stat sb;
-    if (stat(store_path, &sb)) {
+    if (!store_is_url(store_path) && stat(store_path, &sb)) {
         fprintf(stderr, "runner predict: store %s: %s (give the experiment database with --store)\n", store_path,
                 strerror(errno));
         return 2;
     }
     if (store_open(store_path, &st, err, sizeof err)) goto out;
     cache_dir_for(store_path);
-    int brc = checked_artifact(st, store_path, run_id, "blend_members", &members, err, sizeof err);
+    /* Messages name the store without a URL's password. */
+    char *shown = store_display_path(store_path);
+    if (!shown) { snprintf(err, sizeof err, "out of memory"); goto out; }
+    int brc = checked_artifact(st, shown, run_id, "blend_members", &members, err, sizeof err);
     if (!brc)
-        rc = predict_blend_run(st, store_path, members, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+        rc = predict_blend_run(st, shown, members, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
     else if (brc == XP_ENOTFOUND) {   /* not a blend: a model run */
         err[0] = 0;
-        rc = predict_model_run(st, store_path, run_id, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+        rc = predict_model_run(st, shown, run_id, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
     } else
         rc = 1;
+    free(shown);
     if (!rc) {
         printf("row,prediction\n");
         for (size_t i = 0; i < n; i++) printf("%lld,%.17g\n", ids[i], pred[i]);

@@ -372,8 +372,9 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         }
         int64_t trial_id, number;
         /* Claimed against the study's budget in one transaction: runners sharing the store
-         * (trials of theirs RUNNING or finished since this one started) stop at the budget. */
-        int crc = store_trial_claim(x->st, x->study_id, x->run_id, trials, &trial_id, &number);
+         * (trials of theirs RUNNING or finished since this one started) stop at the budget;
+         * with heartbeats, after waiting for the others' running trials (claim.c). */
+        int crc = claim_trial(x, trials, timeout > 0 ? t0 + timeout : 0, &trial_id, &number);
         if (crc == XP_EEXHAUSTED) {
             host_log(&x->env, XP_LOG_INFO, "search", "the study's budget of %lld trials is taken (other runners on this store)",
                      (long long)trials);
@@ -525,6 +526,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         eval_result_free(&r);
     }
     host_progress_done();
+    heartbeat_trial(x->hb, -1);   /* the last trial is finished: nothing left to keep alive */
     if (sstate) sops->destroy(sstate);
     if (!rc) rc = study_best(x, out, err, n);
 done:

@@ -264,7 +264,7 @@ expect_in "$tmp/err" "search.resume must be check or force"
 # ---------------------------------------------------------------- concurrent runners
 # Runners on one config and store ran their own budget each (8 trials for 4) and refitted
 # their own best. Trials are now claimed against the study's budget in one transaction; the
-# runner that finishes last refits the study's best trial; no lock errors.
+# runner that finishes last, and only it, refits the study's best trial; no lock errors.
 for runners in 2 4; do
   db=conc$runners.db budget=$((runners + 2))
   pids=()
@@ -286,6 +286,10 @@ for runners in 2 4; do
   out=$(grep -l "^study small  run $last\$" "$tmp"/conc_*.out | head -1)
   refit_best=$(sed -n 's/^best trial \([0-9]*\):.*/\1/p' "$out")
   [ "$refit_best" = "$study_best" ] && ok || bad "$runners runners: the last run refitted trial $refit_best, the study's best is $study_best"
+  [ "$(sql $db "select count(*) from xp_records where kind = 'refit_claim'")" = 1 ] && ok || bad "$runners runners: not exactly one refit"
+  [ "$(sql $db "select count(distinct run_id) from xp_metrics where split = 'test'")" = 1 ] && ok || bad "$runners runners: several test scores"
+  [ "$(sql $db "select count(*) from xp_records where kind = 'search_only'")" = $((runners - 1)) ] && ok \
+    || bad "$runners runners: the others are not recorded as search-only"
 done
 
 finish
