@@ -34,11 +34,12 @@ RUN make build PREFIX=/usr/local && make weights \
 FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive
 # Runtime libraries only: libtorch1.13 (not -dev: no Python headers, protobuf or glog -dev),
-# XGBoost, libyaml, SQLite, OpenBLAS (torch's linear layers are ~8x faster on it than on the
-# reference BLAS), libstb0 (gen_demo writes its pictures with stb).
+# XGBoost, libyaml, SQLite, libpq5 (a PostgreSQL store: store.url), OpenBLAS (torch's linear
+# layers are ~8x faster on it than on the reference BLAS), libstb0 (gen_demo writes its
+# pictures with stb).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libtorch1.13 libopenblas0-pthread libxgboost0 \
-      libyaml-0-2 libsqlite3-0 libgomp1 libstb0 \
+      libyaml-0-2 libsqlite3-0 libpq5 libgomp1 libstb0 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /stage/usr/local/ /usr/local/
 WORKDIR /app

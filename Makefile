@@ -23,12 +23,16 @@ WEIGHTS ?= weights
 # libtorch-dev brings the torch plugins (image_mobilenet, the fusion MLP); OpenBLAS makes its
 # linear layers ~8x faster than the reference BLAS it would otherwise pick.
 DEPS_BUILD = gcc g++ meson ninja-build pkg-config libyaml-dev libsqlite3-dev libxgboost-dev libstb-dev \
-             libtorch-dev libopenblas0-pthread
+             libtorch-dev libopenblas0-pthread libpq-dev
 # libFuzzer: Debian's clang 14 keeps libclang_rt.fuzzer*.a in libclang-rt-14-dev; llvm brings
 # llvm-symbolizer, so a finding's stack trace names files and lines.
 DEPS_FUZZ = clang libclang-rt-14-dev llvm
 DEPS_TEST = python3 python3-yaml python3-numpy python3-pandas python3-optuna python3-xgboost \
-            chromium python3-websocket   # the report test opens the page in headless Chromium
+            chromium python3-websocket \
+            postgresql-15 python3-psycopg2
+# chromium, python3-websocket: the report test opens the page in headless Chromium.
+# postgresql-15, python3-psycopg2: the PostgreSQL store tests start a throwaway server and
+# read its study with Optuna.
 
 .PHONY: all build deps deps-build deps-test deps-fuzz deps-npm weights test run data asan fuzz install clean
 
