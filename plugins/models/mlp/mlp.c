@@ -242,7 +242,7 @@ static int config_read(xp_ctx *ctx, const xp_cfg *p, mlp_config *c, int resolve)
     c->proj_dim = 32;
     c->cat_width = 16;
     c->eval_batch = 2048;
-    c->group_rows = 8;
+    c->group_rows = 2;
     c->lr = 2e-3;
     c->weight_decay = 1e-4;
     c->dropout = 0.1;
@@ -567,11 +567,12 @@ static int mlp_fit(xp_ctx *ctx, void *model, const xp_frame *train, void *train_
              * from a few distinct texts and images per step and generalise worse to unseen
              * items. step2_mlp, one trial at its own point, CV / test RMSLE:
              *   seed-7 demo data (~45 rows per item): whole 0.496 / 0.547, runs of 8
-             *     0.489 / 0.544, ungrouped (group_batches: false) 0.482 / 0.512;
+             *     0.489 / 0.544, of 4 0.489 / 0.531, of 2 0.484 / 0.518, ungrouped
+             *     (group_batches: false) 0.482 / 0.512;
              *   default demo data (~6 rows per item): whole 0.415 / 0.379, runs of 8
-             *     0.411 / 0.378, ungrouped 0.408 / 0.377 for 1.4x the CPU time.
-             * Each distinct image of a batch costs a tower pass, so runs trade speed against
-             * the number of items per step. */
+             *     0.411 / 0.378, of 2 0.413 / 0.378, ungrouped 0.408 / 0.377.
+             * Each distinct image of a batch costs a tower pass: ungrouped took ~1.4x the
+             * CPU time of whole groups there, runs of 2 ~1.2x. */
             size_t n_chunks = 0, cap = (size_t)c->group_rows;
             for (size_t g = 0; g < n_groups; g++) {
                 size_t a = groups[g], len = groups[g + 1] - a;
@@ -766,7 +767,7 @@ static const char options_text[] =
     "  grad_clip: 1.0           # global gradient-norm clip (0 = off)\n"
     "  group_batches: auto      # auto | true | false: batches of rows sharing an image (auto:\n"
     "                           # with an image tower), so a tower runs per distinct picture\n"
-    "  group_rows: 8            # a batch takes runs of at most this many rows of one group\n"
+    "  group_rows: 2            # a batch takes runs of at most this many rows of one group\n"
     "                           # (0 = whole groups: few items per batch, worse on unseen items)\n"
     "  eval_batch: 2048         # rows per forward pass when predicting\n"
     "  threads: 0               # 0 = the host's thread budget\n"

@@ -453,7 +453,7 @@ static void test_config(void)
         "epochs: 40\npatience: 6\nbatch_size: 256\nlr: 0.002\nweight_decay: 1.0e-4\n"
         "schedule: cosine\nwarmup: 0.05\ndropout: 0.1\nhidden: [256, 128]\nactivation: gelu\n"
         "proj_dim: 32\ncat_width: 16\ninput_clip: 5\ngrad_clip: 1.0\ngroup_batches: auto\n"
-        "group_rows: 8\neval_batch: 2048\nthreads: 0\nmalloc_tuning: true\nseed: 7\n"
+        "group_rows: 2\neval_batch: 2048\nthreads: 0\nmalloc_tuning: true\nseed: 7\n"
         "text_tower: {column: description_tokens, glove: false, kind: bag, dim: 100, hidden: 64, norm: none}\n"
         "image_tower: {column: image_pixels, size: 32, channels: [16, 32, 64], norm: none}\n";
     xp_cfg *cfg = harness_cfg(doc);
