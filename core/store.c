@@ -705,11 +705,19 @@ static int fail_stale(store *s, int64_t study_id, int64_t *n_failed)
     char now[32];
     now_text(now);
     for (int i = 0; i < n && !rc; i++) {
-        st = prep(s, "UPDATE trials SET state = 'FAIL', datetime_complete = ?2 WHERE trial_id = ?1 AND state = 'RUNNING'");
+        /* Another worker may have failed it meanwhile (PostgreSQL re-checks the WHERE after
+         * waiting for its row lock): only the one whose UPDATE changed the row goes on. */
+        st = prep(s, "UPDATE trials SET state = 'FAIL', datetime_complete = ?2 WHERE trial_id = ?1 AND state = 'RUNNING' "
+                     "RETURNING trial_id");
         if (!st) return s->code;
         bind_int(s, st, 1, ids[i]);
         bind_text(s, st, 2, now);
-        if ((rc = step_done(s, st, "failing a trial without a heartbeat"))) break;
+        int step_rc = step(s, st), changed = step_rc == DB_ROW;
+        while (step_rc == DB_ROW) step_rc = step(s, st);
+        rc = step_rc == DB_DONE ? XP_OK : dbfail(s, "failing a trial without a heartbeat");
+        done(s, st);
+        if (rc) break;
+        if (!changed) continue;
         char json[160];
         snprintf(json, sizeof json, "\"no heartbeat for %.0f s (grace period %.0f s): its worker is gone\"", age[i],
                  s->hb_grace);
