@@ -280,8 +280,9 @@ for runners in 2 4; do
   [ "$n" = $budget ] && ok || bad "$runners runners, budget $budget: $n trials ran"
   [ "$(sql $db "select count(*) from trials where state = 'RUNNING'")" = 0 ] && ok || bad "$runners runners: a trial left RUNNING"
   [ "$(sql $db "select count(*) from xp_runs where status = 'COMPLETE'")" = $runners ] && ok || bad "$runners runners: not every run COMPLETE"
-  # The last runner to finish refits the study's best trial.
-  last=$(sql $db "select id from xp_runs order by ended_at desc limit 1")
+  # The runner that finishes its search last refits the study's best trial. It is found by
+  # its refit claim, not by ended_at: a search-only runner may end in the same second.
+  last=$(sql $db "select run_id from xp_records where kind = 'refit_claim' order by id limit 1")
   study_best=$(sql $db "select t.number from trials t join trial_values v using (trial_id) where t.state='COMPLETE' order by v.value, t.number limit 1")
   out=$(grep -l "^study small  run $last\$" "$tmp"/conc_*.out | head -1)
   refit_best=$(sed -n 's/^best trial \([0-9]*\):.*/\1/p' "$out")
