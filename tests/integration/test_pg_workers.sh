@@ -84,20 +84,24 @@ expect_rc 0 "$runner" predict --run "$refit_run" --store "$url" rows.csv -q
 
 echo "workers: ${SECONDS} s"
 # ---------------------------------------------------------------- heartbeat
-# Slow trials (5000 rounds, ~1 s), heartbeats every second, failed after 3 s of silence.
+# Slow trials (20000 rounds, ~4 s on an idle core: slow enough that the victim cannot run the
+# whole budget while the survivors start up on a loaded machine), heartbeats every second,
+# failed after 3 s of silence.
 pg_createdb hb
 hb=$(pg_url hb)
 slow=(small.yaml name=hb store.path=null "+store.url=$hb" "+store.artifacts=$shared" search.trials=6
-      model.num_boost_round=5000 model.early_stopping_rounds=5000 +store.heartbeat_interval=1 +store.grace_period=3 -q)
+      model.num_boost_round=20000 model.early_stopping_rounds=20000 +store.heartbeat_interval=1 +store.grace_period=3 -q)
 # The victim starts first; once it runs a trial, two survivors start; once both are past
 # opening the study (their runs recorded: a dead pid on this host is only looked at there),
 # the victim is killed mid-trial. Only its stopped heartbeat can then tell the survivors it
 # is gone — as for a worker on another machine.
 "$runner" "${slow[@]}" >"$tmp/k.out" 2>"$tmp/k.err" &
 victim=$!
-victim_running() {
-  pg_sql hb "select count(*) from trials t join xp_trial_runs l using (trial_id) join xp_runs r on r.id = l.run_id
-             where r.pid = $victim and t.state = 'RUNNING'" 2>/dev/null
+victim_running() {   # 0 too when the query fails (the server busy)
+  local n
+  n=$(pg_sql hb "select count(*) from trials t join xp_trial_runs l using (trial_id) join xp_runs r on r.id = l.run_id
+                 where r.pid = $victim and t.state = 'RUNNING'" 2>/dev/null)
+  echo "${n:-0}"
 }
 wait_for() {   # wait_for WHAT CMD...: up to 30 s until CMD succeeds
   local what=$1; shift
