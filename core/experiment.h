@@ -70,6 +70,9 @@ typedef struct experiment {
     const char *model_file;      /* file name of the saved model in the artifact folder */
     int stop_is_pass;            /* the stop step is a pass over the data (XP_MODEL_STOP_IS_PASS) */
     split_plan plan;             /* dev rows -> folds */
+    /* Set while a search trial is evaluated with search.pruner.within_fold: the folds' models'
+     * reports go to it (step_prune.h). NULL otherwise (reports never prune). */
+    struct step_prune *step_prune;
     /* The study's number of the trial being evaluated, -1 outside the search. It keys the
      * model's random streams (never the trial_id, which counts every study in the database),
      * so a config and seed give the same trials whatever else the store holds. */

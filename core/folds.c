@@ -19,6 +19,7 @@
 #include "experiment.h"
 #include "frame.h"
 #include "logsum.h"
+#include "step_prune.h"
 
 static double *target_copy(const xp_frame *f)
 {
@@ -216,8 +217,18 @@ typedef struct fold_job {
     int iter_count;
     int rc;
     int store_failed;            /* the model's call could not write to the store */
+    int step_pruned;             /* the within-fold pruner stopped this fold's model */
     char err[2048];
 } fold_job;
+
+/* host_call.on_report of a search trial's fold (search.pruner.within_fold). */
+static int report_step(void *user, int64_t step, double value)
+{
+    fold_job *j = user;
+    if (!step_prune_report(j->x->step_prune, j->fold, step, value)) return 0;
+    j->step_pruned = 1;
+    return 1;
+}
 
 static void collect_iteration(void *user, const char *name, double value)
 {
@@ -240,6 +251,10 @@ static void *fold_run(void *arg)
     call.on_metric = collect_iteration;
     call.metric_user = j;
     call.threads = j->threads;
+    if (x->step_prune && j->trial_id >= 0) {
+        call.on_report = report_step;
+        call.report_user = j;
+    }
     void *model = NULL;
     double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
     if (!pred) { snprintf(j->err, sizeof j->err, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
@@ -338,6 +353,15 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
         if (host_interrupted()) break;
         for (int f = start; f < end && rc == XP_OK; f++) {
             fold_job *j = &jobs[f];
+            /* Stopped by the within-fold pruner: the trial is pruned on the folds before it
+             * (the folds of its wave after it are not counted either: the pruner sees folds
+             * in order). */
+            if (j->rc == XP_EPRUNED && j->step_pruned) {
+                host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s (within-fold pruner)",
+                         (long long)x->trial_number, j->err);
+                res->pruned = 1;
+                break;
+            }
             if (j->rc) { rc = j->rc; res->store_failed = j->store_failed; snprintf(err, n, "%s", j->err); break; }
             iter_sum += j->iter_sum;
             iter_count += j->iter_count;

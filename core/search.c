@@ -6,7 +6,9 @@
  *       sampler_options: {}
  *       trials: 50                   # budget in trials (the study's finished and running trials count)
  *       timeout: 0                   # budget in seconds, 0 = none; no trial starts after it
- *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1}
+ *       pruner: {type: median, n_startup_trials: 5, n_warmup_steps: 1,
+ *                within_fold: false,  # also stop a fold's model at its own reports (epochs,
+ *                within_fold_warmup: 3}   # rounds) from this step on: step_prune.h
  *       space: {...}                 # see space.h
  *       first_trial: sampler         # sampler | config: the study's trial 0 evaluates the
  *                                    # config's own values of the space's keys (Optuna's
@@ -27,6 +29,7 @@
 
 #include "config.h"
 #include "experiment.h"
+#include "step_prune.h"
 
 typedef struct pruner {
     int enabled;
@@ -124,6 +127,8 @@ static int better(int direction, double a, double b)
 typedef struct search_config {
     const char *sampler_name, *pruner_type;
     int64_t trials, n_startup, n_warmup;
+    int within_fold;             /* search.pruner.within_fold */
+    int64_t within_warmup;
     double timeout;
     const xp_plugin *sampler;
     const xp_cfg *sampler_options;
@@ -135,7 +140,8 @@ static int read_search_config(experiment *x, search_config *c, char *err, size_t
     const xp_cfg *s = cfg_get(x->root, "search");
     const xp_cfg *pcfg = cfg_get(s, "pruner");
     int rc;
-    *c = (search_config){ "tpe", "median", 20, 5, 1, 0, NULL, cfg_get(s, "sampler_options"), 0 };
+    *c = (search_config){ .sampler_name = "tpe", .pruner_type = "median", .trials = 20, .n_startup = 5,
+                          .n_warmup = 1, .within_warmup = 3, .sampler_options = cfg_get(s, "sampler_options") };
     const char *first = "sampler";
     if ((rc = cfg_read_str(s, "sampler", 0, &c->sampler_name, err, n)) ||
         (rc = cfg_read_str(s, "first_trial", 0, &first, err, n)) ||
@@ -143,7 +149,9 @@ static int read_search_config(experiment *x, search_config *c, char *err, size_t
         (rc = cfg_read_num(s, "timeout", 0, &c->timeout, err, n)) ||
         (rc = cfg_read_str(pcfg, "type", 0, &c->pruner_type, err, n)) ||
         (rc = cfg_read_int(pcfg, "n_startup_trials", 0, &c->n_startup, err, n)) ||
-        (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &c->n_warmup, err, n)))
+        (rc = cfg_read_int(pcfg, "n_warmup_steps", 0, &c->n_warmup, err, n)) ||
+        (rc = cfg_read_bool(pcfg, "within_fold", 0, &c->within_fold, err, n)) ||
+        (rc = cfg_read_int(pcfg, "within_fold_warmup", 0, &c->within_warmup, err, n)))
         return rc;
     if (strcmp(first, "sampler") && strcmp(first, "config")) {
         snprintf(err, n, "%s: search.first_trial must be sampler or config, got '%s'", cfg_where(cfg_get(s, "first_trial")), first);
@@ -327,7 +335,8 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     double *params = calloc(np ? np : 1, sizeof *params);
     pruner pr = { .enabled = !strcmp(c.pruner_type, "median"), .n_startup = c.n_startup, .n_warmup = c.n_warmup,
                   .direction = x->direction, .k = x->folds, .st = x->st };
-    if (!views || !vparams || !params) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
+    step_prune *spr = pr.enabled && c.within_fold ? step_prune_new(x->folds, c.n_startup, c.within_warmup) : NULL;
+    if (!views || !vparams || !params || (pr.enabled && c.within_fold && !spr)) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
     size_t nv = 0;
     int64_t finished = 0;
     for (size_t i = 0; i < n_hist; i++) {
@@ -416,7 +425,10 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         eval_result r;
         char e2[2048] = "";
         x->trial_number = number;
+        if (spr) step_prune_begin(spr);
+        x->step_prune = spr;
         int erc = folds_evaluate(x, x->fd, x->folds, params, trial_id, "valid", prune_check, &pr, &r, e2, sizeof e2);
+        x->step_prune = NULL;
         x->trial_number = -1;
         int state;
         if (pr.store_rc) {
@@ -507,6 +519,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             out->n_complete++;
             consecutive_fail = 0;
             pruner_add(&pr, &r);
+            if (spr) step_prune_commit(spr);
             if (better(x->direction, r.value, out->best_value)) {
                 out->best_value = r.value;
                 out->best_number = number;
@@ -535,5 +548,6 @@ done:
     free(vparams);
     free(params);
     free(pr.steps);
+    step_prune_free(spr);
     return rc;
 }

@@ -76,8 +76,10 @@ struct xp_host {
 
     /* --- progress and intermediate values --- */
     void (*progress)(xp_ctx *ctx, const char *stage, size_t done, size_t total);
-    /* Reports an intermediate objective value (e.g. per boosting round). Returns 1 when the
-     * pruner says stop (the plugin should then return XP_EPRUNED), 0 otherwise. */
+    /* Reports an intermediate value of the fit at `step` (a boosting round, an epoch): the
+     * validation loss, lower is better (report a score that grows as its negative). Returns 1
+     * when the pruner says stop (the plugin should then return XP_EPRUNED), 0 otherwise.
+     * Values are compared only with other trials' reports at the same step of the same fold. */
     int (*report)(xp_ctx *ctx, int64_t step, double value);
     int (*threads)(xp_ctx *ctx);                                 /* threads a plugin may use */
 

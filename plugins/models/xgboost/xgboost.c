@@ -329,7 +329,7 @@ static int train(xp_ctx *ctx, xgb_model *m, xgb_data *tr, xgb_data *va)
                                   : (maximize ? score > best_score : score < best_score);
             if (better) { best = i; best_score = score; since = 0; }
             else since++;
-            if (ctx->host->report(ctx, i, score)) {
+            if (ctx->host->report(ctx, i, maximize ? -score : score)) {   /* lower is better */
                 rc = xp_fail(ctx, XP_EPRUNED, "xgboost: pruned at round %d (valid %s %g)", i,
                              metric, score);
                 break;
