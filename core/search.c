@@ -303,6 +303,51 @@ static void say_progress(experiment *x, const search_outcome *out, int64_t numbe
     }
 }
 
+/* The sampler's evidence: every finished trial of the study with a value for each key of the
+ * space, read from the store again before each ask. Workers sharing the study (runners on
+ * other hosts, Optuna's own workers on the same database) finish trials while this one
+ * searches; read only at the start, they would inform no later point of this runner, and
+ * with many workers each sampler would see mostly its own trials. Finished trials never
+ * change, but one with a smaller id can finish after one with a larger, so "newer than the
+ * last seen" is not an id range: the whole list is read, two queries in one read transaction.
+ * Measured per ask on a loaded 2-core machine (300 trials of 2 params; PostgreSQL on a local
+ * socket): SQLite 0.5 ms with under 100 finished trials, 1.5 ms at 200-300; PostgreSQL 1.2
+ * and 3.2 ms — against seconds per real trial. */
+typedef struct history {
+    store_trial *t;
+    size_t n;                    /* finished trials loaded */
+    xp_trial_view *views;        /* the ones with every param of the space: t[].params */
+    size_t nv;
+} history;
+
+static void history_free(history *h)
+{
+    store_trials_free(h->t, h->n);
+    free(h->views);
+    *h = (history){ 0 };
+}
+
+static int history_load(experiment *x, const char *const *names, history *h, char *err, size_t n)
+{
+    size_t np = x->sp.n;
+    history_free(h);
+    if (store_trials_load(x->st, x->study_id, names, np, &h->t, &h->n)) {
+        snprintf(err, n, "loading the study's trials: %s", store_errmsg(x->st));
+        return XP_EIO;
+    }
+    h->views = calloc(h->n + 1, sizeof *h->views);
+    if (!h->views) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < h->n; i++) {
+        const store_trial *t = &h->t[i];
+        int complete_params = 1;
+        for (size_t j = 0; j < np; j++) if (isnan(t->params[j])) complete_params = 0;
+        if (!complete_params) continue;   /* a trial from another search space: not evidence here */
+        h->views[h->nv++] = (xp_trial_view){ t->number, t->state, t->value, t->params,
+                                             t->state == XP_TRIAL_PRUNED ? t->last_step : -1 };
+    }
+    return XP_OK;
+}
+
 int search_run(experiment *x, search_outcome *out, char *err, size_t n)
 {
     memset(out, 0, sizeof *out);
@@ -321,28 +366,16 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     /* History: every finished trial of the study, from earlier runs too. */
     const char **names = calloc(np + 1, sizeof *names);
     for (size_t i = 0; names && i < np; i++) names[i] = x->sp.params[i].name;
-    store_trial *hist = NULL;
-    size_t n_hist = 0;
-    if (!names || store_trials_load(x->st, x->study_id, names, np, &hist, &n_hist)) {
-        snprintf(err, n, "loading the study's trials: %s", names ? store_errmsg(x->st) : "out of memory");
-        free(names);
-        return XP_EIO;
-    }
-    free(names);
-    size_t cap = n_hist + (size_t)trials + 1;
-    xp_trial_view *views = calloc(cap, sizeof *views);
-    double *vparams = calloc(cap * (np ? np : 1), sizeof *vparams);
+    history h = { 0 };
     double *params = calloc(np ? np : 1, sizeof *params);
     pruner pr = { .enabled = !strcmp(c.pruner_type, "median"), .n_startup = c.n_startup, .n_warmup = c.n_warmup,
                   .direction = x->direction, .k = x->folds, .st = x->st };
     step_prune *spr = pr.enabled && c.within_fold ? step_prune_new(x->folds, c.n_startup, c.within_warmup) : NULL;
-    if (!views || !vparams || !params || (pr.enabled && c.within_fold && !spr)) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
-    size_t nv = 0;
+    if (!names || !params || (pr.enabled && c.within_fold && !spr)) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
+    if ((rc = history_load(x, names, &h, err, n))) goto done;
     int64_t finished = 0;
-    for (size_t i = 0; i < n_hist; i++) {
-        store_trial *t = &hist[i];
-        int complete_params = 1;
-        for (size_t j = 0; j < np; j++) if (isnan(t->params[j])) complete_params = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        const store_trial *t = &h.t[i];
         if (t->state == XP_TRIAL_COMPLETE || t->state == XP_TRIAL_PRUNED) finished++;
         if (t->state == XP_TRIAL_COMPLETE) {
             out->n_complete++;
@@ -355,11 +388,8 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
                 out->best_rounds = NAN;   /* unknown for an earlier run's trial: refit re-derives it */
             }
         }
-        if (!complete_params) continue;   /* a trial from another search space: not evidence here */
-        if (np) memcpy(vparams + nv * np, t->params, np * sizeof(double));   /* no space: params is NULL */
-        views[nv] = (xp_trial_view){ t->number, t->state, t->value, vparams + nv * np, -1 };
-        nv++;
     }
+    size_t seen = h.n;               /* finished trials at the last ask, to tell what others added */
     if (finished)
         host_log(&x->env, XP_LOG_INFO, "search", "resuming study '%s': %lld finished trials count toward the budget of %lld",
                  x->name, (long long)finished, (long long)trials);
@@ -394,10 +424,20 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             rc = XP_EIO;
             break;
         }
+        if (np) {
+            double tl = now_s();
+            if ((rc = history_load(x, names, &h, err, n))) { finish_failed(x, trial_id, number, NULL); break; }
+            /* Each earlier pass of this loop finished one trial of this runner's. */
+            size_t own = i > 0, others = h.n > seen + own ? h.n - seen - own : 0;
+            host_log(&x->env, XP_LOG_DEBUG, "search", "trial %lld: sampler %s asked with %zu finished trials of the study "
+                     "(%zu new from other workers since the last ask; history read in %.2f ms)", (long long)number,
+                     sp->name, h.nv, others, (now_s() - tl) * 1e3);
+            seen = h.n;
+        }
         host_call call;
         xp_ctx ctx;
         host_call_init(&ctx, &call, &x->env, sp->name, 0x7000 + (uint64_t)number);
-        rc = np ? sops->suggest(&ctx, sstate, views, nv, params) : XP_OK;
+        rc = np ? sops->suggest(&ctx, sstate, h.views, h.nv, params) : XP_OK;
         if (rc == XP_EEXHAUSTED) {
             if (store_trial_finish(x->st, trial_id, XP_TRIAL_FAIL, NULL) ||
                 store_trial_attr(x->st, trial_id, "fail_reason", "\"sampler exhausted\"")) {
@@ -531,10 +571,6 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             }
         }
         out->n_run_here++;
-        memcpy(vparams + nv * np, params, np * sizeof(double));
-        views[nv] = (xp_trial_view){ number, state, r.value, vparams + nv * np,
-                                      state == XP_TRIAL_PRUNED ? r.folds_done - 1 : -1 };
-        nv++;
         say_progress(x, out, number, state, r.value, now_s() - ts, i + 1, budget, now_s() - t0, timeout);
         eval_result_free(&r);
     }
@@ -543,9 +579,8 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     if (sstate) sops->destroy(sstate);
     if (!rc) rc = study_best(x, out, err, n);
 done:
-    store_trials_free(hist, n_hist);
-    free(views);
-    free(vparams);
+    history_free(&h);
+    free(names);
     free(params);
     free(pr.steps);
     step_prune_free(spr);

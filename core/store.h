@@ -59,6 +59,9 @@ const char *store_backend(const store *s);   /* "sqlite" or "postgresql" */
 /* Get-or-create an Optuna study with one objective; direction XP_MINIMIZE / XP_MAXIMIZE.
  * Marks orphaned RUNNING trials of that study as FAIL. */
 int store_study_open(store *s, const char *name, int direction, int64_t *study_id);
+/* An existing study's id; XP_ENOTFOUND (nothing created) when the store has no such study:
+ * what `runner worker` joins. */
+int store_study_find(store *s, const char *name, int64_t *study_id);
 
 int store_run_begin(store *s, int64_t study_id, const store_run_info *info, int64_t *run_id);
 /* status: "COMPLETE", "FAIL", "INTERRUPTED" */
@@ -132,6 +135,7 @@ typedef struct store_trial {
     int state;
     double value;                /* NaN when none */
     double *params;              /* n_names values */
+    int64_t last_step;           /* PRUNED: largest step with an intermediate value; else -1 */
 } store_trial;
 int store_trials_load(store *s, int64_t study_id, const char *const *names, size_t n_names,
                       store_trial **out, size_t *n_out);

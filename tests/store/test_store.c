@@ -549,6 +549,45 @@ static void test_liveness(void)
     store_close(b);
 }
 
+/* What a runner worker and a sampler read: store_study_find never creates; a pruned trial's
+ * last step is the largest step it reported (Optuna's trial.last_step), -1 for the others. */
+static void test_find_and_last_step(void)
+{
+    char db[300], err[512];
+    path_in(db, sizeof db, "find.db");
+    store *s;
+    CHECK_EQ_INT(store_open(db, &s, err, sizeof err), XP_OK);
+    int64_t study, found = 0, t0, t1, t2;
+    CHECK_EQ_INT(store_study_find(s, "absent", &found), XP_ENOTFOUND);
+    CHECK_EQ_INT(found, -1);
+    CHECK(strstr(store_errmsg(s), "no study named 'absent'") != NULL);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM studies"), 0);
+    CHECK_EQ_INT(store_study_open(s, "steps", XP_MINIMIZE, &study), XP_OK);
+    CHECK_EQ_INT(store_study_find(s, "steps", &found), XP_OK);
+    CHECK_EQ_INT(found, study);
+    CHECK_EQ_INT(store_trial_begin(s, study, -1, &t0, NULL), XP_OK);
+    CHECK_EQ_INT(store_trial_intermediate(s, t0, 0, 0.5), XP_OK);
+    CHECK_EQ_INT(store_trial_intermediate(s, t0, 2, 0.7), XP_OK);
+    CHECK_EQ_INT(store_trial_intermediate(s, t0, 1, 0.6), XP_OK);
+    CHECK_EQ_INT(store_trial_finish(s, t0, XP_TRIAL_PRUNED, NULL), XP_OK);
+    CHECK_EQ_INT(store_trial_begin(s, study, -1, &t1, NULL), XP_OK);
+    CHECK_EQ_INT(store_trial_intermediate(s, t1, 0, 0.4), XP_OK);
+    CHECK_EQ_INT(store_trial_finish(s, t1, XP_TRIAL_COMPLETE, &(double){ 0.4 }), XP_OK);
+    CHECK_EQ_INT(store_trial_begin(s, study, -1, &t2, NULL), XP_OK);
+    CHECK_EQ_INT(store_trial_finish(s, t2, XP_TRIAL_PRUNED, &(double){ 0.9 }), XP_OK);   /* no steps */
+    store_trial *tr = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(store_trials_load(s, study, NULL, 0, &tr, &n), XP_OK);
+    CHECK_EQ_INT(n, 3);
+    if (n == 3) {
+        CHECK_EQ_INT(tr[0].last_step, 2);
+        CHECK_EQ_INT(tr[1].last_step, -1);
+        CHECK_EQ_INT(tr[2].last_step, -1);
+    }
+    store_trials_free(tr, n);
+    store_close(s);
+}
+
 /* Two processes number trials of one study at once: 0..N-1, no gaps, no duplicates. */
 static void test_concurrent(void)
 {
@@ -801,6 +840,7 @@ int main(int argc, char **argv)
     test_sha256();
     test_errors();
     test_liveness();
+    test_find_and_last_step();
     test_concurrent();
     test_threads();
     test_interop(argv[1], argv[2]);
