@@ -2,10 +2,12 @@
  *
  *     runner CONFIG.yaml [key.path=value ...]     run an experiment (Hydra-style overrides)
  *     runner CONFIG.yaml --print-config           print the resolved config and exit
+ *     runner worker CONFIG.yaml [key.path=value]  join an existing study (never creates one)
  *     runner plugins                              list the plugins found
  *     runner predict --run ID DATA.csv            predict with a finished run's model
  *     runner report [--html [--out DIR]]          the studies side by side (Markdown, or a web page)
  *     runner compare RUN_A RUN_B                  two runs side by side
+ *     runner export --store URL --out FILE.db     a store's studies copied into an SQLite file
  *
  * Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 130 / 143 a run stopped
  * by Ctrl-C / SIGTERM (recorded INTERRUPTED).
@@ -20,16 +22,20 @@
 #include "report.h"
 #include "run.h"
 #include "store.h"
+#include "store_export.h"
+#include "worker.h"
 #include "xp/xp.h"
 
 #define MAX_DIRS 32
 
 static const char *const usage_main =
     "usage: runner [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
+    "       runner worker [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
     "       runner plugins [--plugin-dir DIR]\n"
     "       runner predict --run ID [--store DB] DATA.csv\n"
     "       runner report [--store DB] [--html [--out DIR]]\n"
     "       runner compare [--store DB] RUN_A RUN_B\n"
+    "       runner export [--store DB] [--study NAME] --out FILE.db\n"
     "\n"
     "Runs the experiment a YAML config describes: loads the data, holds out the test part,\n"
     "searches hyperparameters with K-fold CV, refits the best (or, with validation.final:\n"
@@ -52,6 +58,31 @@ static const char *const usage_main =
     "(colon-separated), ./plugins (recursively, *.so), then the runner's own plugin folder.\n"
     "Exit status: 0 success, 1 run failed, 2 usage or configuration error, 130 / 143 stopped by\n"
     "Ctrl-C / SIGTERM (the trial in flight recorded FAIL, the run INTERRUPTED).\n";
+
+static const char *const usage_worker =
+    "usage: runner worker [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
+    "\n"
+    "Joins the study the config names (name, in store.url or store.path) as one more worker,\n"
+    "and never creates one: a worker whose store or name differs from the others' is refused\n"
+    "(exit 2) instead of searching a study of its own. Start the study once with\n"
+    "`runner CONFIG.yaml` (that runner searches too) or optuna.create_study, then start any\n"
+    "number of workers, on any host, with the same config and data. Each claims trials against\n"
+    "search.trials, sees every finished trial of the study (other runners' and Optuna workers')\n"
+    "before each sampler ask, and stops at the budget or search.timeout; exactly one runner on\n"
+    "the study refits and tests the best trial. Options and overrides as for a run.\n";
+
+static const char *const usage_export =
+    "usage: runner export [--store DB] [--study NAME] --out FILE.db\n"
+    "\n"
+    "Copies the store's studies (Optuna's tables and the runs, metrics, artifacts and records)\n"
+    "into FILE.db, a new SQLite store with the same ids, read in one snapshot while workers may\n"
+    "go on writing. `runner report` and `runner compare` read SQLite only: export a PostgreSQL\n"
+    "study, then `runner report --store FILE.db`. Artifact paths are copied as they are.\n"
+    "  --store DB    the store to read (default experiments/experiments.db), or a\n"
+    "                PostgreSQL store's postgresql:// URL\n"
+    "  --study NAME  only this study (default: every study; a blend's members are studies\n"
+    "                of their own, so export them too, or everything)\n"
+    "  --out FILE.db the file to write; it must not exist\n";
 
 static const char *const usage_plugins =
     "usage: runner plugins [--plugin-dir DIR] [CONFIG.yaml]\n"
@@ -102,9 +133,8 @@ static int sqlite_only(const char *cmd, const char *store)
 {
     if (!store_is_url(store)) return 0;
     fprintf(stderr, "runner %s: reads SQLite stores (--store FILE.db) only, and %s names a PostgreSQL database. "
-            "Read that study with Optuna (optuna.load_study(study_name=NAME, storage=URL): trials, params, values) "
-            "or psql (tables xp_runs, xp_metrics, xp_artifacts; README: \"Many workers on one study\"); "
-            "`runner predict --store URL` works on it\n", cmd, "--store");
+            "Copy it into an SQLite file first: runner export --store URL --out FILE.db, then runner %s --store "
+            "FILE.db (README: \"Many workers on one study\")\n", cmd, "--store", cmd);
     return 1;
 }
 
@@ -121,6 +151,30 @@ static int cmd_report(int argc, char **argv)
     }
     if (sqlite_only("report", store)) return 2;
     return html ? report_html(store, out) : report_print(store);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *store = "experiments/experiments.db", *out = NULL, *study = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_export, stdout); return 0; }
+        if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
+        else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--study") && i + 1 < argc) study = argv[++i];
+        else { fprintf(stderr, "runner export: unexpected argument '%s'\n%s", argv[i], usage_export); return 2; }
+    }
+    if (!out) { fprintf(stderr, "runner export: --out FILE.db is required\n%s", usage_export); return 2; }
+    char err[2048];
+    store_export_counts k;
+    int rc = store_export(store, out, study, &k, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "runner export: %s\n", err);
+        return rc == XP_EINVAL || rc == XP_ENOTFOUND ? 2 : 1;
+    }
+    fprintf(stderr, "runner export: %lld stud%s, %lld run%s, %lld trial%s (%lld rows) written to %s\n",
+            (long long)k.studies, k.studies == 1 ? "y" : "ies", (long long)k.runs, k.runs == 1 ? "" : "s",
+            (long long)k.trials, k.trials == 1 ? "" : "s", (long long)k.rows, out);
+    return 0;
 }
 
 static int cmd_compare(int argc, char **argv)
@@ -272,10 +326,12 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); return cmd_plugins(argc - 2, argv + 2); }
     if (argc >= 2 && !strcmp(argv[1], "report")) { free(overrides); return cmd_report(argc - 2, argv + 2); }
     if (argc >= 2 && !strcmp(argv[1], "compare")) { free(overrides); return cmd_compare(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "export")) { free(overrides); return cmd_export(argc - 2, argv + 2); }
+    int worker = argc >= 2 && !strcmp(argv[1], "worker");
     if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); return cmd_predict(argc - 2, argv + 2, verbosity); }
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1 + worker; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(usage_main, stdout); free(overrides); return 0; }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(worker ? usage_worker : usage_main, stdout); free(overrides); return 0; }
         else if (!strcmp(a, "--version")) { printf("runner 0.1.0 (plugin ABI %u)\n", XP_ABI_VERSION); free(overrides); return 0; }
         else if (!strcmp(a, "--print-config")) print_config = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) verbosity = XP_LOG_ERROR;
@@ -290,7 +346,7 @@ int main(int argc, char **argv)
         } else if (!config && !strchr(a, '=') && a[0] != '~' && a[0] != '+') config = a;
         else overrides[no++] = a;
     }
-    if (!config) { fputs(usage_main, stderr); free(overrides); return 2; }
+    if (!config) { fputs(worker ? usage_worker : usage_main, stderr); free(overrides); return 2; }
     char err[4096];
     xp_cfg *root = cfg_load_file(config, err, sizeof err);
     if (!root) { fprintf(stderr, "runner: %s\n", err); free(overrides); return 2; }
@@ -308,6 +364,13 @@ int main(int argc, char **argv)
         cfg_free(root);
         free(overrides);
         return yaml ? 0 : 1;
+    }
+    int wrc = worker ? worker_check(root, err, sizeof err) : XP_OK;   /* before any data is read */
+    if (wrc) {
+        fprintf(stderr, "runner worker: %s\n", err);
+        cfg_free(root);
+        free(overrides);
+        return wrc == XP_EIO ? 1 : 2;   /* the store unreachable: not a usage error */
     }
     registry *reg = registry_new();
     int rc = run_load_plugins(reg, dirs, nd, root, err, sizeof err);

@@ -9,8 +9,14 @@
 #              folder; Optuna reads the study and its best value; predict works on the URL
 #   heartbeat  a runner SIGKILLed mid-trial: two others fail its trial once its heartbeat is
 #              older than the grace period, take its place, and the budget is still met
+#   optuna     a Python Optuna worker adds trials while a runner searches: the runner's next
+#              sampler ask is handed them (its -v line: the history size per ask)
+#   worker     `runner worker` refuses a study or SQLite file that does not exist (creating
+#              neither), and joins one that does, Optuna's trials included
+#   export     `runner export` copies a PostgreSQL study into an SQLite file: same rows and
+#              values, Optuna reads it, report / compare / report --html work on it; refusals
 #   config     store.path and store.url both set, a URL without store.artifacts, a bad URL:
-#              config errors naming the keys; `runner report` on a URL says what to do
+#              config errors naming the keys; `runner report` on a URL says to export it
 runner=$(readlink -f "$1") here=$2 py=$(readlink -f "$3") cluster=$4
 . "$here/lib.sh"
 . "$cluster"
@@ -137,6 +143,101 @@ case $reason in *"no heartbeat"*) ok ;; *) bad "the failed trial's fail_reason: 
 [ "$(h "select count(distinct number) || ' ' || max(number) from trials")" = "7 6" ] && ok || bad "heartbeat: trial numbers"
 
 echo "heartbeat: ${SECONDS} s"
+# ---------------------------------------------------------------- optuna
+# A Python Optuna worker adds COMPLETE trials while a runner is mid-search; the runner's next
+# sampler ask must see them (its -v line gives the history handed to the sampler). The runner
+# is stopped (SIGSTOP) while its first trial runs and the Optuna worker finishes 3 trials, so
+# the order is fixed: an ask after that sees them only if the history is read again.
+pg_createdb ow
+ow=$(pg_url ow)
+mid=(small.yaml name=ow store.path=null "+store.url=$ow" "+store.artifacts=$shared" search.trials=6
+     model.num_boost_round=8000 model.early_stopping_rounds=8000)
+"$runner" "${mid[@]}" -v >"$tmp/ow.out" 2>"$tmp/ow.err" &
+owr=$!
+wait_for "the runner never started a trial" eval '[ "$(pg_sql ow "select count(*) from trials where state = '"'RUNNING'"'" 2>/dev/null)" = 1 ]' && ok
+kill -STOP "$owr"
+expect_rc 0 "$py" - "$ow" <<'PY'
+import sys, optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+s = optuna.load_study(study_name="ow", storage=sys.argv[1], sampler=optuna.samplers.RandomSampler(seed=1))
+def objective(t):
+    d = t.suggest_int("model.params.max_depth", 2, 5)
+    e = t.suggest_float("model.params.eta", 0.05, 0.5, log=True)
+    return 1.0 + d / 100 + e / 100   # worse than any real trial: evidence, not the best
+s.optimize(objective, n_trials=3)
+PY
+kill -CONT "$owr"
+wait "$owr" && ok || { bad "the runner beside the Optuna worker failed"; sed 's/^/  stderr: /' "$tmp/ow.err" | tail -20 >&2; }
+o() { pg_sql ow "$1"; }
+[ "$(o "select count(*) from trials where state = 'COMPLETE'")" = 6 ] && ok \
+  || bad "optuna: 6 complete trials wanted: $(o "select state, count(*) from trials group by state")"
+[ "$(o "select count(*) from trials t where not exists (select 1 from xp_trial_runs l where l.trial_id = t.trial_id)")" = 3 ] \
+  && ok || bad "optuna: the Optuna worker's 3 trials are not in the study"
+# Runner trials: numbers 0, 4, 5 (Optuna took 1-3 while trial 0 ran). Its ask for trial 4
+# is handed trial 0 and Optuna's three: 4 finished trials, 3 of them new from other workers.
+expect_in "$tmp/ow.err" "trial 4: sampler tpe asked with 4 finished trials of the study (3 new from other workers"
+expect_in "$tmp/ow.err" "trial 5: sampler tpe asked with 5 finished trials of the study (0 new from other workers"
+grep -q "history read in" "$tmp/ow.err" && ok || bad "optuna: no history read time at -v"
+echo "optuna: ${SECONDS} s"
+
+# ---------------------------------------------------------------- worker
+# `runner worker` joins a study and never creates one.
+expect_rc 2 "$runner" worker small.yaml name=nostudy store.path=null "+store.url=$ow" "+store.artifacts=$shared" -q
+expect_in "$tmp/err" "has no study 'nostudy' (the config's name) to join"
+[ "$(o "select count(*) from studies where study_name = 'nostudy'")" = 0 ] && ok || bad "worker: created the study it refused"
+expect_rc 2 "$runner" worker small.yaml store.path=nofile.db -q
+expect_in "$tmp/err" "nofile.db: No such file or directory; a worker joins an existing study"
+[ -e nofile.db ] && bad "worker: created the SQLite file it refused" || ok
+expect_rc 0 "$runner" worker --help
+expect_in "$tmp/out" "never creates one"
+# It joins the study above (the Optuna worker's trials included) and runs to the new budget.
+expect_rc 0 "$runner" worker "${mid[@]}" search.trials=8 -v
+expect_in "$tmp/err" "trial 6: sampler tpe asked with 6 finished trials of the study"
+[ "$(o "select count(*) from trials where state = 'COMPLETE'")" = 8 ] && ok || bad "worker: 8 complete trials wanted"
+grep -q '^test (' "$tmp/out" && ok || bad "worker: the last runner on the study did not refit and test"
+echo "worker: ${SECONDS} s"
+
+# ---------------------------------------------------------------- export
+# `runner report` / `compare` read SQLite: `runner export` copies a PostgreSQL study into a
+# file they read, with the same ids, values and timestamps Optuna accepts.
+expect_rc 0 "$runner" export --store "$url" --out w4.db
+expect_in "$tmp/err" "1 study, 4 runs, 12 trials"
+for t in studies study_directions trials trial_params trial_values trial_intermediate_values trial_user_attributes \
+         xp_runs xp_trial_runs xp_metrics xp_artifacts xp_records; do
+  a=$(q "select count(*) from $t")
+  b=$("$py" -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from $t').fetchone()[0])" w4.db)
+  [ "$a" = "$b" ] && ok || bad "export: $t has $b rows in the file, $a in PostgreSQL"
+done
+[ "$(q "select string_agg(trial_id || ':' || value, ',' order by trial_id) from trial_values")" = \
+  "$("$py" -c "import sqlite3,sys; print(','.join(f'{i}:{v!r}' for i, v in sqlite3.connect(sys.argv[1]).execute('select trial_id, value from trial_values order by trial_id')))" w4.db)" ] \
+  && ok || bad "export: trial values differ"
+expect_rc 0 "$py" - w4.db "$best_line" <<'PY'
+import sys, optuna
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+s = optuna.load_study(study_name="small", storage=f"sqlite:///{sys.argv[1]}")
+num, val = sys.argv[2].split()
+assert len(s.trials) == 12 and s.best_trial.number == int(num), (len(s.trials), s.best_trial.number, num)
+assert abs(s.best_value - float(val)) <= 1e-6 * abs(s.best_value), (s.best_value, val)   # val: %.6g
+assert all(t.datetime_complete >= t.datetime_start for t in s.trials), "timestamps"
+PY
+expect_rc 0 "$runner" report --store w4.db
+expect_in "$tmp/out" "small"
+runs=($(q "select id from xp_runs order by id limit 2"))
+expect_rc 0 "$runner" compare --store w4.db "${runs[0]}" "${runs[1]}"
+expect_rc 0 "$runner" report --store w4.db --html --out "$tmp/page"
+[ -s "$tmp/page/index.html" ] && ok || bad "export: no report page from the exported file"
+expect_rc 2 "$runner" export --store "$url" --out w4.db
+expect_in "$tmp/err" "w4.db: exists; the export writes a new file"
+expect_rc 2 "$runner" export --store "$url" --study nosuch --out none.db
+expect_in "$tmp/err" "no study named 'nosuch'"
+[ -n "$(ls none.db* 2>/dev/null)" ] && bad "export: a failed export left a file" || ok
+# One study of several (ow holds one; hb another database): and SQLite as the source.
+expect_rc 0 "$runner" export --store "$ow" --study ow --out ow.db
+expect_in "$tmp/err" "1 study, 2 runs, 8 trials"
+expect_rc 0 "$runner" export --store w4.db --study small --out w4b.db
+expect_in "$tmp/err" "1 study, 4 runs, 12 trials"
+echo "export: ${SECONDS} s"
+
 # ---------------------------------------------------------------- config and commands
 expect_rc 2 "$runner" small.yaml "+store.url=$url" "+store.artifacts=$shared" -q
 expect_in "$tmp/err" "store.path (an SQLite file) and store.url (a PostgreSQL database) are both set"
@@ -148,6 +249,7 @@ expect_rc 2 "$runner" small.yaml store.path=null "+store.url=$url" "+store.artif
 expect_in "$tmp/err" "store.grace_period needs store.heartbeat_interval"
 expect_rc 2 "$runner" report --store "postgresql://xp:hunter2@/w4?host=$pg_dir"
 expect_in "$tmp/err" "reads SQLite stores"
+expect_in "$tmp/err" "runner export --store URL --out FILE.db"
 grep -q hunter2 "$tmp/err" && bad "report printed the password" || ok
 expect_rc 1 "$runner" small.yaml store.path=null "+store.url=postgresql://xp:hunter2@/nodb?host=$pg_dir" "+store.artifacts=$shared" -q
 expect_in "$tmp/err" "xp:***@"
