@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "config.h"
 #include "embcache.h"
 #include "frame.h"
+#include "inputs.h"
 #include "sha256.h"
 #include "store.h"
 
@@ -340,6 +342,44 @@ static int h_cache_put(xp_ctx *ctx, const char *space, const uint8_t key[32], si
     return XP_OK;
 }
 
+/* ------------------------------------------------------------------ input files (inputs.h) */
+
+static int h_input_dir(xp_ctx *ctx, const char *dir, const char **out)
+{
+    host_call *c = call_of(ctx);
+    if (!out) return xp_fail(ctx, XP_EINVAL, "input_dir: out is NULL");
+    *out = dir;
+    if (!dir) return xp_fail(ctx, XP_EINVAL, "input_dir: no folder given");
+    if (!c->env || !c->env->inputs) return XP_OK;
+    char err[2048];
+    int rc = inputs_dir(c->env->inputs, dir, out, err, sizeof err);
+    return rc ? xp_fail(ctx, rc, "%s", err) : XP_OK;
+}
+
+/* Plugins call this from their decoding threads, all on one ctx: the error message is
+ * written under a lock so two failing threads do not interleave it. */
+static pthread_mutex_t input_fail_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int h_input_used(xp_ctx *ctx, const char *dir, const char *name, const void *data, size_t n)
+{
+    host_call *c = call_of(ctx);
+    if (!c->env || !c->env->inputs) return XP_OK;
+    char err[2048];
+    if (!dir || !name || (!data && n)) {
+        pthread_mutex_lock(&input_fail_mu);
+        xp_fail(ctx, XP_EINVAL, "input_used: a folder, a name and the bytes read are required");
+        pthread_mutex_unlock(&input_fail_mu);
+        return XP_EINVAL;
+    }
+    int rc = inputs_used(c->env->inputs, dir, name, data, n, err, sizeof err);
+    if (rc) {
+        pthread_mutex_lock(&input_fail_mu);
+        xp_fail(ctx, rc, "%s", err);
+        pthread_mutex_unlock(&input_fail_mu);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------------ the table */
 
 const xp_host host_table = {
@@ -384,6 +424,8 @@ const xp_host host_table = {
     .cache_put = h_cache_put,
     .column_ref = h_column_ref,
     .column_add = h_column_add,
+    .input_dir = h_input_dir,
+    .input_used = h_input_used,
 };
 
 void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const char *who,

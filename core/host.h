@@ -33,6 +33,9 @@ typedef struct host_env {
     /* Set while the folds are built (folds.c): warnings and info lines are held there and
      * said once per distinct message (logsum.h), not once per fold. */
     struct logsum *logsum;
+    /* The files plugins read beside the data (input_dir, input_used; inputs.h): recorded
+     * during a run, given back at predict. NULL: folders as configured, nothing recorded. */
+    struct inputs *inputs;
 } host_env;
 
 typedef struct host_call {

@@ -12,9 +12,11 @@
  * Exit codes: 0 success, 1 run failed, 2 usage or configuration error, 130 / 143 a run stopped
  * by Ctrl-C / SIGTERM (recorded INTERRUPTED).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compare.h"
 #include "config.h"
@@ -93,7 +95,7 @@ static const char *const usage_plugins =
     "options as the plugin itself documents them (a commented YAML example).\n";
 
 static const char *const usage_predict =
-    "usage: runner predict --run ID [--store DB] [--plugin-dir DIR] DATA.csv > predictions.csv\n"
+    "usage: runner predict --run ID [--store DB] [--images DIR] [--plugin-dir DIR] DATA.csv > predictions.csv\n"
     "\n"
     "Predicts DATA.csv (same columns as the training data; the target column may be absent)\n"
     "with the model a finished run saved. The run's transforms are refitted on its training\n"
@@ -101,7 +103,9 @@ static const char *const usage_predict =
     "in input order, in the original target space.\n"
     "  --run ID     run id (see the xp_runs table, or the summary a run prints)\n"
     "  --store DB   experiment database (default experiments/experiments.db), or a\n"
-    "               PostgreSQL store's postgresql:// URL\n";
+    "               PostgreSQL store's postgresql:// URL\n"
+    "  --images DIR the images of DATA.csv's rows (default: the run's data.images folder as\n"
+    "               it is now). The training rows' images come from the run's own copies.\n";
 
 static const char *const usage_report =
     "usage: runner report [--store DB] > report.md\n"
@@ -279,7 +283,7 @@ static int cmd_plugins(int argc, char **argv)
 
 static int cmd_predict(int argc, char **argv, int verbosity)
 {
-    const char *dirs[MAX_DIRS], *store = "experiments/experiments.db", *csv = NULL;
+    const char *dirs[MAX_DIRS], *store = "experiments/experiments.db", *csv = NULL, *images = NULL;
     size_t nd = 0;
     long long run = -1;
     for (int i = 0; i < argc; i++) {
@@ -289,6 +293,7 @@ static int cmd_predict(int argc, char **argv, int verbosity)
             run = strtoll(argv[++i], &end, 10);
             if (*end || run <= 0) { fprintf(stderr, "runner predict: --run expects a positive run id, got '%s'\n", argv[i]); return 2; }
         } else if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
+        else if (!strcmp(argv[i], "--images") && i + 1 < argc) images = argv[++i];
         else if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
         else if (!strcmp(argv[i], "-q")) verbosity = XP_LOG_ERROR;
         else if (!strcmp(argv[i], "-v")) verbosity = XP_LOG_DEBUG;
@@ -296,11 +301,20 @@ static int cmd_predict(int argc, char **argv, int verbosity)
         else { fprintf(stderr, "runner predict: unexpected argument '%s'\n%s", argv[i], usage_predict); return 2; }
     }
     if (run < 0 || !csv) { fprintf(stderr, "runner predict: --run ID and DATA.csv are required\n%s", usage_predict); return 2; }
+    struct stat sb;
+    if (images && stat(images, &sb)) {
+        fprintf(stderr, "runner predict: --images %s: %s\n", images, strerror(errno));
+        return 2;
+    }
+    if (images && !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "runner predict: --images %s: not a folder\n", images);
+        return 2;
+    }
     char err[4096];
     registry *reg = registry_new();
     int rc = run_load_plugins(reg, dirs, nd, NULL, err, sizeof err);
     if (rc) { fprintf(stderr, "runner: %s\n", err); registry_free(reg); return 2; }
-    rc = run_predict(store, run, csv, reg, verbosity);
+    rc = run_predict(store, run, csv, images, reg, verbosity);
     registry_free(reg);
     return rc;
 }

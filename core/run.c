@@ -25,6 +25,7 @@
 #include "embcache.h"
 #include "experiment.h"
 #include "frame.h"
+#include "inputs.h"
 #include "polish.h"
 #include "sha256.h"
 #include "store_cfg.h"
@@ -834,9 +835,8 @@ static int search_only_end(experiment *x, const search_outcome *so, int64_t by, 
  * Stored once per content as <artifacts>/<store file>/data/<sha256>.csv, shared by every run
  * on the same bytes. pre_sha is the file's sha256 taken before data_setup read it: the copy
  * must hash the same, or the file changed while the run was reading it.
- * Not covered: the images under data.images, which image encoders (step 2) read when they
- * are fitted, again at predict time — an edited image folder still changes what predict
- * computes; and the given test file (data.test_path), which predict does not need. */
+ * The images image encoders (step 2) read are kept as they are read (inputs.c, save_inputs).
+ * Not kept: the given test file (data.test_path), which predict does not need. */
 static int snapshot_train_data(experiment *x, const char *data_dir, const char *pre_sha, char *err, size_t n)
 {
     const char *path = NULL;
@@ -854,6 +854,37 @@ static int snapshot_train_data(experiment *x, const char *data_dir, const char *
     }
     free(copy);
     return rc;
+}
+
+/* The images (any file a plugin reads beside the data file) this run read, for `runner
+ * predict`: each was copied once into <artifacts>/<store file>/images/<sha256><ext> as it was
+ * read (inputs.c); here the list — folder as configured, name, bytes, sha256, copy — is
+ * written as run_N/input_files.tsv and recorded as artifact input_files, with a record of
+ * the cost. A run whose plugins listed no folder keeps none. */
+static int save_inputs(experiment *x, inputs *in, const char *artifact_dir, char *err, size_t n)
+{
+    if (!inputs_folders(in)) return XP_OK;
+    char path[2400];
+    size_t files = 0, bytes = 0, copied = 0;
+    double cpu = 0;
+    snprintf(path, sizeof path, "%s/input_files.tsv", artifact_dir);
+    int rc = inputs_save(in, path, &files, &bytes, &copied, &cpu, err, n);
+    if (rc) return rc;
+    if ((rc = store_artifact(x->st, x->run_id, path, NULL, "input_files"))) {
+        snprintf(err, n, "recording the input files manifest: %s", store_errmsg(x->st));
+        return rc;
+    }
+    char json[200];
+    snprintf(json, sizeof json, "{\"files\": %zu, \"bytes\": %zu, \"copied\": %zu, \"cpu_seconds\": %.3f}", files, bytes,
+             copied, cpu);
+    if ((rc = store_record(x->st, x->run_id, "input_files", json))) {
+        snprintf(err, n, "recording the input files record: %s", store_errmsg(x->st));
+        return rc;
+    }
+    host_log(&x->env, XP_LOG_INFO, "inputs", "kept the %zu image file%s the encoders read (%.1f MB, %zu copied now, "
+             "the rest already there) for predict: %s (%.2f CPU s hashing and copying)", files, files == 1 ? "" : "s",
+             (double)bytes / 1e6, copied, path, cpu);
+    return XP_OK;
 }
 
 int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
@@ -874,6 +905,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     int random_check = 1;
     char **member_paths = NULL, **member_studies = NULL, folds_sha[65] = "";
     size_t n_members = 0;
+    inputs *recorder = NULL;   /* the files plugins read beside the data: save_inputs */
     if ((rc = cfg_read_str(root, "name", 0, &x->name, err, sizeof err)) ||
         (rc = cfg_read_int(root, "seed", 0, &seed, err, sizeof err)) ||
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
@@ -951,7 +983,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (rc) { snprintf(err, sizeof err, "%s", store_errmsg(x->st)); goto fail_early; }
         x->env.run_id = x->run_id;
     }
-    char artifact_dir[2200], data_dir[2200];
+    char artifact_dir[2200], data_dir[2200], images_dir[2200];
     {
         char base[2048];
         if (artifacts && scfg.is_url) {
@@ -972,6 +1004,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (mkdirs(artifact_dir)) { snprintf(err, sizeof err, "%s: cannot create: %s", artifact_dir, strerror(errno)); rc = XP_EIO; goto fail; }
         x->env.artifact_dir = artifact_dir;
         snprintf(data_dir, sizeof data_dir, "%s/%s/data", base, label);
+        snprintf(images_dir, sizeof images_dir, "%s/%s/images", base, label);
         if (scfg.is_url) {
             char host[256] = "";
             gethostname(host, sizeof host - 1);
@@ -982,6 +1015,12 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     }
     /* A blend predicts through its members' runs, which keep their own training files. */
     if (!n_members && (rc = snapshot_train_data(x, data_dir, pre_sha, err, sizeof err))) goto fail;
+    /* From here every image a plugin reads is kept too (inputs.h): no plugin has read one yet
+     * (the config check only lists folders), and the manifest is written when the run ends. */
+    if (!n_members) {
+        if ((rc = inputs_recorder(images_dir, &recorder, err, sizeof err))) goto fail;
+        x->env.inputs = recorder;
+    }
     if (!scfg.is_url) cache_dir_for(store_path);
     {
         char json[1024];
@@ -1119,6 +1158,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     cfg_free(best_cfg);
     free(so.best_params);
     if (rc) goto fail;
+    if (recorder && (rc = save_inputs(x, recorder, artifact_dir, err, sizeof err))) goto fail;
     if ((rc = record_cache(x, err, sizeof err))) goto fail;
     if ((rc = store_run_end(x->st, x->run_id, "COMPLETE", now_s() - t0, cpu_s() - c0))) {
         snprintf(err, sizeof err, "recording the end of run %lld: %s", (long long)x->run_id, store_errmsg(x->st));
@@ -1168,6 +1208,7 @@ cleanup:
     frame_free(x->test);
     heartbeat_stop(x->hb);
     if (x->st) store_close(x->st);
+    inputs_free(recorder);
     return exit_code;
 }
 
@@ -1241,6 +1282,24 @@ static int train_rows_source(store *st, const char *store_path, long long run_id
     return rc;
 }
 
+/* Where predict takes the images from that the run's encoders read (inputs.h). A run keeps
+ * them (artifact input_files, a manifest of content-addressed copies): every copy is checked
+ * against its sha256 now, before any work, and a missing or changed one is refused naming
+ * it. A run recorded before runs kept them (or that read none) has no manifest: the folders
+ * are read as they are now, with a warning if an encoder asks for one. `images`: the folder
+ * of the rows to predict (--images; NULL: the configured one). */
+static int images_source(store *st, const char *store_path, long long run_id, const char *images, char **manifest,
+                         inputs **in, char *err, size_t errn)
+{
+    int rc = checked_artifact(st, store_path, run_id, "input_files", manifest, err, errn);
+    if (rc == XP_ENOTFOUND) {
+        err[0] = 0;
+        return inputs_legacy(run_id, images, in, err, errn);
+    }
+    if (rc) return rc;
+    return inputs_replay(*manifest, run_id, images, in, err, errn);
+}
+
 /* One saved model's predictions for the input rows: the config's transforms are fitted on
  * `train` (the rows the model was trained on; deterministic: same data, same seed), applied
  * to a copy of the input, the model at model_path is loaded and predicts, and the transforms'
@@ -1253,9 +1312,14 @@ static int predict_with_model(experiment *x, const xp_frame *train, const xp_fra
     pipeline p = { 0 };
     int rc = XP_ENOMEM;
     if (!fit_rows || !rows) { snprintf(err, errn, "out of memory"); goto out; }
+    /* Encoders list their folder when created and fitted on the run's rows: the images the
+     * run read (inputs.h); the rows to predict read theirs (--images, or as configured). */
+    inputs_phase(x->env.inputs, INPUTS_STORED);
     if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, errn)) ||
-        (rc = pipeline_fit(&p, fit_rows, err, errn)) || (rc = pipeline_apply(&p, rows, err, errn)))
+        (rc = pipeline_fit(&p, fit_rows, err, errn)))
         goto out;
+    inputs_phase(x->env.inputs, INPUTS_NEW);
+    if ((rc = pipeline_apply(&p, rows, err, errn))) goto out;
     host_call call;
     xp_ctx ctx;
     host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
@@ -1277,15 +1341,18 @@ out:
 
 /* `runner predict --run ID data.csv`: the run's refit config (best params included) is
  * loaded and the dev rows are taken again from the run's copy of its training file (same
- * bytes, seed and split; train_rows_source); the new rows are read with the training
- * columns' types. A refit run's model
+ * bytes, seed and split; train_rows_source), their images from the run's copies
+ * (images_source); the new rows are read with the training columns' types, their images
+ * from `images` (--images) or the configured folder. A refit run's model
  * predicts after transforms fitted on all dev rows; a run with validation.final: folds
  * averages its k fold models, each after transforms fitted on its fold's training rows, as
  * the run did for its test part. */
-static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv, registry *reg,
-                             int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
+static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv,
+                             const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
+                             size_t *n_out, char *err, size_t errn)
 {
-    char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL;
+    char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL, *manifest = NULL;
+    inputs *in = NULL;
     xp_cfg *root = NULL;
     experiment X = { 0 }, *x = &X;
     xp_frame *input = NULL, *train = NULL;
@@ -1304,8 +1371,10 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
     if ((rc = train_rows_source(st, store_path, run_id, x, &train_path, err, errn)) ||
-        (rc = setup_components(x, err, errn)) || (rc = data_setup_predict(x, train_path, err, errn)))
+        (rc = images_source(st, store_path, run_id, images, &manifest, &in, err, errn)))
         goto out;
+    x->env.inputs = in;
+    if ((rc = setup_components(x, err, errn)) || (rc = data_setup_predict(x, train_path, err, errn))) goto out;
     if ((rc = data_load_like(x, csv, x->dev, &input, err, errn))) goto out;
     if (!x->mops->load) { snprintf(err, errn, "model plugin %s cannot load saved models", x->model->name); goto out; }
     size_t nr = input->n_rows ? input->n_rows : 1;
@@ -1362,6 +1431,8 @@ out:
     free(cfg_path_s);
     free(model_path);
     free(train_path);
+    free(manifest);
+    inputs_free(in);
     return exit_code;
 }
 
@@ -1369,8 +1440,9 @@ out:
 /* A blend run has no model: its `blend_members` artifact names the member runs (same store),
  * their weights and the space they are combined in (blend.c); each member predicts the rows
  * as a run of its own and the blend combines them as blend_fit did for the test part. */
-static int predict_blend_run(store *st, const char *store_path, const char *members_csv, const char *csv, registry *reg,
-                             int verbosity, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
+static int predict_blend_run(store *st, const char *store_path, const char *members_csv, const char *csv,
+                             const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
+                             size_t *n_out, char *err, size_t errn)
 {
     FILE *fp = fopen(members_csv, "r");
     if (!fp) { snprintf(err, errn, "%s: %s", members_csv, strerror(errno)); return 1; }
@@ -1398,7 +1470,7 @@ static int predict_blend_run(store *st, const char *store_path, const char *memb
         double *p = NULL;
         size_t n = 0;
         char merr[4096] = "";
-        if (predict_model_run(st, store_path, mrun, csv, reg, verbosity, &ids, &p, &n, merr, sizeof merr)) {
+        if (predict_model_run(st, store_path, mrun, csv, images, reg, verbosity, &ids, &p, &n, merr, sizeof merr)) {
             snprintf(err, errn, "blend member %s (run %lld): %s", study, mrun, merr);
             rc = 1;
             break;
@@ -1442,7 +1514,8 @@ static int predict_blend_run(store *st, const char *store_path, const char *memb
 
 /* `runner predict --run ID data.csv`: a model run predicts with its model, a blend run with
  * its members' models. Prints `row,prediction` lines. */
-int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity)
+int run_predict(const char *store_path, long long run_id, const char *csv, const char *images, registry *reg,
+                int verbosity)
 {
     char err[4096] = "";
     store *st = NULL;
@@ -1466,10 +1539,10 @@ int run_predict(const char *store_path, long long run_id, const char *csv, regis
     if (!shown) { snprintf(err, sizeof err, "out of memory"); goto out; }
     int brc = checked_artifact(st, shown, run_id, "blend_members", &members, err, sizeof err);
     if (!brc)
-        rc = predict_blend_run(st, shown, members, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+        rc = predict_blend_run(st, shown, members, csv, images, reg, verbosity, &ids, &pred, &n, err, sizeof err);
     else if (brc == XP_ENOTFOUND) {   /* not a blend: a model run */
         err[0] = 0;
-        rc = predict_model_run(st, shown, run_id, csv, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+        rc = predict_model_run(st, shown, run_id, csv, images, reg, verbosity, &ids, &pred, &n, err, sizeof err);
     } else
         rc = 1;
     free(shown);

@@ -20,7 +20,10 @@ typedef struct run_options {
 
 /* Returns 0 on success, 1 when the run failed, 2 on a configuration error. */
 int run_experiment(xp_cfg *root, registry *reg, const run_options *opt);
-int run_predict(const char *store_path, long long run_id, const char *csv, registry *reg, int verbosity);
+/* images: the folder of the rows in csv for the image encoders (--images; NULL: the run's
+ * configured folder as it is now). The run's own rows always use the images it kept. */
+int run_predict(const char *store_path, long long run_id, const char *csv, const char *images, registry *reg,
+                int verbosity);
 
 /* Plugin search path from --plugin-dir, config plugin_path, XP_PLUGIN_PATH, ./plugins and the
  * build's or install's plugin folder. */

@@ -188,14 +188,18 @@ static void config_point(experiment *x, int64_t number, double *params)
         } else if (s) {
             char *end;
             double v = strtod(s, &end);
+            /* with a step, only the grid's points low + i * step are in the space (Optuna's
+             * rule): an off-grid value would be a trial no sampler can propose */
+            double r = p->step > 0 ? (v - p->low) / p->step : 0;
             ok = end != s && !*end && isfinite(v) && v >= p->low && v <= p->high &&
-                 (p->type != XP_PARAM_INT || v == floor(v));
+                 (p->type != XP_PARAM_INT || v == floor(v)) &&
+                 fabs(r - nearbyint(r)) <= 1e-9 * fmax(1.0, fabs(r));
             if (ok) params[j] = v;
         }
         if (ok) taken++;
         else
-            host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s is sampled (the config sets no value in its range)",
-                     (long long)number, p->name);
+            host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s is sampled (the config sets no value in its range%s)",
+                     (long long)number, p->name, p->step > 0 && !(p->type == XP_PARAM_INT && p->step == 1) ? " and on its step grid" : "");
     }
     host_log(&x->env, XP_LOG_INFO, "search", "trial %lld evaluates the config's own point (search.first_trial: config): %zu of %zu keys",
              (long long)number, taken, x->sp.n);

@@ -140,6 +140,24 @@ struct xp_host {
      * glob characters (* ? [) are not checked. Outside that check both calls do nothing. */
     void (*column_ref)(xp_ctx *ctx, const xp_cfg *node, const char *name);
     void (*column_add)(xp_ctx *ctx, const char *name);
+
+    /* --- input files beside the data file (an image folder) --- */
+    /* A run keeps the files its plugins read from such a folder, so `runner predict` fits
+     * on the same bytes, not on what the folder holds by then. A plugin asks, before it lists
+     * the folder its config names (`dir`, exactly as configured) in create() and in each
+     * fit()/apply(), which folder to read: *out is `dir` itself during a run; at predict, for
+     * the run's own rows a folder holding exactly the files the run read (its stored copies,
+     * under their names), for the rows to predict the folder given with `--images` (default
+     * `dir`). *out is borrowed until the plugin is destroyed; when it differs from the folder
+     * listed before, list it again and forget what was resolved in the old one. */
+    int (*input_dir)(xp_ctx *ctx, const char *dir, const char **out);
+    /* Says the plugin read the file `name` (a name in the folder input_dir gave for `dir`,
+     * no '/') whose bytes are data[n], and uses it: a run keeps a content-addressed copy and
+     * lists it in its manifest (artifact input_files). Call it for every file read, before
+     * decoding (an undecodable file is part of what the run saw). A name read again with
+     * other bytes in the same run is an error (the folder changed under the run): return
+     * the code. Thread-safe; does nothing outside a run. */
+    int (*input_used)(xp_ctx *ctx, const char *dir, const char *name, const void *data, size_t n);
 };
 
 #define XP_HOST_HAS(h, field) \

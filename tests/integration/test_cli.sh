@@ -61,6 +61,18 @@ expect_rc 0 "$runner" small.yaml store.path=first.db search.trials=1 +search.fir
   model.params.eta=0.123 model.params.max_depth=9
 expect_in "$tmp/out" "model.params.eta = 0.123"
 expect_in "$tmp/err" "model.params.max_depth is sampled"
+# With a step, a value between the grid's points is no point of the space: it is sampled.
+cat > step.yaml <<'Y'
+extends: small.yaml
+search:
+  space:
+    model.params.eta: {type: float, low: 0.05, high: 0.5, step: 0.05, log: false}
+Y
+expect_rc 0 "$runner" step.yaml store.path=first3.db search.trials=1 +search.first_trial=config model.params.eta=0.125
+expect_in "$tmp/err" "model.params.eta is sampled (the config sets no value in its range and on its step grid)"
+expect_rc 0 "$runner" step.yaml store.path=first4.db search.trials=1 +search.first_trial=config model.params.eta=0.15
+expect_in "$tmp/out" "model.params.eta = 0.1"   # 0.15 or its nearest double's digits
+if grep -qF "model.params.eta is sampled" "$tmp/err"; then bad "an on-grid config value was sampled"; else ok; fi
 expect_rc 2 "$runner" small.yaml store.path=first2.db +search.first_trial=mine
 expect_in "$tmp/err" "search.first_trial must be sampler or config"
 

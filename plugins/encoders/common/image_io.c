@@ -70,6 +70,7 @@ typedef struct entry {
     char *key;      /* lower-cased file name without its extension */
     char *loose;    /* key without '_', '-' and white space */
     char *path;     /* realdir/name, or the resolved target of a symlink */
+    char *name;     /* the file's name in the folder (a symlink's own name) */
     int ext_rank;   /* 0 jpg, 1 jpeg, 2 png */
 } entry;
 
@@ -119,6 +120,7 @@ static void free_entry(entry *e)
     free(e->key);
     free(e->loose);
     free(e->path);
+    free(e->name);
 }
 
 void image_index_close(image_index *ix)
@@ -207,7 +209,8 @@ int image_index_open(const char *dir, image_index **out, char *msg, size_t cap)
         e->ext_rank = rank;
         e->key = malloc(stem + 1);
         e->loose = malloc(stem + 1);
-        if (!e->key || !e->loose) { free_entry(e); rc = XP_ENOMEM; break; }
+        e->name = strdup(name);
+        if (!e->key || !e->loose || !e->name) { free_entry(e); rc = XP_ENOMEM; break; }
         for (size_t i = 0; i < stem; i++) e->key[i] = lower_ascii(name[i]);
         e->key[stem] = 0;
         loose_of(e->key, e->loose);
@@ -290,7 +293,13 @@ static void normalise(const char *s, size_t n, int hyphen, char *out)
 
 const char *image_index_find(const image_index *ix, const char *desc, int *how)
 {
+    return image_index_find_named(ix, desc, how, NULL);
+}
+
+const char *image_index_find_named(const image_index *ix, const char *desc, int *how, const char **name)
+{
     if (how) *how = IMAGE_MATCH_NONE;
+    if (name) *name = NULL;
     if (!ix || !desc || !*desc || strchr(desc, '/') || ix->n == 0) return NULL;
     size_t n = strlen(desc);
     char small[256], *buf = n < sizeof small ? small : malloc(n + 1);
@@ -325,6 +334,7 @@ const char *image_index_find(const image_index *ix, const char *desc, int *how)
     }
     if (buf != small) free(buf);
     if (how) *how = kind;
+    if (name && hit) *name = hit->name;
     return hit ? hit->path : NULL;
 }
 

@@ -99,6 +99,14 @@ void image_index_close(image_index *ix);
  * the IMAGE_MATCH_AMBIGUOUS flag. Thread-safe. */
 const char *image_index_find(const image_index *ix, const char *description, int *how);
 
+/* image_index_find that also gives the file's name in the folder (*name, borrowed like the
+ * path; NULL when nothing matches): the name the resolver matched — for a symbolic link the
+ * link's own name, not its target's. A folder holding files of these names resolves every
+ * description to the same name again (the host keeps a run's images by name: host.h,
+ * input_used). */
+const char *image_index_find_named(const image_index *ix, const char *description, int *how,
+                                   const char **name);
+
 /* image_index_find copying the path into path[cap]: 0 found, XP_ENOTFOUND not found,
  * XP_EINVAL if cap is too small (path then holds ""). */
 int image_index_resolve(const image_index *ix, const char *description, char *path, size_t cap);

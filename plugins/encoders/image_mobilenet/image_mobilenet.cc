@@ -214,6 +214,7 @@ struct state {
     std::shared_ptr<weights> w;
     std::string space;
     image_index *ix = nullptr;
+    std::string ix_for;                                   /* the folder ix lists (input_dir) */
     std::unordered_map<std::string, entry> seen;          /* description -> file status + hash */
     std::unordered_map<std::string, std::vector<float>> local;   /* key hex -> raw vector, when
                                                                   * the host has no cache */
@@ -252,13 +253,40 @@ int cache_put(xp_ctx *ctx, state *s, const uint8_t key[32], const float *v)
     return XP_OK;
 }
 
+bool host_keeps_inputs(const xp_host *h)
+{
+    return XP_HOST_HAS(h, input_used) && h->input_dir && h->input_used;
+}
+
+/* Lists the folder to read: the configured one, or the one the host names instead
+ * (input_dir: at `runner predict`, the images the run kept while its own rows are encoded,
+ * the --images folder for the rows to predict). When that changes, the folder is listed
+ * again and what was resolved in the old one is forgotten. */
 int ensure_index(xp_ctx *ctx, state *s)
 {
-    if (s->ix) return XP_OK;
+    const xp_host *h = ctx->host;
+    const char *dir = s->images.c_str();
+    int rc;
+    if (host_keeps_inputs(h) && (rc = h->input_dir(ctx, s->images.c_str(), &dir))) return rc;
+    if (s->ix && s->ix_for == dir) return XP_OK;
     char msg[512];
-    int rc = image_index_open(s->images.c_str(), &s->ix, msg, sizeof msg);
-    if (rc) return xp_fail(ctx, rc, "image_mobilenet: images folder: %s", msg);
+    image_index *ix = nullptr;
+    if ((rc = image_index_open(dir, &ix, msg, sizeof msg)))
+        return xp_fail(ctx, rc, "image_mobilenet: images folder: %s", msg);
+    image_index_close(s->ix);
+    s->ix = ix;
+    s->ix_for = dir;
+    s->seen.clear();
     return XP_OK;
+}
+
+/* Tells the host the file was read (it keeps a copy for predict); before decoding, since an
+ * undecodable file is part of what the run saw. */
+int keep_input(xp_ctx *ctx, const state *s, const char *name, const unsigned char *buf, size_t n)
+{
+    const xp_host *h = ctx->host;
+    if (!host_keeps_inputs(h)) return XP_OK;
+    return h->input_used(ctx, s->images.c_str(), name, buf, n);
 }
 
 /* The raw features of `keys` (distinct, all S_FOUND) into out (n x dim): cache hits are
@@ -333,11 +361,16 @@ int raw_features(xp_ctx *ctx, state *s, const std::vector<std::string> &descs, s
         std::string path;
         if (it == s->seen.end()) {
             entry en;
-            const char *p = image_index_find(s->ix, d.c_str(), nullptr);
+            const char *name = nullptr;
+            const char *p = image_index_find_named(s->ix, d.c_str(), nullptr, &name);
             if (p) {
                 path = p;
                 rc = image_read_file(p, 0, &buf, &n, msg, sizeof msg);
                 if (rc == XP_ENOMEM) return xp_fail(ctx, rc, "image_mobilenet: %s", msg);
+                if (!rc && (rc = keep_input(ctx, s, name, buf, n))) {
+                    free(buf);
+                    return rc;
+                }
                 if (rc) {
                     en.status = S_UNDECODABLE;
                     xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", msg);
@@ -355,10 +388,15 @@ int raw_features(xp_ctx *ctx, state *s, const std::vector<std::string> &descs, s
                 has[i] = 1;
             } else {
                 if (!buf) {   /* seen before but not in the cache (e.g. evicted): read again */
-                    const char *p = image_index_find(s->ix, d.c_str(), nullptr);
+                    const char *name = nullptr;
+                    const char *p = image_index_find_named(s->ix, d.c_str(), nullptr, &name);
                     if (p) path = p;
                     rc = p ? image_read_file(p, 0, &buf, &n, msg, sizeof msg) : XP_ENOTFOUND;
                     if (rc == XP_ENOMEM) return xp_fail(ctx, rc, "image_mobilenet: %s", msg);
+                    if (!rc && (rc = keep_input(ctx, s, name, buf, n))) {
+                        free(buf);
+                        return rc;
+                    }
                     if (rc) en.status = S_UNDECODABLE;
                 }
                 if (buf) {

@@ -51,6 +51,8 @@ typedef struct state {
     size_t dim;
     char space[160];
     image_index *ix;
+    char *ix_for;           /* the folder ix lists, as input_dir named it */
+    int keep;               /* the host keeps the files read (input_used) */
 } state;
 
 /* Per distinct description / distinct image of one apply(). */
@@ -63,7 +65,9 @@ typedef struct dentry {
 
 typedef struct img {
     const char *path;       /* borrowed from the index */
+    const char *name;       /* its name in the folder, borrowed from the index */
     int status;             /* 0 ok, else XP_E* */
+    int fatal;              /* the host could not keep it: the apply fails */
     int hit;                /* came from the cache */
     int slot;               /* row in the frame's table, -1 if not ok */
     char msg[256];
@@ -102,6 +106,7 @@ static void destroy(void *st)
     free(s->missing_name);
     free(s->images);
     image_index_close(s->ix);
+    free(s->ix_for);
     free(s);
 }
 
@@ -120,6 +125,35 @@ static int read_enum(xp_ctx *ctx, const xp_cfg *cfg, const char *key, const char
     }
     return xp_fail(ctx, XP_ECONFIG, "%s: %s must be one of %s, got '%s'",
                    ctx->host->cfg_where(ctx->host->cfg_get(cfg, key)), key, list, v);
+}
+
+/* Lists the folder to read: the configured one, or the one the host names instead
+ * (input_dir: at `runner predict`, the images the run kept while its own rows are encoded,
+ * the --images folder for the rows to predict). Listed again only when that changes. */
+static int open_folder(xp_ctx *ctx, state *s)
+{
+    const xp_host *h = ctx->host;
+    const char *dir = s->images;
+    int rc;
+    if (XP_HOST_HAS(h, input_used) && h->input_dir && (rc = h->input_dir(ctx, s->images, &dir))) return rc;
+    if (s->ix && s->ix_for && !strcmp(s->ix_for, dir)) return XP_OK;
+    char *copy = dup_str(dir), msg[600];
+    if (!copy) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    image_index *ix = NULL;
+    if ((rc = image_index_open(dir, &ix, msg, sizeof msg))) {
+        free(copy);
+        return xp_fail(ctx, rc, "image_pixels: %s", msg);
+    }
+    image_index_close(s->ix);
+    free(s->ix_for);
+    s->ix = ix;
+    s->ix_for = copy;
+    image_index_stats st;
+    image_index_stats_get(s->ix, &st);
+    xp_log(ctx, XP_LOG_DEBUG, "image_pixels: %zu image files in %s (%zu hidden by a same-named "
+           "file, %zu other entries skipped)", st.files, image_index_dir(s->ix), st.duplicates,
+           st.skipped);
+    return XP_OK;
 }
 
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
@@ -181,16 +215,8 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     s->dim = 3u * (size_t)s->size * (size_t)s->size;
     snprintf(s->space, sizeof s->space, "image_pixels/v1/%d/%s/bg%.6g", (int)s->size,
              spaces[s->colorspace], s->background);
-    char msg[600];
-    if ((rc = image_index_open(images, &s->ix, msg, sizeof msg))) {
-        rc = xp_fail(ctx, rc, "image_pixels: %s", msg);
-        goto fail;
-    }
-    image_index_stats st;
-    image_index_stats_get(s->ix, &st);
-    xp_log(ctx, XP_LOG_DEBUG, "image_pixels: %zu image files in %s (%zu hidden by a same-named "
-           "file, %zu other entries skipped)", st.files, image_index_dir(s->ix), st.duplicates,
-           st.skipped);
+    s->keep = XP_HOST_HAS(h, input_used) && h->input_dir && h->input_used;
+    if ((rc = open_folder(ctx, s))) goto fail;
     if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
         h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
         h->column_add(ctx, s->out);
@@ -291,6 +317,12 @@ static void decode_one(job *j, size_t k, float *hwc)
     size_t n = 0;
     im->status = image_read_file(im->path, 0, &buf, &n, im->msg, sizeof im->msg);
     if (im->status) return;
+    /* Before decoding: an undecodable file is part of what the run saw, too. */
+    if (s->keep && (im->status = j->ctx->host->input_used(j->ctx, s->images, im->name, buf, n))) {
+        im->fatal = 1;
+        free(buf);
+        return;
+    }
     uint8_t key[32];
     int hit = 0;
     if (j->use_cache) {
@@ -387,12 +419,13 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     if (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors)
         return xp_fail(ctx, XP_EUNSUPPORTED, "image_pixels: this runner has no vector columns");
     int use_cache = s->cache && XP_HOST_HAS(h, cache_put) && h->cache_get && h->cache_put && h->sha256;
+    int rc = open_folder(ctx, s);
+    if (rc) return rc;
 
     size_t n = f->n_rows;
     counts c;
     memset(&c, 0, sizeof c);
     c.rows = n;
-    int rc = XP_OK;
     /* distinct descriptions: open addressing on the string */
     size_t cap = 64;
     while (cap < 2 * n + 2) cap *= 2;
@@ -432,7 +465,8 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     for (size_t i = 0; i < icap; i++) islot[i] = -1;
     size_t ni = 0;
     for (size_t k = 0; k < nd; k++) {
-        const char *p = image_index_find(s->ix, ds[k].desc, &ds[k].how);
+        const char *name = NULL;
+        const char *p = image_index_find_named(s->ix, ds[k].desc, &ds[k].how, &name);
         if (!p) continue;
         c.trimmed += IMAGE_MATCH_KIND(ds[k].how) == IMAGE_MATCH_TRIMMED;
         c.loose += IMAGE_MATCH_KIND(ds[k].how) == IMAGE_MATCH_LOOSE;
@@ -442,6 +476,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         if (islot[j] < 0) {
             islot[j] = (int32_t)ni;
             imgs[ni].path = p;
+            imgs[ni].name = name;
             imgs[ni].slot = -1;
             ni++;
         }
@@ -463,6 +498,10 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     }
     size_t ok = 0;
     for (size_t k = 0; k < ni; k++) {
+        if (imgs[k].fatal) {   /* the message is the host's (input_used) */
+            rc = imgs[k].status;
+            goto done;
+        }
         if (imgs[k].status == XP_ENOMEM) {
             rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: %s", imgs[k].msg);
             goto done;

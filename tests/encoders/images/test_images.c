@@ -122,6 +122,14 @@ static void test_resolver(void)
     CHECK_STR(image_index_find(ix, "Dup", NULL), want);               /* .jpg first */
     snprintf(want, sizeof want, "%s/ion_thruster.png", real);
     CHECK_STR(image_index_find(ix, "inside link", NULL), want);       /* symlink -> its target */
+    /* The name the resolver matched, which a folder of copies must use (the host keeps a
+     * run's images by name): the link's own name, the file's with its case and extension. */
+    const char *name = NULL;
+    CHECK_STR(image_index_find_named(ix, "inside link", NULL, &name), want);
+    CHECK_STR(name, "inside_link.png");
+    image_index_find_named(ix, "Dup", NULL, &name);
+    CHECK_STR(name, "dup.jpg");
+    CHECK(image_index_find_named(ix, "abc", &how, &name) == NULL && name == NULL);
 
     /* Never anything outside the folder, nor non-image entries. */
     static const char *bad[] = {
