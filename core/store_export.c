@@ -1,7 +1,7 @@
 /* core/store_export.c — a store's studies copied into a new SQLite file (see store_export.h).
  *
  * Why a copy rather than a PostgreSQL port of the report: `runner report` and `runner compare`
- * ask ~300 questions in SQLite's own SQL (json_extract / json_each over the records,
+ * ask 86 questions in SQLite's own SQL (56 uses of json_extract / json_each over the records,
  * julianday, group_concat), across four files; a second dialect of each would double what
  * must be kept right, while a copy is one generic loop over the schema both backends already
  * share — and the copy is also a file one can keep, mail or open with Optuna.
