@@ -83,4 +83,23 @@ expect_in "$tmp/err" "no model plugin named 'nosuchmodel'"
 # A missing data file is a run failure that names the file.
 expect_rc 1 "$runner" small.yaml data.path=nope.csv store.path=e.db
 expect_in "$tmp/err" "nope.csv"
+
+# `runner worker` on SQLite: refuses a store file that does not exist (and does not create
+# it), joins first.db's study (same config) for one more trial, its sampler handed trial 0.
+expect_rc 2 "$runner" worker small.yaml store.path=none.db
+expect_in "$tmp/err" "none.db: No such file or directory; a worker joins an existing study"
+[ -e none.db ] && bad "worker created none.db" || ok
+expect_rc 2 "$runner" worker small.yaml store.path=first.db name=other
+expect_in "$tmp/err" "has no study 'other'"
+expect_rc 0 "$runner" worker small.yaml store.path=first.db search.trials=2 +search.first_trial=config \
+  model.params.eta=0.123 model.params.max_depth=9 -v
+expect_in "$tmp/err" "trial 1: sampler tpe asked with 1 finished trials of the study (0 new from other workers"
+# `runner export` from SQLite: the study into a new file report reads; an existing file refused.
+expect_rc 0 "$runner" export --store first.db --out copy.db
+expect_in "$tmp/err" "1 study, 2 runs, 2 trials"
+expect_rc 0 "$runner" report --store copy.db
+expect_rc 2 "$runner" export --store first.db --out copy.db
+expect_in "$tmp/err" "copy.db: exists"
+expect_rc 0 "$runner" export --help
+expect_in "$tmp/out" "usage: runner export"
 finish
