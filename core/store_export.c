@@ -93,8 +93,9 @@ static int table_cols(ctx *c, const char *table, col **out, size_t *k)
     int rc;
     while ((rc = o->step(st)) == DB_ROW) {
         const char *name = o->column_text(st, 0), *type = o->column_text(st, 1);
+        if (!name) { rc = XP_ENOMEM; break; }   /* SQLite returns NULL text only when out of memory */
         col *nc = realloc(cols, (n + 1) * sizeof *nc);
-        if (!nc || !name) { free(nc ? nc : cols); cols = NULL; rc = XP_ENOMEM; break; }
+        if (!nc) { rc = XP_ENOMEM; break; }
         cols = nc;
         cols[n].name = strdup(name);
         if (!cols[n].name) { rc = XP_ENOMEM; break; }
