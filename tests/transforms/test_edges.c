@@ -22,6 +22,8 @@ static const struct { const char *plugin, *yaml; } STAGES[] = {
     { "set_role", "roles: {t: ignore}\n" },
     { "cluster_gmm", "{}\n" },
     { "cluster_gmm", "threshold: 0.01\nmin_size: 2\nclasses: 3\n" },
+    { "rank_gauss", "{}\n" },
+    { "rank_gauss", "quantiles: 2\n" },
 };
 
 /* n rows; every value missing except `quantity` (-2) and, with `present`, a few others. */
