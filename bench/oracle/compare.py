@@ -37,14 +37,20 @@ def main():
     ap.add_argument("--truth", default="data/TRUTH.csv")
     ap.add_argument("--oracle", default="table", help="table, table_text, table_image, table_text_image, all_hidden")
     ap.add_argument("--split", help="folder written by split.py: the run's test file is its test.csv")
+    ap.add_argument("--preds", help="a predictions CSV (row,target,prediction) instead of a run's "
+                    "test_predictions artifact, e.g. bench/search/python_stack.py --preds")
     a = ap.parse_args()
-    db = sqlite3.connect(a.store)
-    run = a.run or db.execute("SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE'").fetchone()[0]
-    row = db.execute("SELECT path FROM xp_artifacts WHERE run_id = ? AND kind = 'test_predictions' "
-                     "ORDER BY id DESC LIMIT 1", (run,)).fetchone()
-    if row is None:
-        sys.exit(f"compare.py: run {run} in {a.store} has no test_predictions artifact")
-    ours = {int(r["row"]): (float(r["target"]), float(r["prediction"])) for r in csv.DictReader(open(row[0]))}
+    if a.preds:
+        run, path = a.preds, a.preds
+    else:
+        db = sqlite3.connect(a.store)
+        run = a.run or db.execute("SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE'").fetchone()[0]
+        row = db.execute("SELECT path FROM xp_artifacts WHERE run_id = ? AND kind = 'test_predictions' "
+                         "ORDER BY id DESC LIMIT 1", (run,)).fetchone()
+        if row is None:
+            sys.exit(f"compare.py: run {run} in {a.store} has no test_predictions artifact")
+        path = row[0]
+    ours = {int(r["row"]): (float(r["target"]), float(r["prediction"])) for r in csv.DictReader(open(path))}
     if a.split:
         # The test file's row numbers back to the original file's (TRUTH.csv) rows.
         back = {int(r["test_row"]): int(r["row"]) for r in csv.DictReader(open(a.split + "/rows.csv"))}
@@ -70,7 +76,7 @@ def main():
     h_rmsle, h_r2, h_n = oracle(hold)
     y_all = [v[0] for v in ours.values()]
     p_all = [v[1] for v in ours.values()]
-    print(f"run {run} ({a.store}) against the `{name}` oracle of {a.truth}\n")
+    print(f"run {run} ({a.preds or a.store}) against the `{name}` oracle of {a.truth}\n")
     print("| rows | n | run RMSLE | oracle RMSLE | run / oracle | run R² | oracle R² |")
     print("|---|---|---|---|---|---|---|")
     print(f"| run's test part ∩ oracle holdout | {len(both)} | {rmsle(y, p):.4f} | {o_rmsle:.4f} | "

@@ -332,6 +332,8 @@ def main():
     ap.add_argument("--check-run", type=int)
     ap.add_argument("--replay-db", help="replay an xp run's trials instead of searching")
     ap.add_argument("--replay-run", type=int, default=1)
+    ap.add_argument("--preds", help="write the test part's predictions here (row,target,prediction), "
+                    "as the runner's test_predictions artifact, e.g. for bench/oracle/compare.py --preds")
     a = ap.parse_args()
 
     with open(a.config) as f:
@@ -433,7 +435,11 @@ def main():
     Xd, yd, _ = design(dev, state, su)
     Xs, _, ys_raw = design(test, state, su)
     bst = xgb.train(model_params(su, Xd, bt.params), dmatrix(Xd, yd, su), num_boost_round=rounds)
-    test_scores = metrics(ys_raw, to_target(bst.predict(dmatrix(Xs, np.zeros(len(Xs)), su)), su))
+    test_pred = to_target(bst.predict(dmatrix(Xs, np.zeros(len(Xs)), su)), su)
+    test_scores = metrics(ys_raw, test_pred)
+    if a.preds:
+        pd.DataFrame({"row": np.sort(test_rows), "target": ys_raw, "prediction": test_pred}).to_csv(
+            a.preds, index=False, float_format="%.17g")
     t_end = since_launch()
     log(f"refit {rounds} rounds; test " + " ".join(f"{m}={v:.6g}" for m, v in test_scores.items()))
 

@@ -75,7 +75,9 @@ fi
 # Each part has its own folder: the store's artifacts (folds.csv) sit next to the store.
 rm -rf "$WORK/A" "$WORK/B" "$WORK/phases.txt"
 mkdir -p "$WORK/A"
-COMMON="data.path=$DATA search.trials=$TRIALS seed=$SEED ++model.params.seed=$SEED validation.random_split_check=false"
+# search.timeout=0: a trial budget (configs/step1_xgb.yaml also has a 180 s time budget), so
+# every side runs the same trials whatever the machine's load.
+COMMON="data.path=$DATA search.trials=$TRIALS search.timeout=0 seed=$SEED ++model.params.seed=$SEED validation.random_split_check=false"
 OVR_A="store.path=$WORK/A/xp.db $COMMON"
 # shellcheck disable=SC2086
 "$RUNNER" "$CONFIG" $OVR_A --print-config >"$WORK/A/resolved.yaml"
