@@ -115,6 +115,47 @@ static void test_errors(const char *so)
     txh_close(&h);
 }
 
+/* only_for: the log only when the config's objective is listed; otherwise the identity. */
+static void test_only_for(const char *so)
+{
+    char err[1024];
+    txh h;
+    if (txh_open(&h, so, "target_log")) { CHECK(0); return; }
+    xp_cfg *root = cfg_load_string("objective: rmsle\n", "run.yaml", err, sizeof err);
+    CHECK(root != NULL);
+    h.env.root = root;
+    CHECK_EQ_INT(txh_create(&h, "only_for: [rmse, rmsle]\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    xp_frame *f = frame_with_target(Y, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK_NEAR(frame_find(f, "target")->num[1], log1p(Y[1]), 1e-15);
+    frame_free(f);
+    /* Not the objective: the target is modelled as it is, and inverse is the identity. */
+    CHECK_EQ_INT(txh_create(&h, "only_for: [mape]\n"), XP_OK);
+    f = frame_with_target((double[]){ 3, -7, 5 }, 3);   /* outside log1p's domain: no error */
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK_NEAR(frame_find(f, "target")->num[1], -7, 0);
+    double p[2] = { 2.5, -1 };
+    CHECK_EQ_INT(h.ops->inverse_target(txh_ctx(&h), h.state, p, 2), XP_OK);
+    CHECK_NEAR(p[0], 2.5, 0);
+    CHECK_NEAR(p[1], -1, 0);
+    frame_free(f);
+    /* No objective in the config: only_for names none of it. */
+    h.env.root = NULL;
+    CHECK_EQ_INT(txh_create(&h, "only_for: [rmsle]\n"), XP_OK);
+    f = frame_with_target(Y, 2);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK_NEAR(frame_find(f, "target")->num[1], Y[1], 0);
+    frame_free(f);
+    /* Not a list; a list item that is no name. */
+    CHECK_EQ_INT(txh_create(&h, "only_for: rmsle\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "only_for must be a list of metric names");
+    CHECK_EQ_INT(txh_create(&h, "only_for: [[rmsle]]\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "only_for lists metric names");
+    txh_close(&h);
+    cfg_free(root);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -124,5 +165,6 @@ int main(int argc, char **argv)
     test_log1p(argv[1]);
     test_log(argv[1]);
     test_errors(argv[1]);
+    test_only_for(argv[1]);
     return check_done();
 }
