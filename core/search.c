@@ -45,11 +45,6 @@ typedef struct pruner {
     char store_err[1100];
 } pruner;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int prune_check(void *user, int fold, double running)
 {
@@ -69,8 +64,7 @@ static int prune_check(void *user, int fold, double running)
     }
     int stop = 0;
     if (m) {
-        qsort(vals, m, sizeof *vals, cmp_double);
-        double median = m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+        double median = pruner_median(vals, m);
         stop = p->direction == XP_MINIMIZE ? running > median : running < median;
     }
     free(vals);

@@ -76,6 +76,13 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double pruner_median(double *vals, size_t m)
+{
+    if (!m) return NAN;
+    qsort(vals, m, sizeof *vals, cmp_double);
+    return m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+}
+
 int step_prune_report(step_prune *p, int fold, int64_t step, double value)
 {
     if (!p || fold < 0 || fold >= p->k) return 0;
@@ -90,12 +97,7 @@ int step_prune_report(step_prune *p, int fold, int64_t step, double value)
         double v = step < c->n ? c->v[step] : c->v[c->n - 1];
         if (!isnan(v)) vals[m++] = v;
     }
-    int stop = 0;
-    if (m) {
-        qsort(vals, m, sizeof *vals, cmp_double);
-        double median = m % 2 ? vals[m / 2] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
-        stop = best > median;
-    }
+    int stop = m && best > pruner_median(vals, m);
     free(vals);
     return stop;
 }

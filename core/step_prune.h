@@ -19,6 +19,7 @@
 #ifndef XP_STEP_PRUNE_H
 #define XP_STEP_PRUNE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct step_prune step_prune;
@@ -30,6 +31,9 @@ void step_prune_free(step_prune *p);
 void step_prune_begin(step_prune *p);
 /* A model's report at `step` of `fold`; returns 1 to stop the fold. */
 int step_prune_report(step_prune *p, int fold, int64_t step, double value);
+/* The median of vals[0..m) (sorted in place; NaN when m is 0): the value both median pruners,
+ * this one and search.c's per fold, compare a trial with. */
+double pruner_median(double *vals, size_t m);
 /* The current trial completed: its curves become evidence for the next trials. */
 void step_prune_commit(step_prune *p);
 
