@@ -30,11 +30,11 @@ static double *target_copy(const xp_frame *f)
     return y;
 }
 
-/* Source code per row for per-source metrics: the numeric value, or the level's number. */
-int *source_codes(const experiment *x, const xp_frame *f)
+/* Source code per row of column col: the numeric value, or the level's number. */
+int *source_codes_of(const xp_frame *f, const char *col)
 {
-    if (!x->source_col) return NULL;
-    const xp_column *c = frame_find(f, x->source_col);
+    if (!col) return NULL;
+    const xp_column *c = frame_find(f, col);
     if (!c) return NULL;
     int *s = malloc((f->n_rows ? f->n_rows : 1) * sizeof *s);
     if (!s) return NULL;
@@ -46,6 +46,9 @@ int *source_codes(const experiment *x, const xp_frame *f)
     }
     return s;
 }
+
+/* Source code per row for per-source metrics (data.source). */
+int *source_codes(const experiment *x, const xp_frame *f) { return source_codes_of(f, x->source_col); }
 
 static int prepare(experiment *x, const xp_frame *f, void **out, const char *what, char *err, size_t n)
 {

@@ -14,6 +14,7 @@
  * Metrics stay unweighted: the weights change training only.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 #include "experiment.h"
 #include "frame.h"
 
-int *source_codes(const experiment *x, const xp_frame *f);   /* folds.c */
+int *source_codes_of(const xp_frame *f, const char *col);     /* folds.c */
 
 static const char *source_column(experiment *x, const xp_cfg *sw, char *err, size_t n, int *rc)
 {
@@ -57,10 +58,7 @@ int weights_check(experiment *x, char *err, size_t n)
 int weights_apply(experiment *x, xp_frame *f, char *err, size_t n)
 {
     if (!x->source_weight) return XP_OK;
-    const char *saved = x->source_col;
-    x->source_col = x->weight_col;
-    int *src = source_codes(x, f);
-    x->source_col = saved;
+    int *src = source_codes_of(f, x->weight_col);
     if (!src) { snprintf(err, n, "source_weights: no column '%s' after the pipeline", x->weight_col); return XP_EINVAL; }
     xp_column *w = frame_role(f, XP_ROLE_WEIGHT);
     if (!w) w = frame_add(f, "__source_weight", XP_COL_NUMERIC, XP_ROLE_WEIGHT);
@@ -69,6 +67,46 @@ int weights_apply(experiment *x, xp_frame *f, char *err, size_t n)
         w->num[i] = src[i] >= 0 && src[i] < x->n_source_weights ? x->source_weight[src[i]] : 1.0;
     free(src);
     return XP_OK;
+}
+
+/* One fold of the pre-pass: the configured model fitted on the fold's training rows, its
+ * predictions of the validation rows and their sources. Runs on its own thread. */
+typedef struct prepass_job {
+    experiment *x;
+    fold_data *d;
+    const xp_cfg *mcfg;
+    const char *col;
+    int fold, threads, rc;
+    double *pred;
+    int *src;
+    char err[512];
+} prepass_job;
+
+static void *prepass_fold(void *arg)
+{
+    prepass_job *j = arg;
+    experiment *x = j->x;
+    fold_data *d = j->d;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &x->env, x->model->name, 0xBEEF + (uint64_t)j->fold);
+    call.threads = j->threads;
+    j->pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *j->pred);
+    j->src = source_codes_of(d->valid, j->col);
+    if (!j->pred || !j->src || !frame_role(d->valid, XP_ROLE_TARGET)) {
+        snprintf(j->err, sizeof j->err, "source_weights: no column '%s' (or no target) after the pipeline", j->col);
+        j->rc = XP_EINVAL;
+        return NULL;
+    }
+    void *model = NULL;
+    int rc = x->mops->create(&ctx, j->mcfg, &model);
+    if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
+    if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, j->pred);
+    if (rc) snprintf(j->err, sizeof j->err, "source_weights: %s (fold %d): %s", x->model->name, j->fold,
+                     call.msg[0] ? call.msg : xp_strerror(rc));
+    if (model) x->mops->destroy(model);
+    j->rc = rc;
+    return NULL;
 }
 
 int weights_fit(experiment *x, char *err, size_t n)
@@ -82,40 +120,46 @@ int weights_fit(experiment *x, char *err, size_t n)
     if (!enabled) return XP_OK;
     x->weight_col = col;
 
-    /* Out-of-fold residuals in model space with the configured (un-searched) model. */
+    /* Out-of-fold residuals in model space with the configured (un-searched) model. The folds
+     * are fitted in waves of fold_jobs, as a trial's are (each with its share of the threads:
+     * XGBoost wastes less in synchronisation on 1 thread per fold than on 2 for one); the
+     * residuals are summed afterwards in fold order, so the weights do not depend on which
+     * fold finished first. */
     int max_s = -1;
     double *sum = NULL;
     size_t *cnt = NULL;
     size_t cap = 0;
     xp_cfg *cfg = config_with_params(x, NULL, err, n);
     if (!cfg) return XP_ENOMEM;
+    prepass_job *jobs = calloc((size_t)x->folds, sizeof *jobs);
+    if (!jobs) { cfg_free(cfg); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    int width = x->fold_jobs > 0 ? x->fold_jobs : 1, all_threads = host_threads(&x->env);
+    if (width > x->folds) width = x->folds;
+    for (int f = 0; f < x->folds; f++)
+        jobs[f] = (prepass_job){ .x = x, .d = &x->fd[f], .mcfg = cfg_get(cfg, "model"), .col = col, .fold = f };
     rc = XP_OK;
-    for (int f = 0; f < x->folds && !rc; f++) {
-        fold_data *d = &x->fd[f];
-        host_call call;
-        xp_ctx ctx;
-        host_call_init(&ctx, &call, &x->env, x->model->name, 0xBEEF + (uint64_t)f);
-        void *model = NULL;
-        double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
-        const char *saved = x->source_col;
-        x->source_col = col;
-        int *src = source_codes(x, d->valid);
-        x->source_col = saved;
-        const xp_column *t = frame_role(d->valid, XP_ROLE_TARGET);
-        if (!pred || !src || !t) {
-            free(pred); free(src);
-            snprintf(err, n, "source_weights: no column '%s' (or no target) after the pipeline", col);
-            rc = XP_EINVAL;
-            break;
+    for (int start = 0; start < x->folds && !rc; start += width) {
+        int end = start + width < x->folds ? start + width : x->folds;
+        int threads = all_threads / (end - start);
+        pthread_t tid[64];
+        int started[64] = { 0 };
+        for (int f = start; f < end; f++) jobs[f].threads = width > 1 ? (threads > 1 ? threads : 1) : 0;
+        for (int f = start + 1; f < end; f++)
+            started[f - start] = pthread_create(&tid[f - start], NULL, prepass_fold, &jobs[f]) == 0;
+        prepass_fold(&jobs[start]);
+        for (int f = start + 1; f < end; f++) {
+            if (started[f - start]) pthread_join(tid[f - start], NULL);
+            else prepass_fold(&jobs[f]);   /* no thread to be had: run it here */
         }
-        rc = x->mops->create(&ctx, cfg_get(cfg, "model"), &model);
-        if (!rc) rc = x->mops->fit(&ctx, model, d->train, d->train_prep, d->valid, d->valid_prep);
-        if (!rc) rc = x->mops->predict(&ctx, model, d->valid, d->valid_prep, pred);
-        if (rc) snprintf(err, n, "source_weights: %s (fold %d): %s", x->model->name, f, call.msg[0] ? call.msg : xp_strerror(rc));
-        if (model) x->mops->destroy(model);
-        for (size_t i = 0; !rc && i < d->valid->n_rows; i++) {
-            int s = src[i];
-            double r = t->num[i] - pred[i];
+        for (int f = start; f < end && !rc; f++)
+            if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
+    }
+    for (int f = 0; f < x->folds && !rc; f++) {
+        prepass_job *j = &jobs[f];
+        const xp_column *t = frame_role(j->d->valid, XP_ROLE_TARGET);
+        for (size_t i = 0; i < j->d->valid->n_rows; i++) {
+            int s = j->src[i];
+            double r = t->num[i] - j->pred[i];
             if (s < 0 || isnan(r)) continue;
             if ((size_t)s >= cap) {
                 size_t nc = (size_t)s + 16;
@@ -131,9 +175,9 @@ int weights_fit(experiment *x, char *err, size_t n)
             cnt[s]++;
             if (s > max_s) max_s = s;
         }
-        free(pred);
-        free(src);
     }
+    for (int f = 0; f < x->folds; f++) { free(jobs[f].pred); free(jobs[f].src); }
+    free(jobs);
     cfg_free(cfg);
     if (rc) { free(sum); free(cnt); return rc; }
     x->n_source_weights = max_s + 1;

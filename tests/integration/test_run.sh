@@ -105,6 +105,19 @@ expect_rc 0 "$runner" small.yaml name=seq +search.fold_jobs=1 'model.threads=0' 
 grep '^test' "$tmp/out" > seq.txt
 cmp -s par.txt seq.txt && ok || bad "parallel folds differ: $(cat par.txt) vs $(cat seq.txt)"
 
+# The source-weights pre-pass fits its folds in waves of fold_jobs too: the weights are the
+# same whichever fold finishes first (residuals summed in fold order).
+expect_rc 0 "$runner" small.yaml name=swpar +source_weights.enabled=true +search.fold_jobs=3 'model.threads=0' search.trials=1 -q
+expect_rc 0 "$runner" small.yaml name=swseq +source_weights.enabled=true +search.fold_jobs=1 'model.threads=0' search.trials=1 -q
+expect_rc 0 "$py" - exp.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+def rec(name):
+    run = db.execute("select max(id) from xp_runs where name=?", (name,)).fetchone()[0]
+    return db.execute("select json from xp_records where run_id=? and kind='source_weights'", (run,)).fetchone()[0]
+assert rec("swpar") == rec("swseq"), (rec("swpar"), rec("swseq"))
+PY
+
 # Polish: the best point again at half the learning rate on the same folds; recorded, and
 # the refit config carries the polished rate exactly when its CV beat the search's best.
 expect_rc 0 "$runner" small.yaml name=pol '+polish.scale={model.params.eta: 0.5, model.num_boost_round: 3}'

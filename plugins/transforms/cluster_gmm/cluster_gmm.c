@@ -45,6 +45,7 @@ typedef struct group {
     char *feature;
     int k;               /* classes actually fitted (<= classes) */
     double *mu, *var;    /* k x d */
+    double *logvar;      /* k x d: log(var), kept with var so the E-step takes no logs */
     double *logpi;       /* k */
     double *te;          /* k: target mean per class, model space */
     double loglik;       /* mean log-likelihood per distinct row after EM */
@@ -68,6 +69,7 @@ static void clear_learned(state *s)
         free(g->feature);
         free(g->mu);
         free(g->var);
+        free(g->logvar);
         free(g->logpi);
         free(g->te);
     }
@@ -317,11 +319,12 @@ static double responsibilities(const group *g, const double *x, double *ll)
     double top = -INFINITY;
     for (int k = 0; k < g->k; k++) {
         double s = g->logpi[k];
-        const double *mu = g->mu + (size_t)k * d, *var = g->var + (size_t)k * d;
+        const double *mu = g->mu + (size_t)k * d, *var = g->var + (size_t)k * d,
+                     *lv = g->logvar + (size_t)k * d;
         for (size_t j = 0; j < d; j++) {
             if (isnan(x[j])) continue;
             double e = x[j] - mu[j];
-            s -= 0.5 * (e * e / var[j] + log(var[j]));
+            s -= 0.5 * (e * e / var[j] + lv[j]);
         }
         ll[k] = s;
         if (s > top) top = s;
@@ -340,12 +343,13 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
     g->k = K;
     g->mu = malloc((size_t)K * d * sizeof *g->mu);
     g->var = malloc((size_t)K * d * sizeof *g->var);
+    g->logvar = malloc((size_t)K * d * sizeof *g->logvar);
     g->logpi = malloc((size_t)K * sizeof *g->logpi);
     double *R = malloc(n * (size_t)K * sizeof *R);
     double *sr = malloc((size_t)K * sizeof *sr), *sx = malloc((size_t)K * d * sizeof *sx),
            *sxx = malloc((size_t)K * d * sizeof *sxx), *sw = malloc((size_t)K * d * sizeof *sw);
     int rc = 0;
-    if (!g->mu || !g->var || !g->logpi || !R || !sr || !sx || !sxx || !sw) { rc = -1; goto out; }
+    if (!g->mu || !g->var || !g->logvar || !g->logpi || !R || !sr || !sx || !sxx || !sw) { rc = -1; goto out; }
     /* Start: k-means++ seeding (each next centre drawn with probability proportional to the
      * squared distance to the nearest centre so far, over observed cells), so classes start
      * spread over the data instead of several in one dense region — EM from purely random
@@ -370,6 +374,7 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
             double v = X[pick * d + c];
             g->mu[(size_t)k * d + c] = (isnan(v) ? 0 : v) + 0.01 * std_normal(&seed);
             g->var[(size_t)k * d + c] = 1;
+            g->logvar[(size_t)k * d + c] = 0;
         }
         g->logpi[k] = -log((double)K);
         for (size_t i = 0; i < n; i++) {
@@ -410,6 +415,7 @@ static int gmm_fit(const state *s, group *g, const double *X, size_t n, int64_t 
                 double mu = sx[q] / sw[q], var = sxx[q] / sw[q] - mu * mu;
                 g->mu[q] = mu;
                 g->var[q] = var > s->min_var ? var : s->min_var;
+                g->logvar[q] = log(g->var[q]);
             }
         }
     }
@@ -465,15 +471,15 @@ static int fit_group(xp_ctx *ctx, state *s, group *g, const xp_frame *train, con
      * component): several k-means++ starts, the best likelihood kept. */
     for (int64_t r = 0; r < s->restarts; r++) {
         group t = *g;
-        t.mu = t.var = t.logpi = NULL;
+        t.mu = t.var = t.logvar = t.logpi = NULL;
         int bad = gmm_fit(s, &t, X, m, r);
         if (!bad && (r == 0 || t.loglik > g->loglik)) {
-            free(g->mu); free(g->var); free(g->logpi);
-            g->mu = t.mu; g->var = t.var; g->logpi = t.logpi;
+            free(g->mu); free(g->var); free(g->logvar); free(g->logpi);
+            g->mu = t.mu; g->var = t.var; g->logvar = t.logvar; g->logpi = t.logpi;
             g->k = t.k;
             g->loglik = t.loglik;
         } else {
-            free(t.mu); free(t.var); free(t.logpi);
+            free(t.mu); free(t.var); free(t.logvar); free(t.logpi);
         }
         if (bad) goto out;
     }
