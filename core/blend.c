@@ -45,7 +45,8 @@ typedef struct member {
 
 static int skip_override(const char *o)
 {
-    const char *p = o[0] == '+' || o[0] == '~' ? o + 1 : o;
+    const char *p = o[0] == '~' ? o + 1 : o;   /* ~key, +key and ++key name the same key */
+    while (*p == '+' && p - o < 2) p++;
     return !strncmp(p, "name=", 5) || !strncmp(p, "blend.", 6) || !strncmp(p, "blend=", 6);
 }
 

@@ -102,6 +102,11 @@ cp members.saved "$m"
 expect_rc 0 "$runner" blend.yaml +blend.run_members=false -q
 n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute('select count(*) from xp_runs').fetchone()[0])")
 [ "$n" = 4 ] && ok || bad "expected 4 runs (2 members, 2 blends), got $n"
+# The same with ++ (set or add): a blend.* override never reaches the members, whatever its
+# prefix (before, ++blend.* did, and each member refused itself as "itself a blend").
+expect_rc 0 "$runner" blend.yaml ++blend.run_members=false -q
+n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute('select count(*) from xp_runs').fetchone()[0])")
+[ "$n" = 5 ] && ok || bad "expected 5 runs (2 members, 3 blends), got $n"
 
 # A prediction file changed after its run wrote it: refused, naming the file.
 f=$("$py" -c "import sqlite3; print(sqlite3.connect('exp.db').execute(\"select path from xp_artifacts where run_id=2 and kind='test_predictions'\").fetchone()[0])")
