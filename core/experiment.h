@@ -77,6 +77,11 @@ typedef struct experiment {
      * model's random streams (never the trial_id, which counts every study in the database),
      * so a config and seed give the same trials whatever else the store holds. */
     int64_t trial_number;
+    /* Outside the search, 1 + the trial number whose random streams an evaluation replays (0:
+     * none, the streams of "no trial"): a resumed study's best trial from an earlier process
+     * is trained again with its own streams, so its fold models are the ones it was scored
+     * with. */
+    int64_t replay_stream;
 
     /* the best configuration's out-of-fold predictions (dev rows), NULL until known */
     double *oof_best;

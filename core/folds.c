@@ -246,7 +246,7 @@ static void *fold_run(void *arg)
     fold_data *d = j->d;
     host_call call;
     xp_ctx ctx;
-    int64_t number = j->trial_id >= 0 ? x->trial_number : -1;
+    int64_t number = j->trial_id >= 0 ? x->trial_number : x->replay_stream - 1;
     host_call_init(&ctx, &call, &x->env, x->model->name, (uint64_t)(number + 1) * 1000 + (uint64_t)j->fold);
     call.trial_id = j->trial_id;
     call.fold = j->fold;

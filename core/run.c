@@ -643,7 +643,7 @@ out:
  * scores the test part once, or (validation.final: folds) scores the average of its fold
  * models. rounds: the mean early-stopping round on the folds, NaN if unknown (best trial
  * from an earlier run without polish: derived again here). */
-static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, int have_best,
+static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, int have_best, int64_t best_number,
                           const char *artifact_dir, test_result *tr, char *err, size_t n)
 {
     int rc;
@@ -652,7 +652,9 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         /* The best trial ran in an earlier process (a resumed study): its folds again, for
          * the early-stopping rounds, the out-of-fold predictions and the fold models. */
         eval_result r;
+        x->replay_stream = best_number + 1;   /* -1 (a polished point): polish's own streams */
         rc = folds_evaluate_cfg(x, x->fd, x->folds, best_cfg, -1, "valid", NULL, NULL, &r, err, n);
+        x->replay_stream = 0;
         if (rc) { eval_result_free(&r); return rc; }
         if (need_rounds) rounds = r.mean_best_iteration;
         eval_result_keep_best(x, &r);
@@ -1152,7 +1154,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     }
     test_result tr = { 0 };
     if ((rc = interrupted(err, sizeof err))) { cfg_free(best_cfg); free(so.best_params); goto fail; }
-    rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, artifact_dir, &tr, err, sizeof err);
+    rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, polished ? -1 : so.best_number, artifact_dir, &tr,
+                        err, sizeof err);
     if (!rc) print_summary(x, &so, polished ? &final_cv : NULL, &random_cv, &tr);
     free(tr.values);
     cfg_free(best_cfg);
