@@ -14,7 +14,8 @@
 #   xp         configs/step1_xgb.yaml as shipped
 #   py         bench/search/python_stack.py on xp's folds (same space, trials, pruner, refit rule)
 #   nogmm      xp without its cluster_gmm step(s) (~pipeline[i], i from --print-config)
-#   noweights  xp with ++source_weights.enabled=false
+#   noweights  xp with ++source_weights.enabled=false (since fb69d14 step1_xgb.yaml ships without
+#              source weights, so this is xp again; results.md's rows predate that change)
 #   nopolish   xp with ~polish (only if asked: JOBS="... nopolish"; the search is xp's, so this
 #              gives the test score of the unpolished best point)
 # All with `search.trials=$TRIALS search.timeout=0 seed=$SEED ++model.params.seed=$SEED
