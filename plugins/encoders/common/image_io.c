@@ -45,6 +45,18 @@
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
 #define STBI_MAX_DIMENSIONS (1 << 24)   /* stb's default; our own, smaller limit is checked first */
+/* Zeroed allocations: Debian's stb 2.27 mallocs its JPEG decoder state without clearing it,
+ * so a scan naming a Huffman table that no DHT defined decoded whatever the heap held there
+ * (valgrind: "depends on uninitialised value" in stbi__jpeg_huff_decode; tests/fuzz/fuzz_image
+ * hit stb's assert on such garbage). stb 2.28 clears that state itself. jpeg_tables_ok below
+ * refuses such files with a message; zeroing keeps stb deterministic for what it misses. */
+#define STBI_MALLOC(sz) calloc(1, (sz))
+#define STBI_REALLOC(p, sz) realloc((p), (sz))
+#define STBI_FREE(p) free(p)
+/* stb's internal consistency checks: a failed one marks the decode as refused instead of
+ * aborting the whole process (image_decode_rgb checks the flag after each stb call). */
+static _Thread_local int stb_check_failed;
+#define STBI_ASSERT(x) do { if (!(x)) stb_check_failed = 1; } while (0)
 #define STB_IMAGE_IMPLEMENTATION
 #include "stb_image.h"
 #define STB_IMAGE_RESIZE_IMPLEMENTATION
@@ -592,6 +604,77 @@ static int jpeg_huffman_ok(const unsigned char *b, size_t n)
     return 1;
 }
 
+/* Every scan of a JPEG must use Huffman tables that a DHT segment before it defined; stb
+ * 2.27 does not check, and decodes such a scan with an empty table (see STBI_MALLOC above):
+ * a flat grey picture instead of a refusal. Walks the segments as the standard lays them out
+ * (fill bytes, entropy-coded data up to the next marker other than FF 00 and RSTn) and checks
+ * each SOS against the tables defined so far: sequential scans use the DC and the AC table of
+ * each component, progressive ones the DC table in a first DC pass, the AC table in AC passes.
+ * Returns 0 and a description in why[] if a scan uses an undefined table; 1 otherwise, also
+ * when the layout is not understood (stb then decides, safely, see above). */
+static int jpeg_tables_ok(const unsigned char *b, size_t n, char *why, size_t cap)
+{
+    if (n < 4 || b[0] != 0xFF || b[1] != 0xD8) return 1;
+    int defined[2][4] = { { 0 } };    /* [0 DC, 1 AC][table id] */
+    int huffman_frame = 0, progressive = 0, scans = 0;
+    size_t i = 2;
+    while (i + 1 < n) {
+        if (b[i] != 0xFF) return 1;
+        unsigned m = b[i + 1];
+        if (m == 0xFF) { i++; continue; }
+        if (m == 0xD9) return 1;
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) { i += 2; continue; }
+        if (i + 4 > n) return 1;
+        size_t len = be16(b + i + 2), end = i + 2 + len;
+        if (len < 2 || end > n) return 1;
+        const unsigned char *seg = b + i + 4;
+        size_t sl = len - 2;
+        /* Other frame types (lossless, arithmetic coding) stb does not decode: it says so. */
+        if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            if (m > 0xC2) return 1;
+            huffman_frame = 1;
+            progressive = m == 0xC2;
+        }
+        if (m == 0xC4) {
+            size_t p = 0;
+            while (p + 17 <= sl) {
+                unsigned tc = seg[p] >> 4, th = seg[p] & 15;
+                if (tc > 1 || th > 3) break;
+                size_t codes = 0;
+                for (size_t k = 1; k <= 16; k++) codes += seg[p + k];
+                defined[tc][th] = 1;
+                p += 17 + codes;
+            }
+        } else if (m == 0xDA) {
+            scans++;
+            if (!huffman_frame || sl < 1) return 1;
+            unsigned ns = seg[0];
+            if (sl < 1 + 2 * (size_t)ns + 3) return 1;
+            unsigned ss = seg[1 + 2 * ns], ah = seg[3 + 2 * ns] >> 4;
+            int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+            for (unsigned c = 0; c < ns; c++) {
+                unsigned td = seg[2 + 2 * c] >> 4, ta = seg[2 + 2 * c] & 15;
+                int bad_dc = need_dc && td <= 3 && !defined[0][td];
+                int bad_ac = need_ac && ta <= 3 && !defined[1][ta];
+                if (bad_dc || bad_ac) {
+                    say(why, cap, "scan %d uses Huffman table %s %u, which no DHT segment before it defines",
+                        scans, bad_dc ? "DC" : "AC", bad_dc ? td : ta);
+                    return 0;
+                }
+            }
+            /* The entropy-coded data runs to the next marker: FF followed by neither 00 (a
+             * stuffed FF) nor a restart marker D0..D7. */
+            for (i = end; i + 1 < n; i++)
+                if (b[i] == 0xFF && b[i + 1] != 0x00 && !(b[i + 1] >= 0xD0 && b[i + 1] <= 0xD7) &&
+                    b[i + 1] != 0xFF)
+                    break;
+            continue;
+        }
+        i = end;
+    }
+    return 1;
+}
+
 /* stb_image grows its buffer for the compressed data to each IDAT chunk's stated length
  * (up to 2^30 per chunk, doubling) before it reads the chunk, and only then finds the data
  * missing: a 146-byte file made it realloc ~2 GB (found by tests/fuzz/fuzz_image as a
@@ -659,6 +742,12 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
         say(msg, cap, "%s: corrupt JPEG (a Huffman table with more than 256 codes)", name);
         return XP_EFORMAT;
     }
+    char why[160];
+    if (!png && !jpeg_tables_ok(buf, n, why, sizeof why)) {
+        say(msg, cap, "%s: corrupt JPEG (%s)", name, why);
+        return XP_EFORMAT;
+    }
+    stb_check_failed = 0;
     if (!stbi_info_from_memory(buf, (int)n, &sw, &sh, &comp)) {
         const char *why = stbi_failure_reason();
         say(msg, cap, "%s: not a readable JPEG or PNG (%s)", name, why ? why : "unknown");
@@ -673,6 +762,11 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
     int ch = (comp == 2 || comp == 4) ? 4 : 3;
     int x, y, c;
     unsigned char *px = stbi_load_from_memory(buf, (int)n, &x, &y, &c, ch);
+    if (stb_check_failed) {
+        stbi_image_free(px);
+        say(msg, cap, "%s: corrupt image (stb_image's own consistency check failed while decoding)", name);
+        return XP_EFORMAT;
+    }
     if (!px) {
         const char *why = stbi_failure_reason();
         say(msg, cap, "%s: cannot decode (%s)", name, why ? why : "unknown");

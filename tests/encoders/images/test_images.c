@@ -539,6 +539,52 @@ static void test_large(void)
 
 /* Inputs tests/fuzz/fuzz_image found; each failed on the code before its fix (here by its
  * message; under `make asan` UBSan stops on stb's out-of-bounds write). */
+/* A scan naming a Huffman table that no DHT defined: stb 2.27 decoded it from uninitialised
+ * heap memory (tests/fuzz/fuzz_image: UBSan index 964 out of bounds for stbi_uc[257], stb's
+ * assert in stbi__jpeg_huff_decode in CI). A real file with its DHT segments cut out, and one
+ * whose scan points its components at table 1, which the file never defines. */
+static void test_undefined_huffman_table(const image_opts *o)
+{
+    float out[8 * 8 * 3];
+    char msg[512], p[600];
+    int v[3] = { 40, 90, 200 };
+    fx_jpg(dir, "undef_src.jpg", 16, 16, 3, fx_const(16, 16, 3, v), 90);
+    fx_path(p, sizeof p, dir, "undef_src.jpg");
+    unsigned char *buf;
+    size_t n;
+    CHECK_EQ_INT(image_read_file(p, 0, &buf, &n, msg, sizeof msg), XP_OK);
+    if (!buf) return;
+    unsigned char *cut = malloc(n);
+    CHECK(cut != NULL);
+    if (!cut) { free(buf); return; }
+    size_t i = 2, m = 2, sos = 0;
+    memcpy(cut, buf, 2);
+    while (i + 4 <= n && buf[i] == 0xFF) {             /* copy every segment up to SOS but DHT */
+        size_t len = (size_t)buf[i + 2] << 8 | buf[i + 3];
+        if (buf[i + 1] == 0xDA) { sos = m; memcpy(cut + m, buf + i, n - i); m += n - i; break; }
+        if (buf[i + 1] != 0xC4) { memcpy(cut + m, buf + i, 2 + len); m += 2 + len; }
+        i += 2 + len;
+    }
+    CHECK(sos > 0 && m < n);
+    msg[0] = 0;
+    CHECK_EQ_INT(image_decode_rgb(cut, m, "nodht.jpg", o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+    CHECK_CONTAINS(msg, "nodht.jpg: corrupt JPEG (scan 1 uses Huffman table DC 0, which no DHT segment before it defines)");
+    /* The file itself decodes; its scan rewired to tables DC 2 / AC 2 (it defines 0 and 1) does not. */
+    CHECK_EQ_INT(image_decode_rgb(buf, n, "undef_src.jpg", o, out, NULL, msg, sizeof msg), XP_OK);
+    size_t at = 0;
+    for (size_t k = 2; k + 1 < n && !at; k++)
+        if (buf[k] == 0xFF && buf[k + 1] == 0xDA) at = k;
+    CHECK(at > 0 && buf[at + 4] == 3);                 /* three components */
+    if (at > 0 && buf[at + 4] == 3) {
+        buf[at + 6] = 0x22;                            /* component 1: DC 2, AC 2 */
+        msg[0] = 0;
+        CHECK_EQ_INT(image_decode_rgb(buf, n, "rewired.jpg", o, out, NULL, msg, sizeof msg), XP_EFORMAT);
+        CHECK_CONTAINS(msg, "uses Huffman table DC 2");
+    }
+    free(cut);
+    free(buf);
+}
+
 static void test_fuzz_found(void)
 {
     float out[8 * 8 * 3];
@@ -594,6 +640,7 @@ static void test_fuzz_found(void)
     msg[0] = 0;
     image_decode_rgb(dht, 23, "dht256.jpg", &o, out, NULL, msg, sizeof msg);
     CHECK(strstr(msg, "Huffman table") == NULL);
+    test_undefined_huffman_table(&o);
 }
 
 int main(void)
