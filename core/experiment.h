@@ -145,6 +145,14 @@ xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_
 int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
                    const char *split_name, eval_prune_fn prune, void *prune_user,
                    eval_result *res, char *err, size_t n);
+/* Fold-level work in waves of x->fold_jobs: the wave's jobs [0, count) of `stride` bytes
+ * each, run at once (job 0 on the calling thread, the others on their own; a job whose thread
+ * cannot be created runs here after the others), after `set_threads` gave each its share of
+ * the host's threads (0: the model's default, when a wave is one job wide). Returns when all
+ * have finished. */
+int folds_wave_width(const experiment *x, int jobs);
+void folds_run_wave(const experiment *x, int width, void *(*job)(void *), void *jobs, size_t stride,
+                    int count, void (*set_threads)(void *job, int threads));
 /* The same with a ready configuration (its model section is used as is). */
 int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
                        const char *split_name, eval_prune_fn prune, void *prune_user,

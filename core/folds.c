@@ -294,6 +294,37 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
     return rc;
 }
 
+enum { MAX_WAVE = 64 };   /* jobs run at once; search.fold_jobs is checked against the same bound */
+
+int folds_wave_width(const experiment *x, int jobs)
+{
+    int width = x->fold_jobs > 0 ? x->fold_jobs : 1;
+    if (width > MAX_WAVE) width = MAX_WAVE;   /* fold_jobs 0 = one per host thread, which may be more */
+    return width < jobs ? width : (jobs > 0 ? jobs : 1);
+}
+
+void folds_run_wave(const experiment *x, int width, void *(*job)(void *), void *jobs, size_t stride,
+                    int count, void (*set_threads)(void *job, int threads))
+{
+    /* A short last wave shares the threads among fewer jobs, so no core idles: with 5 folds
+     * on 2 cores the fifth fold gets both. */
+    int threads = host_threads(&x->env) / (count > 0 ? count : 1);
+    char *base = jobs;
+    for (int i = 0; i < count; i++)
+        set_threads(base + (size_t)i * stride, width > 1 ? (threads > 1 ? threads : 1) : 0);
+    pthread_t tid[MAX_WAVE];
+    int started[MAX_WAVE] = { 0 };
+    for (int i = 1; i < count && i < MAX_WAVE; i++)
+        started[i] = pthread_create(&tid[i], NULL, job, base + (size_t)i * stride) == 0;
+    job(base);
+    for (int i = 1; i < count; i++) {
+        if (i < MAX_WAVE && started[i]) pthread_join(tid[i], NULL);
+        else job(base + (size_t)i * stride);   /* no thread to be had: run it here */
+    }
+}
+
+static void fold_job_set_threads(void *job, int threads) { ((fold_job *)job)->threads = threads; }
+
 int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
                        const char *split_name, eval_prune_fn prune, void *prune_user,
                        eval_result *res, char *err, size_t n)
@@ -321,12 +352,8 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
         return XP_ENOMEM;
     }
     /* Folds are trained in waves of fold_jobs, each fold with an equal share of the threads
-     * (a short last wave shares them among fewer folds, so no core idles: with 5 folds on 2
-     * cores the fifth fold gets both); the pruner still sees the folds in order, after each
-     * wave. */
-    int width = x->fold_jobs > 0 ? x->fold_jobs : 1;
-    if (width > k) width = k;
-    int all_threads = host_threads(&x->env);
+     * (folds_run_wave); the pruner still sees the folds in order, after each wave. */
+    int width = folds_wave_width(x, k);
     const xp_cfg *mcfg = cfg_get(cfg, "model");
     double iter_sum = 0, sum = 0;
     int iter_count = 0, rc = XP_OK;
@@ -339,18 +366,7 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
     for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
         if (host_interrupted()) break;   /* Ctrl-C / SIGTERM: no new fold starts */
         int end = start + width < k ? start + width : k;
-        int threads = all_threads / (end - start);
-        for (int f = start; f < end; f++)
-            jobs[f].threads = width > 1 ? (threads > 1 ? threads : 1) : 0;
-        pthread_t tid[64];
-        int started[64] = { 0 };
-        for (int f = start + 1; f < end; f++)
-            started[f - start] = pthread_create(&tid[f - start], NULL, fold_run, &jobs[f]) == 0;
-        fold_run(&jobs[start]);
-        for (int f = start + 1; f < end; f++) {
-            if (started[f - start]) pthread_join(tid[f - start], NULL);
-            else fold_run(&jobs[f]);   /* no thread to be had: run it here */
-        }
+        folds_run_wave(x, width, fold_run, &jobs[start], sizeof *jobs, end - start, fold_job_set_threads);
         /* A fold stopped by the signal failed on purpose (its model saw report() ask it to
          * stop): the evaluation is interrupted, not failed. */
         if (host_interrupted()) break;

@@ -14,7 +14,6 @@
  * Metrics stay unweighted: the weights change training only.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +92,12 @@ static void *prepass_fold(void *arg)
     call.threads = j->threads;
     j->pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *j->pred);
     j->src = source_codes_of(d->valid, j->col);
-    if (!j->pred || !j->src || !frame_role(d->valid, XP_ROLE_TARGET)) {
+    if (!j->pred) {
+        snprintf(j->err, sizeof j->err, "source_weights: out of memory (fold %d)", j->fold);
+        j->rc = XP_ENOMEM;
+        return NULL;
+    }
+    if (!j->src || !frame_role(d->valid, XP_ROLE_TARGET)) {
         snprintf(j->err, sizeof j->err, "source_weights: no column '%s' (or no target) after the pipeline", j->col);
         j->rc = XP_EINVAL;
         return NULL;
@@ -108,6 +112,8 @@ static void *prepass_fold(void *arg)
     j->rc = rc;
     return NULL;
 }
+
+static void prepass_set_threads(void *job, int threads) { ((prepass_job *)job)->threads = threads; }
 
 int weights_fit(experiment *x, char *err, size_t n)
 {
@@ -133,24 +139,13 @@ int weights_fit(experiment *x, char *err, size_t n)
     if (!cfg) return XP_ENOMEM;
     prepass_job *jobs = calloc((size_t)x->folds, sizeof *jobs);
     if (!jobs) { cfg_free(cfg); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    int width = x->fold_jobs > 0 ? x->fold_jobs : 1, all_threads = host_threads(&x->env);
-    if (width > x->folds) width = x->folds;
+    int width = folds_wave_width(x, x->folds);
     for (int f = 0; f < x->folds; f++)
         jobs[f] = (prepass_job){ .x = x, .d = &x->fd[f], .mcfg = cfg_get(cfg, "model"), .col = col, .fold = f };
     rc = XP_OK;
     for (int start = 0; start < x->folds && !rc; start += width) {
         int end = start + width < x->folds ? start + width : x->folds;
-        int threads = all_threads / (end - start);
-        pthread_t tid[64];
-        int started[64] = { 0 };
-        for (int f = start; f < end; f++) jobs[f].threads = width > 1 ? (threads > 1 ? threads : 1) : 0;
-        for (int f = start + 1; f < end; f++)
-            started[f - start] = pthread_create(&tid[f - start], NULL, prepass_fold, &jobs[f]) == 0;
-        prepass_fold(&jobs[start]);
-        for (int f = start + 1; f < end; f++) {
-            if (started[f - start]) pthread_join(tid[f - start], NULL);
-            else prepass_fold(&jobs[f]);   /* no thread to be had: run it here */
-        }
+        folds_run_wave(x, width, prepass_fold, &jobs[start], sizeof *jobs, end - start, prepass_set_threads);
         for (int f = start; f < end && !rc; f++)
             if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
     }
