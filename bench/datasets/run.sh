@@ -10,12 +10,14 @@
 #   s7_i900   gen_demo --seed 7 --items 900 --no-images      (S7_DIR: likewise)
 #   movies    Vega's movies.json from `npm pack vega-datasets@2.11.0` -> CSV (movies_csv.py),
 #             target "Worldwide Gross"; fetched into the work folder, never committed
-# Jobs per challenge-schema dataset (JOBS, default "xp py nogmm noweights"):
+# Jobs per challenge-schema dataset (JOBS, default "xp py nogmm weights"):
 #   xp         configs/step1_xgb.yaml as shipped
 #   py         bench/search/python_stack.py on xp's folds (same space, trials, pruner, refit rule)
 #   nogmm      xp without its cluster_gmm step(s) (~pipeline[i], i from --print-config)
-#   noweights  xp with ++source_weights.enabled=false (since fb69d14 step1_xgb.yaml ships without
-#              source weights, so this is xp again; results.md's rows predate that change)
+#   weights    xp with ++source_weights.enabled=true (step1_xgb.yaml ships without them since
+#              fb69d14; configs/step1_weights.yaml is the same ablation)
+#   noweights  xp with ++source_weights.enabled=false: only for stores made before fb69d14, where
+#              xp had them (results.md's rows are such); today it is xp again
 #   nopolish   xp with ~polish (only if asked: JOBS="... nopolish"; the search is xp's, so this
 #              gives the test score of the unpolished best point)
 # All with `search.trials=$TRIALS search.timeout=0 seed=$SEED ++model.params.seed=$SEED
@@ -47,7 +49,7 @@ TRIALS=${TRIALS:-25}
 SEED=${SEED:-42}
 TIMEOUT=${TIMEOUT:-180}
 DATASETS=${DATASETS-default s11 s7_i900 movies}
-JOBS=${JOBS-xp py nogmm noweights}
+JOBS=${JOBS-xp py nogmm weights}
 BUDGET=${BUDGET:-1}
 PY=/usr/bin/python3
 HERE=$ROOT/bench/datasets
@@ -146,6 +148,8 @@ print(" ".join(f"~pipeline[{i}]" for i in reversed(range(len(p))) if p[i].get("p
                    timed "$ds" xp "$RUNNER" configs/step1_xgb.yaml $COMMON "store.path=$WORK/$ds/xp/xp.db" ;;
         nogmm)     # shellcheck disable=SC2086
                    timed "$ds" nogmm "$RUNNER" configs/step1_xgb.yaml $COMMON $GMM "store.path=$WORK/$ds/nogmm/xp.db" ;;
+        weights)   # shellcheck disable=SC2086
+                   timed "$ds" weights "$RUNNER" configs/step1_xgb.yaml $COMMON ++source_weights.enabled=true "store.path=$WORK/$ds/weights/xp.db" ;;
         noweights) # shellcheck disable=SC2086
                    timed "$ds" noweights "$RUNNER" configs/step1_xgb.yaml $COMMON ++source_weights.enabled=false "store.path=$WORK/$ds/noweights/xp.db" ;;
         nopolish)  # shellcheck disable=SC2086
@@ -169,7 +173,7 @@ done
 # The demo datasets' table-only oracle on the rows each side's test part shares with it.
 for ds in $DATASETS; do
     [ "$ds" = movies ] && continue
-    for jb in xp nogmm noweights nopolish t$TIMEOUT full50; do
+    for jb in xp nogmm noweights weights nopolish t$TIMEOUT full50; do
         [ -f "$WORK/$ds/$jb/xp.db" ] && oracle "$ds" "$jb" --store "$WORK/$ds/$jb/xp.db"
     done
     [ -f "$WORK/$ds/py/test_predictions.csv" ] && oracle "$ds" py --preds "$WORK/$ds/py/test_predictions.csv"

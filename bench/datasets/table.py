@@ -30,11 +30,12 @@ JOBS = {
     "py": "Python stack",
     "nogmm": "runner without cluster_gmm",
     "noweights": "runner without source weights",
+    "weights": "runner with source weights",
     "nopolish": "runner without polish",
     "t180": "runner as shipped, 50 trials, search.timeout=180",
     "full50": "runner as shipped, 50 trials",
 }
-JOB_ORDER = ["xp", "xplog", "py", "nogmm", "noweights", "nopolish", "t180", "full50"]
+JOB_ORDER = ["xp", "xplog", "py", "nogmm", "noweights", "weights", "nopolish", "t180", "full50"]
 
 
 def read_jobs(work):
@@ -136,7 +137,7 @@ def main():
                      f"{f(r['search_best'])} | {ot} | {r['wall']:.0f} | {r['cpu']:.0f} | {r['load']} | "
                      f"{r['complete']} / {r['pruned']} |")
     L += ["", "## Effects (test RMSLE; negative = the stage / the runner is better)", "",
-          "| dataset | runner − Python | cluster_gmm (shipped − without) | source weights (shipped − without) | "
+          "| dataset | runner − Python | cluster_gmm (shipped − without) | source weights (with − without) | "
           "polish: CV polished − search best (used?) | full 50 trials − 180 s budget |",
           "|---|---|---|---|---|---|"]
 
@@ -155,7 +156,10 @@ def main():
         pt = f"{p['polished'] - p['search_best']:+.4f} ({'used' if p['used'] else 'not used'})" if p else "–"
         xl = te(ds, "xplog")
         rp = diff(x, te(ds, "py")) + (f"; with target_log {diff(xl, te(ds, 'py'))}" if xl is not None else "")
-        L.append(f"| {ds} | {rp} | {diff(x, te(ds, 'nogmm'))} | {diff(x, te(ds, 'noweights'))} | {pt} | "
+        # Source weights: a `weights` job (since fb69d14 `xp` ships without them) against `xp`,
+        # else an older `xp` (made with them) against `noweights`.
+        sw = diff(te(ds, "weights"), x) if te(ds, "weights") is not None else diff(x, te(ds, "noweights"))
+        L.append(f"| {ds} | {rp} | {diff(x, te(ds, 'nogmm'))} | {sw} | {pt} | "
                  f"{diff(te(ds, 'full50'), te(ds, 't180'))} |")
     L += ["", "Datasets:", ""] + [f"- `{k}`: {v}" for k, v in DESCR.items()]
     try:
