@@ -26,7 +26,8 @@ DESCR = {
 }
 JOBS = {
     "xp": "runner, as shipped",
-    "xplog": "runner, tabular.yaml + target_log",
+    "xplog": "runner, tabular.yaml + target_log (before 3a03de9)",
+    "codes": "runner, tabular_codes.yaml (categoricals as codes)",
     "py": "Python stack",
     "nogmm": "runner without cluster_gmm",
     "noweights": "runner without source weights",
@@ -35,7 +36,7 @@ JOBS = {
     "t180": "runner as shipped, 50 trials, search.timeout=180",
     "full50": "runner as shipped, 50 trials",
 }
-JOB_ORDER = ["xp", "xplog", "py", "nogmm", "noweights", "weights", "nopolish", "t180", "full50"]
+JOB_ORDER = ["xp", "xplog", "codes", "py", "nogmm", "noweights", "weights", "nopolish", "t180", "full50"]
 
 
 def read_jobs(work):
@@ -155,7 +156,9 @@ def main():
         p = res.get((ds, "xp"), {}).get("polish")
         pt = f"{p['polished'] - p['search_best']:+.4f} ({'used' if p['used'] else 'not used'})" if p else "–"
         xl = te(ds, "xplog")
-        rp = diff(x, te(ds, "py")) + (f"; with target_log {diff(xl, te(ds, 'py'))}" if xl is not None else "")
+        xc = te(ds, "codes")
+        rp = diff(x, te(ds, "py")) + (f"; with target_log {diff(xl, te(ds, 'py'))}" if xl is not None else "") \
+            + (f"; codes {diff(xc, te(ds, 'py'))}" if xc is not None else "")
         # Source weights: a `weights` job (since fb69d14 `xp` ships without them) against `xp`,
         # else an older `xp` (made with them) against `noweights`.
         sw = diff(te(ds, "weights"), x) if te(ds, "weights") is not None else diff(x, te(ds, "noweights"))

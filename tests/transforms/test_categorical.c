@@ -1,6 +1,6 @@
 /* test_categorical.c — the `categorical` transform through the real host: numeric codes and
  * text become categorical with training levels, unseen values become missing, the auto
- * rule (max_levels), and config errors.
+ * rule (max_levels), numeric codes (as: codes, all_categorical), and config errors.
  *
  *     ./test_categorical path/to/categorical.so
  */
@@ -107,6 +107,57 @@ static void test_auto(const char *so)
     txh_close(&h);
 }
 
+/* as: codes with all_categorical: every categorical feature (and the listed columns) becomes a
+ * numeric column holding its level's index in sorted order, NaN for missing and unseen. */
+static void test_codes(const char *so)
+{
+    txh h;
+    if (txh_open(&h, so, "categorical")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "columns: [desc]\nall_categorical: true\nas: codes\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    xp_frame *f = train_frame();
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    const xp_column *k = frame_find(f, "kind");
+    CHECK_EQ_INT(k->type, XP_COL_NUMERIC);
+    CHECK_EQ_INT(k->role, XP_ROLE_FEATURE);
+    CHECK(k->num[0] == 1 && k->num[1] == 0);      /* levels p < q ("r" unused in training) */
+    const xp_column *d = frame_find(f, "desc");
+    CHECK_EQ_INT(d->type, XP_COL_NUMERIC);
+    CHECK(d->num[0] == 1 && d->num[1] == 0 && isnan(d->num[2]));
+    CHECK_EQ_INT(frame_find(f, "source_id")->type, XP_COL_NUMERIC);
+    CHECK(frame_find(f, "source_id")->num[0] == 10);   /* a numeric column is not picked */
+    xp_frame *v = frame_new(3);
+    fr_text(v, "desc", (const char *const[]){ "c", "b", NULL });
+    fr_cat(v, "kind", (const char *const[]){ "r", "q", "p" });
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    k = frame_find(v, "kind");
+    CHECK_EQ_INT(k->type, XP_COL_NUMERIC);
+    CHECK(isnan(k->num[0]) && k->num[1] == 1 && k->num[2] == 0);   /* "r": unseen */
+    d = frame_find(v, "desc");
+    CHECK(isnan(d->num[0]) && d->num[1] == 1 && isnan(d->num[2]));
+    frame_free(v);
+    frame_free(f);
+    /* unseen: code keeps a value never seen in training apart from a missing one. */
+    CHECK_EQ_INT(txh_create(&h, "columns: [desc]\nall_categorical: true\nas: codes\nunseen: code\n"), XP_OK);
+    f = train_frame();
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK(isnan(frame_find(f, "desc")->num[2]));   /* missing in training stays missing */
+    v = frame_new(3);
+    fr_text(v, "desc", (const char *const[]){ "c", "b", NULL });
+    fr_cat(v, "kind", (const char *const[]){ "r", "q", "p" });
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    d = frame_find(v, "desc");
+    CHECK(d->num[0] == -1 && d->num[1] == 1 && isnan(d->num[2]));
+    CHECK(frame_find(v, "kind")->num[0] == -1);
+    frame_free(v);
+    frame_free(f);
+    CHECK_EQ_INT(txh_create(&h, "all_categorical: true\nas: codes\nunseen: zero\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "missing");
+    CHECK_EQ_INT(txh_create(&h, "all_categorical: true\nas: ordinal\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "codes");
+    txh_close(&h);
+}
+
 static void test_errors(const char *so)
 {
     txh h;
@@ -134,6 +185,7 @@ int main(int argc, char **argv)
     }
     test_explicit(argv[1]);
     test_auto(argv[1]);
+    test_codes(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }
