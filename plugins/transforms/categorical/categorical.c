@@ -226,35 +226,35 @@ static int apply_column(xp_ctx *ctx, const learned *l, int as_codes, int unseen_
     if (numeric_in != l->numeric)
         return xp_fail(ctx, XP_EINVAL, "column %s is %s here but was %s at fit", l->name,
                        xp_col_type_name(c->type), l->numeric ? "numeric" : "text/categorical");
+    enum { MISSING = -1, UNSEEN = -2 };   /* codes[] beside the levels' indices */
     int32_t *codes = malloc((n ? n : 1) * sizeof *codes);
-    unsigned char *present = malloc(n ? n : 1);   /* the row holds a value (seen or not) */
-    if (!codes || !present) { free(codes); free(present); return xp_fail(ctx, XP_ENOMEM, "out of memory"); }
+    if (!codes) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
+        int32_t k;
         if (numeric_in) {
-            present[i] = !isnan(c->num[i]);
-            codes[i] = present[i] ? find_num(l, c->num[i]) : -1;
+            if (isnan(c->num[i])) k = MISSING;
+            else if ((k = find_num(l, c->num[i])) < 0) k = UNSEEN;
         } else {
             const char *t = text_at(c, i);
-            present[i] = t != NULL;
-            codes[i] = t ? find_text(l, t) : -1;
+            if (!t) k = MISSING;
+            else if ((k = find_text(l, t)) < 0) k = UNSEEN;
         }
-        unseen += present[i] && codes[i] < 0;
+        codes[i] = k;
+        unseen += k == UNSEEN;
     }
     if (unseen)
         xp_log(ctx, XP_LOG_DEBUG, "column %s: %zu value(s) not seen in training became %s", l->name,
                unseen, as_codes && unseen_code ? "code -1" : "missing");
     if (as_codes) {
         xp_column *nc = tx_col_swap(ctx, f, j, XP_COL_NUMERIC);
-        if (!nc) { free(codes); free(present); return XP_ENOMEM; }
-        for (size_t i = 0; i < n; i++) nc->num[i] = codes[i] >= 0 ? (double)codes[i] : NAN;
-        if (unseen_code)
-            for (size_t i = 0; i < n; i++)
-                if (codes[i] < 0 && present[i]) nc->num[i] = -1;
-        free(present);
+        if (!nc) { free(codes); return XP_ENOMEM; }
+        for (size_t i = 0; i < n; i++)
+            nc->num[i] = codes[i] >= 0 ? (double)codes[i] : codes[i] == UNSEEN && unseen_code ? -1.0 : NAN;
         free(codes);
         return XP_OK;
     }
-    free(present);
+    for (size_t i = 0; i < n; i++)
+        if (codes[i] == UNSEEN) codes[i] = MISSING;   /* a categorical column has one "no level" */
     xp_column *nc = tx_col_swap(ctx, f, j, XP_COL_CATEGORICAL);
     if (!nc) { free(codes); return XP_ENOMEM; }
     for (size_t k = 0; k < l->n; k++) {
