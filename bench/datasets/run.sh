@@ -119,15 +119,14 @@ oracle() {   # $1 = dataset, $2 = job, then compare.py's source (--store DB | --
 for ds in $DATASETS; do
     DATA=$(data_of "$ds")
     if [ "$ds" = movies ]; then
-        set -- configs/tabular.yaml "data.path=$DATA" "data.target=Worldwide Gross" \
+        # The overrides both runner jobs share (the config comes first on each command line).
+        set -- "data.path=$DATA" "data.target=Worldwide Gross" \
             "metrics=[rmsle, rmse, mae, r2]" objective=rmsle "search.trials=$TRIALS" "seed=$SEED" \
             "++model.params.seed=$SEED" validation.random_split_check=false
         mkdir -p "$WORK/movies/xp" "$WORK/movies/codes"
-        "$RUNNER" "$@" "store.path=$WORK/movies/xp/xp.db" --print-config >"$WORK/movies/xp/resolved.yaml"
-        timed movies xp "$RUNNER" "$@" "store.path=$WORK/movies/xp/xp.db"
-        shift
+        "$RUNNER" configs/tabular.yaml "$@" "store.path=$WORK/movies/xp/xp.db" --print-config >"$WORK/movies/xp/resolved.yaml"
+        timed movies xp "$RUNNER" configs/tabular.yaml "$@" "store.path=$WORK/movies/xp/xp.db"
         timed movies codes "$RUNNER" configs/tabular_codes.yaml "$@" "store.path=$WORK/movies/codes/xp.db"
-        set -- configs/tabular.yaml "$@"
         if [ -f "$WORK/movies/xp/done" ]; then
             timed movies py env OMP_WAIT_POLICY=PASSIVE "$PY" "$HERE/movies_py.py" \
                 --config "$WORK/movies/xp/resolved.yaml" --data "$DATA" --target "Worldwide Gross" \

@@ -18,7 +18,7 @@
 # Each run's wall/CPU seconds and peak memory go to $ABL_DIR/<config>.time (/usr/bin/time -v),
 # its log to $ABL_DIR/<config>.log; a config whose run finished (`.done`) is skipped, so the
 # script can be resumed. The report is $ABL_DIR/report.md. Environment: ABL_DIR (default
-# /tmp/xp_ablations), XGB_TRIALS, MLP_TRIALS, SEED (42), DATA_DIR. About 25 minutes on 2 cores
+# /tmp/xp_ablations), XGB_TRIALS, MLP_TRIALS, SEED (42), DATA_DIR. About 20 minutes on 2 cores
 # (MobileNetV2's encoding, once: the store's embedding cache serves the second config using it).
 # Not part of `meson test`.
 set -eu
