@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "frame.h"
+#include "json_out.h"
 #include "sha256.h"
 
 enum { M_SIMPLEX, M_MEAN, M_BEST };
@@ -479,18 +480,27 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     if ((rc = test_metrics_store(x, x->test, ytest, pred, out->test, err, n))) goto done;
 
     /* The record: members, their weights and own scores. */
-    size_t cap = 512 + m * 256;
-    json = malloc(cap);
-    if (!json) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
-    size_t o = (size_t)snprintf(json, cap, "{\"method\": \"%s\", \"space\": \"%s\", \"metric\": \"%s\", \"cv\": %.17g, \"members\": [",
-                                method_s, space_s, x->metrics[x->objective].plugin->name, out->cv);
-    for (size_t k = 0; k < m && o < cap; k++) {
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "method", method_s);
+    json_out_kv_str(&j, "space", space_s);
+    json_out_kv_str(&j, "metric", x->metrics[x->objective].plugin->name);
+    json_out_kv_num(&j, "cv", out->cv);
+    json_out_key(&j, "members");
+    json_out_array(&j);
+    for (size_t k = 0; k < m; k++) {
         mem[k].weight = w[k];
-        o += (size_t)snprintf(json + o, cap - o, "%s{\"study\": \"%s\", \"run_id\": %lld, \"weight\": %.17g, \"oof\": %.17g}",
-                              k ? ", " : "", mem[k].study, (long long)mem[k].run_id, w[k], mem[k].cv);
+        json_out_object(&j);
+        json_out_kv_str(&j, "study", mem[k].study);
+        json_out_kv_int(&j, "run_id", mem[k].run_id);
+        json_out_kv_num(&j, "weight", w[k]);
+        json_out_kv_num(&j, "oof", mem[k].cv);
+        json_out_end(&j);
     }
-    if (o + 3 >= cap) { snprintf(err, n, "blend record too long"); rc = XP_EINTERNAL; goto done; }
-    snprintf(json + o, cap - o, "]}");
+    json_out_end(&j);
+    json_out_end(&j);
+    if (!(json = json_out_take(&j))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
     if (store_record(x->st, x->run_id, "blend", json)) { snprintf(err, n, "%s", store_errmsg(x->st)); rc = XP_EIO; goto done; }
 
     if (artifact_dir) {

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "experiment.h"
+#include "json_out.h"
 #include "polish.h"
 
 static int is_integer_text(const char *s)
@@ -75,6 +76,28 @@ int polish_check(experiment *x, char *err, size_t n)
     return rc;
 }
 
+/* One scaled value: before and after, as integers when the config wrote an integer. */
+typedef struct change {
+    const char *path;
+    int integer;
+    long long old_i, new_i;
+    double old_d, new_d;
+} change;
+
+/* {"path": [old, new], ...}: the log line and the record say the same. */
+static void write_changes(json_out *j, const change *c, size_t k)
+{
+    json_out_object(j);
+    for (size_t i = 0; i < k; i++) {
+        json_out_key(j, c[i].path);
+        json_out_array(j);
+        if (c[i].integer) { json_out_int(j, c[i].old_i); json_out_int(j, c[i].new_i); }
+        else { json_out_num(j, c[i].old_d); json_out_num(j, c[i].new_d); }
+        json_out_end(j);
+    }
+    json_out_end(j);
+}
+
 int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *rounds, double *value,
                int *used, char *err, size_t n)
 {
@@ -83,9 +106,9 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
     const xp_cfg *sc = pc ? cfg_get(pc, "scale") : NULL;
     if (!sc || cfg_kind(sc) != XP_CFG_MAP) return XP_OK;
     xp_cfg *cand = cfg_clone(*best_cfg);
-    if (!cand) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    char changes[2048] = "";
-    size_t used_len = 0;
+    change *ch = calloc(cfg_len(sc) ? cfg_len(sc) : 1, sizeof *ch);
+    if (!cand || !ch) { cfg_free(cand); free(ch); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    size_t k = 0;
     int rc = XP_OK;
     for (size_t i = 0; i < cfg_len(sc) && !rc; i++) {
         const char *path = cfg_key_at(sc, i);
@@ -100,22 +123,33 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
             break;
         }
         char text[64];
-        if (is_integer_text(old)) snprintf(text, sizeof text, "%lld", (long long)llround(v * f));
-        else snprintf(text, sizeof text, "%.17g", v * f);
-        int w = snprintf(changes + used_len, sizeof changes - used_len, "%s\"%s\": [%s, %s]", i ? ", " : "", path, old, text);
-        if (w < 0 || (size_t)w >= sizeof changes - used_len) {
-            snprintf(err, n, "%s: polish.scale: too many keys to record", cfg_where(sc));
-            rc = XP_ECONFIG;
-            break;
+        change *c = &ch[k++];
+        c->path = path;
+        c->integer = is_integer_text(old);
+        if (c->integer) {
+            c->old_i = strtoll(old, NULL, 10);
+            c->new_i = llround(v * f);
+            snprintf(text, sizeof text, "%lld", c->new_i);
+        } else {
+            c->old_d = v;
+            c->new_d = v * f;
+            snprintf(text, sizeof text, "%.17g", v * f);
         }
-        used_len += (size_t)w;
         rc = cfg_set(cand, path, text, err, n);
     }
-    if (rc) { cfg_free(cand); return rc; }
-    host_log(&x->env, XP_LOG_INFO, "polish", "best point again with {%s} (old, new)", changes);
+    char *changes = NULL;
+    if (!rc) {
+        json_out j;
+        json_out_init(&j);
+        write_changes(&j, ch, k);
+        if (!(changes = json_out_take(&j))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
+    }
+    if (rc) { cfg_free(cand); free(ch); return rc; }
+    host_log(&x->env, XP_LOG_INFO, "polish", "best point again with %s (old, new)", changes);
+    free(changes);
     eval_result r;
     rc = folds_evaluate_cfg(x, x->fd, x->folds, cand, -1, "polish", NULL, NULL, &r, err, n);
-    if (rc) { eval_result_free(&r); cfg_free(cand); return rc; }
+    if (rc) { eval_result_free(&r); cfg_free(cand); free(ch); return rc; }
     const char *metric = x->metrics[x->objective].plugin->name;
     for (int f = 0; f <= x->folds && !rc; f++)   /* the folds, then their mean */
         rc = f < x->folds ? store_metric(x->st, x->run_id, -1, f, "polish", -1, metric, r.fold_values[f])
@@ -124,17 +158,30 @@ int polish_run(experiment *x, double best_value, xp_cfg **best_cfg, double *roun
         snprintf(err, n, "recording the polish scores: %s", store_errmsg(x->st));
         eval_result_free(&r);
         cfg_free(cand);
+        free(ch);
         return rc;
     }
     int better = x->direction == XP_MINIMIZE ? r.value < best_value : r.value > best_value;
-    char json[4096];
-    snprintf(json, sizeof json,
-             "{\"changes\": {%s}, \"metric\": \"%s\", \"search_best\": %.17g, \"polished\": %.17g, "
-             "\"mean_best_iteration\": %.17g, \"used\": %s}",
-             changes, metric, best_value, r.value, isnan(r.mean_best_iteration) ? -1.0 : r.mean_best_iteration,
-             better ? "true" : "false");
-    if ((rc = store_record(x->st, x->run_id, "polish", json))) {
-        snprintf(err, n, "recording the polish record: %s", store_errmsg(x->st));
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_key(&j, "changes");
+    write_changes(&j, ch, k);
+    json_out_kv_str(&j, "metric", metric);
+    json_out_kv_num(&j, "search_best", best_value);
+    json_out_kv_num(&j, "polished", r.value);
+    json_out_kv_num(&j, "mean_best_iteration", isnan(r.mean_best_iteration) ? -1.0 : r.mean_best_iteration);
+    json_out_kv_bool(&j, "used", better);
+    json_out_end(&j);
+    free(ch);
+    char *json = json_out_take(&j);
+    if (!json) { snprintf(err, n, "recording the polish record: out of memory"); rc = XP_ENOMEM; }
+    else {
+        rc = store_record(x->st, x->run_id, "polish", json);
+        free(json);
+        if (rc) snprintf(err, n, "recording the polish record: %s", store_errmsg(x->st));
+    }
+    if (rc) {
         eval_result_free(&r);
         cfg_free(cand);
         return rc;

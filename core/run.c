@@ -26,6 +26,7 @@
 #include "experiment.h"
 #include "frame.h"
 #include "inputs.h"
+#include "json_out.h"
 #include "polish.h"
 #include "sha256.h"
 #include "store_cfg.h"
@@ -1025,10 +1026,20 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     }
     if (!scfg.is_url) cache_dir_for(store_path);
     {
-        char json[1024];
-        snprintf(json, sizeof json, "{\"dev_rows\": %zu, \"test_rows\": %zu, \"groups\": %zu, \"folds\": %d, \"group\": \"%s\"}",
-                 x->dev->n_rows, x->test->n_rows, x->plan.n_groups, x->folds, x->group_col ? x->group_col : "");
-        if ((rc = store_record(x->st, x->run_id, "split", json))) {
+        json_out j;
+        json_out_init(&j);
+        json_out_object(&j);
+        json_out_kv_int(&j, "dev_rows", (int64_t)x->dev->n_rows);
+        json_out_kv_int(&j, "test_rows", (int64_t)x->test->n_rows);
+        json_out_kv_int(&j, "groups", (int64_t)x->plan.n_groups);
+        json_out_kv_int(&j, "folds", x->folds);
+        json_out_kv_str(&j, "group", x->group_col ? x->group_col : "");
+        json_out_end(&j);
+        char *json = json_out_take(&j);
+        if (!json) { snprintf(err, sizeof err, "recording the split: out of memory"); rc = XP_ENOMEM; goto fail; }
+        rc = store_record(x->st, x->run_id, "split", json);
+        free(json);
+        if (rc) {
             snprintf(err, sizeof err, "recording the split: %s", store_errmsg(x->st));
             goto fail;
         }

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "experiment.h"
+#include "json_out.h"
 #include "step_prune.h"
 
 typedef struct pruner {
@@ -500,16 +501,15 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         }
         if (erc) {
             state = XP_TRIAL_FAIL;
-            char js[2300];
-            size_t o = 0;
-            js[o++] = '"';
-            for (const char *c = e2; *c && o + 3 < sizeof js; c++) {
-                if (*c == '"' || *c == '\\') js[o++] = '\\';
-                js[o++] = (unsigned char)*c < 0x20 ? ' ' : *c;
-            }
-            js[o++] = '"';
-            js[o] = 0;
-            if (store_trial_finish(x->st, trial_id, state, NULL) || store_trial_attr(x->st, trial_id, "fail_reason", js)) {
+            json_out jr;
+            json_out_init(&jr);
+            json_out_str(&jr, e2);
+            char *js = json_out_take(&jr);
+            /* Out of memory for the reason's text: the trial is still recorded as FAIL. */
+            int write_failed = store_trial_finish(x->st, trial_id, state, NULL) ||
+                               store_trial_attr(x->st, trial_id, "fail_reason", js ? js : "\"out of memory\"");
+            free(js);
+            if (write_failed) {
                 rc = store_failed(x, "the failure", number, err, n);
                 eval_result_free(&r);
                 break;

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "experiment.h"
 #include "frame.h"
+#include "json_out.h"
 
 int *source_codes_of(const xp_frame *f, const char *col);     /* folds.c */
 
@@ -115,6 +116,15 @@ static void *prepass_fold(void *arg)
 
 static void prepass_set_threads(void *job, int threads) { ((prepass_job *)job)->threads = threads; }
 
+/* The record's numbers keep the six significant digits they had when it was printed with
+ * %.6g, so records written before and after the JSON writer read alike. */
+static double six_digits(double v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", v);
+    return strtod(buf, NULL);
+}
+
 int weights_fit(experiment *x, char *err, size_t n)
 {
     const xp_cfg *sw = cfg_get(x->root, "source_weights");
@@ -187,30 +197,36 @@ int weights_fit(experiment *x, char *err, size_t n)
         rows += cnt[s];
     }
     double mean = rows ? wsum / rows : 1.0;
-    char *json = malloc(64 + 96 * (size_t)(max_s + 1));
-    size_t o = json ? (size_t)sprintf(json, "{\"column\": \"%s\", \"sources\": [", col) : 0;
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "column", col);
+    json_out_key(&j, "sources");
+    json_out_array(&j);
     for (int s = 0; s <= max_s; s++) {
         x->source_weight[s] = fmax(x->source_weight[s] / mean, floor_w);
-        if (json && cnt[s])
-            o += (size_t)sprintf(json + o, "%s{\"source\": %d, \"rows\": %zu, \"oof_mse\": %.6g, \"weight\": %.6g}",
-                                 o > 30 && json[o - 1] == '}' ? ", " : "", s, cnt[s], sum[s] / cnt[s], x->source_weight[s]);
-        if (cnt[s])
-            host_log(&x->env, XP_LOG_INFO, "source_weights", "source %d: %zu rows, out-of-fold MSE %.4g -> weight %.3f",
-                     s, cnt[s], sum[s] / cnt[s], x->source_weight[s]);
+        if (!cnt[s]) continue;
+        json_out_object(&j);
+        json_out_kv_int(&j, "source", s);
+        json_out_kv_int(&j, "rows", (int64_t)cnt[s]);
+        json_out_kv_num(&j, "oof_mse", six_digits(sum[s] / cnt[s]));
+        json_out_kv_num(&j, "weight", six_digits(x->source_weight[s]));
+        json_out_end(&j);
+        host_log(&x->env, XP_LOG_INFO, "source_weights", "source %d: %zu rows, out-of-fold MSE %.4g -> weight %.3f",
+                 s, cnt[s], sum[s] / cnt[s], x->source_weight[s]);
     }
-    if (json) {
-        strcpy(json + o, "]}");
-        int rc = store_record(x->st, x->run_id, "source_weights", json);
-        free(json);
-        if (rc) {
-            snprintf(err, n, "recording the source weights: %s", store_errmsg(x->st));
-            free(sum);
-            free(cnt);
-            return rc;
-        }
-    }
+    json_out_end(&j);
+    json_out_end(&j);
     free(sum);
     free(cnt);
+    char *json = json_out_take(&j);
+    if (!json) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    rc = store_record(x->st, x->run_id, "source_weights", json);
+    free(json);
+    if (rc) {
+        snprintf(err, n, "recording the source weights: %s", store_errmsg(x->st));
+        return rc;
+    }
 
     return weights_apply_folds(x, x->fd, x->folds, err, n);
 }

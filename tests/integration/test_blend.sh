@@ -120,4 +120,29 @@ cp saved.csv "$f"
 # them) are refused.
 expect_rc 1 "$runner" blend.yaml +blend.run_members=false seed=99 -q
 expect_in "$tmp/err" "ran on another split than this blend"
+
+# A member whose study name JSON must escape (a quote and a backslash): the blend record is
+# valid JSON and names it exactly. Its own store, so the run numbers above stay as they are.
+cat > odd.yaml <<'Y'
+extends: shallow.yaml
+name: 'sh"al\low'
+model:
+  params: {max_depth: 2}
+Y
+cat > odd_blend.yaml <<'Y'
+extends: small.yaml
+name: odd_blend
+blend:
+  members: [shallow.yaml, odd.yaml]
+Y
+expect_rc 0 "$runner" odd_blend.yaml store.path=odd.db -q
+expect_rc 0 "$py" - odd.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+recs = db.execute("select json, json_valid(json) from xp_records where kind = 'blend'").fetchall()
+assert len(recs) == 1 and recs[0][1] == 1, recs
+studies = [s for (s,) in db.execute("select json_extract(m.value, '$.study') from xp_records b, "
+                                    "json_each(b.json, '$.members') m where b.kind = 'blend' order by m.key")]
+assert studies == ["shallow", 'sh"al\\low'], studies
+PY
 finish

@@ -62,4 +62,53 @@ pipeline:
 EOF2
 expect_rc 2 "$runner" early.yaml data.path=films.csv "data.target=Worldwide Gross"
 expect_in "$tmp/err" "(pipeline[0].exclude[0]): 'Rating_known', read by pipeline[0] placeholders"
+
+# Column names that JSON must escape as the group (a tab, quotes) and the source column (a
+# backslash before a 't'): the split and source_weights records hold them as valid JSON that
+# reads back exactly. Before, they went between quotes as they were: the store refused the
+# split record (the run failed), and the source column was read back with a tab in it.
+bash "$src/make_small_csv.sh" odd.csv 300
+sed -i '1s/.*/"src\\td","desc\t""q""",x1,x2,flag,quantity,target/' odd.csv
+cat > odd.yaml <<'EOF2'
+name: odd_names
+seed: 3
+data:
+  path: odd.csv
+  target: target
+  types: {"desc\t\"q\"": text}
+  roles: {"desc\t\"q\"": ignore}
+  source: 'src\td'
+store:
+  path: odd.db
+validation:
+  test_fraction: 0.2
+  folds: 3
+  group: "desc\t\"q\""
+metrics: [rmsle]
+objective: rmsle
+source_weights: {enabled: true}
+model:
+  plugin: xgboost
+  num_boost_round: 20
+  threads: 1
+search:
+  sampler: random
+  trials: 1
+  pruner: {type: none}
+EOF2
+expect_rc 0 "$runner" odd.yaml -q
+expect_rc 0 "$py" - odd.db <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+kinds = [k for (k,) in db.execute("select kind from xp_records where kind in ('split', 'source_weights') order by kind")]
+assert kinds == ["source_weights", "split"], kinds
+bad = db.execute("select count(*) from xp_records where not json_valid(json)").fetchone()[0]
+assert bad == 0, db.execute("select kind, json from xp_records where not json_valid(json)").fetchall()
+group = db.execute("select json_extract(json, '$.group') from xp_records where kind = 'split'").fetchone()[0]
+assert group == 'desc\t"q"', group
+column = db.execute("select json_extract(json, '$.column') from xp_records where kind = 'source_weights'").fetchone()[0]
+assert column == 'src\\td', column
+n = db.execute("select json_array_length(json, '$.sources') from xp_records where kind = 'source_weights'").fetchone()[0]
+assert n == 4, n
+PY
 finish
