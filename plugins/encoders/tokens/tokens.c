@@ -12,10 +12,18 @@
  * build its embedding table from them. One vector per distinct text; a missing text, or one
  * with no word at all, gets none (vec_row -1).
  *
+ * With `as: counts` (or `binary`) the output is instead one NUMERIC column per vocabulary word,
+ * named <prefix><word>, holding the word's count in the text (or 1 when it occurs): a bag of
+ * words that trees split on directly, where a handful of principal components of averaged
+ * word vectors blur which word was there. A missing text is missing (NaN) in every column; a
+ * text without vocabulary words is all zeros. The columns depend on the fitted vocabulary, so
+ * the config check cannot know their names.
+ *
  * fit() records (kind "tokens") and logs the vocabulary size, the training tokens and their
  * unknown share (words cut by min_count / max_vocab), the texts longer than max_len and the
  * longest text; apply() logs the unknown share of the frame it encodes at debug level.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +39,12 @@ typedef struct word {
     int32_t id;                  /* vocabulary id (>= 2), or 1 when cut */
 } word;
 
+enum { AS_IDS = 0, AS_COUNTS = 1, AS_BINARY = 2 };
+
 typedef struct state {
     const char *column;
-    char out[256];
+    char out[256];               /* ids: the VECTOR column; counts / binary: the name prefix */
+    int as;                      /* AS_* */
     int64_t max_len, min_count, max_vocab;
     int lowercase, split_hyphens;
     char **vocab;                /* id - 2 -> word */
@@ -68,13 +79,24 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->max_len = 16;
     s->min_count = 1;
-    s->max_vocab = 20000;
     s->lowercase = 1;
     s->split_hyphens = 1;
-    const char *out = NULL;
+    const char *out = NULL, *prefix = NULL;
+    static const char *const as_names[] = { "ids", "counts", "binary" };
+    const char *as = "ids";
     int rc;
+    if ((rc = h->cfg_str(ctx, cfg, "as", 0, &as))) goto fail;
+    for (s->as = 0; s->as < 3 && strcmp(as, as_names[s->as]); s->as++) {}
+    if (s->as == 3) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: as must be ids, counts or binary, got '%s'",
+                     h->cfg_where(h->cfg_get(cfg, "as")), as);
+        goto fail;
+    }
+    /* A column per word: a vocabulary of tokens-for-a-tower size would be 20,000 columns. */
+    s->max_vocab = s->as == AS_IDS ? 20000 : 256;
     if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
+        (rc = h->cfg_str(ctx, cfg, "prefix", 0, &prefix)) ||
         (rc = h->cfg_int(ctx, cfg, "max_len", 0, &s->max_len)) ||
         (rc = h->cfg_int(ctx, cfg, "min_count", 0, &s->min_count)) ||
         (rc = h->cfg_int(ctx, cfg, "max_vocab", 0, &s->max_vocab)) ||
@@ -89,15 +111,24 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         rc = xp_fail(ctx, XP_ECONFIG, "%s: %s must be %s", h->cfg_where(h->cfg_get(cfg, key)), key, bad);
         goto fail;
     }
-    if (out) snprintf(s->out, sizeof s->out, "%s", out);
-    else snprintf(s->out, sizeof s->out, "%s_tokens", s->column);
-    if (!*s->out || strlen(s->out) >= 200) {
-        rc = xp_fail(ctx, XP_ECONFIG, "out: a column name of 1..199 bytes, got '%s'", s->out);
+    const char *wrong = s->as == AS_IDS ? (prefix ? "prefix" : NULL) : (out ? "out" : NULL);
+    if (wrong) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: %s does not apply with as: %s (%s)",
+                     h->cfg_where(h->cfg_get(cfg, wrong)), wrong, as_names[s->as],
+                     s->as == AS_IDS ? "use out: the ids column" : "use prefix: the word columns' prefix");
+        goto fail;
+    }
+    const char *given = s->as == AS_IDS ? out : prefix;
+    if (given) snprintf(s->out, sizeof s->out, "%s", given);
+    else snprintf(s->out, sizeof s->out, s->as == AS_IDS ? "%s_tokens" : "%s_", s->column);
+    if ((s->as == AS_IDS && !*s->out) || strlen(s->out) >= 200) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: a column name of 1..199 bytes, got '%s'",
+                     s->as == AS_IDS ? "out" : "prefix", s->out);
         goto fail;
     }
     if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
         h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
-        h->column_add(ctx, s->out);
+        if (s->as == AS_IDS) h->column_add(ctx, s->out);
     }
     *outp = s;
     return XP_OK;
@@ -255,10 +286,10 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_str(jcol, sizeof jcol, s->column);
     json_str(jout, sizeof jout, s->out);
     snprintf(json, sizeof json,
-             "{\"column\":%s,\"out\":%s,\"rows\":%zu,\"distinct\":%zu,\"words\":%zu,"
+             "{\"column\":%s,\"as\":\"%s\",\"out\":%s,\"rows\":%zu,\"distinct\":%zu,\"words\":%zu,"
              "\"vocabulary\":%zu,\"tokens\":%zu,\"unknown_share\":%.6f,\"max_len\":%lld,"
              "\"rows_over_max_len\":%zu,\"longest\":%zu,\"min_count\":%lld,\"max_vocab\":%lld}",
-             jcol, jout, train->n_rows, d.n, n, keep, c.tokens, unk,
+             jcol, s->as == AS_IDS ? "ids" : s->as == AS_COUNTS ? "counts" : "binary", jout, train->n_rows, d.n, n, keep, c.tokens, unk,
              (long long)s->max_len, over_rows, c.longest, (long long)s->min_count,
              (long long)s->max_vocab);
     if (ctx->host->record(ctx, "tokens", json) != XP_OK)
@@ -295,6 +326,57 @@ static int put_word(const char *w, void *user)
     return 0;
 }
 
+/* as: counts / binary — one NUMERIC column per vocabulary word. */
+typedef struct bag {
+    const state *s;
+    double *count;               /* n_vocab counts of the current text */
+} bag;
+
+static int count_known(const char *w, void *user)
+{
+    bag *b = user;
+    word key = { (char *)w, 0, 0 };
+    const word *hit = b->s->n_vocab ? bsearch(&key, b->s->sorted, b->s->n_vocab, sizeof key, by_text) : NULL;
+    if (hit) b->count[hit->id - 2] += 1;
+    return 0;
+}
+
+static int apply_bag(xp_ctx *ctx, const state *s, const xp_column *col, xp_frame *f)
+{
+    const xp_host *h = ctx->host;
+    size_t V = s->n_vocab;
+    char name[512];
+    for (size_t i = 0; i < V; i++) {   /* every name free before the frame changes */
+        snprintf(name, sizeof name, "%s%s", s->out, s->vocab[i]);
+        if (h->frame_find(f, name))
+            return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists (set prefix:)", name);
+    }
+    tk_distinct d;
+    if (tk_distinct_build(col, f->n_rows, &d)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    int rc = XP_OK;
+    double *counts = calloc((d.n ? d.n : 1) * (V ? V : 1), sizeof *counts);
+    if (!counts) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
+    for (size_t k = 0; k < d.n; k++) {
+        bag b = { s, counts + k * V };
+        words_of(s, d.text[k], count_known, &b);
+        if (s->as == AS_BINARY)
+            for (size_t i = 0; i < V; i++) b.count[i] = b.count[i] > 0;
+    }
+    for (size_t i = 0; i < V; i++) {
+        snprintf(name, sizeof name, "%s%s", s->out, s->vocab[i]);
+        xp_column *oc = h->frame_add(f, name, XP_COL_NUMERIC, XP_ROLE_FEATURE);
+        if (!oc) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory adding %s", name); goto out; }
+        for (size_t r = 0; r < f->n_rows; r++)
+            oc->num[r] = d.of_row[r] < 0 ? NAN : counts[(size_t)d.of_row[r] * V + i];
+    }
+    xp_log(ctx, XP_LOG_DEBUG, "tokens: %zu rows, %zu distinct texts -> %zu word columns %s*", f->n_rows,
+           d.n, V, s->out);
+out:
+    free(counts);
+    tk_distinct_free(&d);
+    return rc;
+}
+
 static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 {
     state *s = st;
@@ -302,9 +384,10 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     const xp_column *col;
     int rc;
     if (!s->fitted) return xp_fail(ctx, XP_EINVAL, "tokens: the vocabulary needs fit() before apply()");
-    if (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors)
+    if (s->as == AS_IDS && (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors))
         return xp_fail(ctx, XP_EUNSUPPORTED, "tokens: this runner has no vector columns");
     if ((rc = find_text(ctx, s, f, &col))) return rc;
+    if (s->as != AS_IDS) return apply_bag(ctx, s, col, f);
     if (h->frame_find(f, s->out))
         return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists", s->out);
     tk_distinct d;
@@ -354,13 +437,18 @@ static const char options_text[] =
     "pipeline:\n"
     "  - plugin: tokens\n"
     "    column: description       # the TEXT column (required)\n"
-    "    out: description_tokens   # output VECTOR column (default <column>_tokens)\n"
-    "    max_len: 16               # ids per text: longer texts are cut, shorter ones padded\n"
+    "    as: ids                   # ids: token ids for a text tower | counts: a NUMERIC column\n"
+    "                              # per vocabulary word (its count) | binary: 1 if it occurs\n"
+    "    out: description_tokens   # as: ids: the output VECTOR column (default <column>_tokens)\n"
+    "    prefix: description_      # as: counts / binary: word columns <prefix><word>\n"
+    "                              # (default <column>_); a missing text is NaN in each\n"
+    "    max_len: 16               # as: ids: ids per text (longer texts cut, shorter padded)\n"
     "    min_count: 1              # a word enters the vocabulary when it occurs this often\n"
     "    max_vocab: 20000          # at most this many words (most frequent first); 0 = all\n"
+    "                              # (default 256 with as: counts / binary)\n"
     "    lowercase: true\n"
     "    split_hyphens: true       # \"carbon-fiber\" -> carbon, fiber (false: one token)\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "tokens", "1.0.0",
-                                          "token-id sequences over a vocabulary fitted on training rows (input of a trainable text tower)",
+                                          "token-id sequences (input of a trainable text tower) or word-count columns, over a vocabulary fitted on training rows",
                                           &ops, options_text);
 XP_PLUGINS(&plugin)

@@ -1,7 +1,8 @@
 /* test_tokens.c — the `tokens` encoder through the real host: vocabulary fitted on training
  * rows only (ordered by count, ties by bytes), unknown ids on validation rows, padding and
  * truncation to max_len, min_count / max_vocab / split_hyphens, the levels naming the ids,
- * distinct texts sharing one vector, missing texts, the record and config errors.
+ * distinct texts sharing one vector, missing texts, the record and config errors; `as: counts`
+ * and `as: binary` (a NUMERIC column per vocabulary word).
  *
  *     ./test_tokens path/to/tokens.so
  */
@@ -162,6 +163,70 @@ static void test_options(const char *so)
     txh_close(&h);
 }
 
+/* as: counts / binary — one NUMERIC column per training-vocabulary word. */
+static void test_word_columns(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: counts\nmin_count: 2\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    xp_frame *t = text_frame(train_text, 6);
+    size_t before = t->n_cols;
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    CHECK_EQ_INT(t->n_cols, before + 2);                   /* hull (5 rows), panel (3) */
+    const xp_column *hull = frame_find(t, "description_hull"), *panel = frame_find(t, "description_panel");
+    CHECK(hull && panel && hull->type == XP_COL_NUMERIC && hull->role == XP_ROLE_FEATURE);
+    CHECK(frame_find(t, "description_tokens") == NULL);
+    if (!hull || !panel) { frame_free(t); txh_close(&h); return; }
+    double want_hull[] = { 1, 1, 1, NAN, 1, 1 }, want_panel[] = { 1, 1, 0, NAN, 0, 1 };
+    for (size_t r = 0; r < 6; r++) {
+        if (isnan(want_hull[r])) { CHECK(isnan(hull->num[r]) && isnan(panel->num[r])); continue; }
+        CHECK_NEAR(hull->num[r], want_hull[r], 0);
+        CHECK_NEAR(panel->num[r], want_panel[r], 0);
+    }
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.vocabulary') FROM xp_records"), 2, 0);
+    char *rec = txh_record(&h, "tokens");
+    CHECK(rec && strstr(rec, "\"as\":\"counts\"") != NULL);
+    free(rec);
+    /* Validation rows: counts of the training words only; no word at all -> zeros. */
+    const char *vt[] = { "hull hull HULL panel zork", "--- ...", "ion" };
+    xp_frame *v = text_frame(vt, 3);
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    hull = frame_find(v, "description_hull");
+    panel = frame_find(v, "description_panel");
+    CHECK(hull && panel && v->n_cols == 3);
+    if (hull && panel) {
+        CHECK_NEAR(hull->num[0], 3, 0);
+        CHECK_NEAR(panel->num[0], 1, 0);
+        CHECK_NEAR(hull->num[1], 0, 0);
+        CHECK_NEAR(hull->num[2], 0, 0);
+    }
+    CHECK_EQ_INT(txh_apply(&h, v), XP_EINVAL);             /* the word columns exist */
+    CHECK_CONTAINS(h.call.msg, "description_hull");
+    frame_free(v);
+    frame_free(t);
+
+    /* binary with a prefix: presence, not counts */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: binary\nprefix: 'w:'\nmax_vocab: 1\n"), XP_OK);
+    t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit(&h, t), XP_OK);
+    frame_free(t);
+    v = text_frame(vt, 3);
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    hull = frame_find(v, "w:hull");
+    CHECK(hull && v->n_cols == 2 && frame_find(v, "w:panel") == NULL);
+    if (hull) CHECK_NEAR(hull->num[0], 1, 0);
+    frame_free(v);
+
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: bag\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "ids, counts or binary");
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: counts\nout: x\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "prefix");
+    CHECK_EQ_INT(txh_create(&h, "column: description\nprefix: x\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "as: ids");
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -170,5 +235,6 @@ int main(int argc, char **argv)
     }
     test_vocabulary(argv[1]);
     test_options(argv[1]);
+    test_word_columns(argv[1]);
     return check_done();
 }
