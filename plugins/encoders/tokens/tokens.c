@@ -16,7 +16,10 @@
  * named <prefix><word>, holding the word's count in the text (or 1 when it occurs): a bag of
  * words that trees split on directly, where a handful of principal components of averaged
  * word vectors blur which word was there. A missing text is missing (NaN) in every column; a
- * text without vocabulary words is all zeros. The columns depend on the fitted vocabulary, so
+ * word the text lacks is 0, or missing with `absent: missing`: a text has a few of the
+ * vocabulary's words, so the columns are then mostly empty and XGBoost, which skips missing
+ * entries when it builds its histograms, pays for the words present only (a tree splits
+ * "present" from "absent" either way). The columns depend on the fitted vocabulary, so
  * the config check cannot know their names.
  *
  * fit() records (kind "tokens") and logs the vocabulary size, the training tokens and their
@@ -45,6 +48,7 @@ typedef struct state {
     const char *column;
     char out[256];               /* ids: the VECTOR column; counts / binary: the name prefix */
     int as;                      /* AS_* */
+    int absent_missing;          /* counts / binary: a word the text lacks is NaN, not 0 */
     int64_t max_len, min_count, max_vocab;
     int lowercase, split_hyphens;
     char **vocab;                /* id - 2 -> word */
@@ -87,6 +91,8 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     int rc;
     if ((rc = h->cfg_str(ctx, cfg, "as", 0, &as))) goto fail;
     for (s->as = 0; s->as < 3 && strcmp(as, as_names[s->as]); s->as++) {}
+    static const char *const absent_names[] = { "zero", "missing" };
+    const char *absent = "zero";
     if (s->as == 3) {
         rc = xp_fail(ctx, XP_ECONFIG, "%s: as must be ids, counts or binary, got '%s'",
                      h->cfg_where(h->cfg_get(cfg, "as")), as);
@@ -97,6 +103,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "prefix", 0, &prefix)) ||
+        (rc = h->cfg_str(ctx, cfg, "absent", 0, &absent)) ||
         (rc = h->cfg_int(ctx, cfg, "max_len", 0, &s->max_len)) ||
         (rc = h->cfg_int(ctx, cfg, "min_count", 0, &s->min_count)) ||
         (rc = h->cfg_int(ctx, cfg, "max_vocab", 0, &s->max_vocab)) ||
@@ -111,11 +118,19 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         rc = xp_fail(ctx, XP_ECONFIG, "%s: %s must be %s", h->cfg_where(h->cfg_get(cfg, key)), key, bad);
         goto fail;
     }
-    const char *wrong = s->as == AS_IDS ? (prefix ? "prefix" : NULL) : (out ? "out" : NULL);
+    if (strcmp(absent, absent_names[0]) && strcmp(absent, absent_names[1])) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: absent must be zero or missing, got '%s'",
+                     h->cfg_where(h->cfg_get(cfg, "absent")), absent);
+        goto fail;
+    }
+    s->absent_missing = strcmp(absent, absent_names[1]) == 0;
+    const char *wrong = s->as == AS_IDS ? (prefix ? "prefix" : h->cfg_get(cfg, "absent") ? "absent" : NULL)
+                                        : (out ? "out" : NULL);
     if (wrong) {
-        rc = xp_fail(ctx, XP_ECONFIG, "%s: %s does not apply with as: %s (%s)",
-                     h->cfg_where(h->cfg_get(cfg, wrong)), wrong, as_names[s->as],
-                     s->as == AS_IDS ? "use out: the ids column" : "use prefix: the word columns' prefix");
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: %s applies to %s only (this one has as: %s)",
+                     h->cfg_where(h->cfg_get(cfg, wrong)), wrong,
+                     s->as == AS_IDS ? "as: counts / binary" : "as: ids (word columns are named by prefix:)",
+                     as_names[s->as]);
         goto fail;
     }
     const char *given = s->as == AS_IDS ? out : prefix;
@@ -361,6 +376,9 @@ static int apply_bag(xp_ctx *ctx, const state *s, const xp_column *col, xp_frame
         words_of(s, d.text[k], count_known, &b);
         if (s->as == AS_BINARY)
             for (size_t i = 0; i < V; i++) b.count[i] = b.count[i] > 0;
+        if (s->absent_missing)
+            for (size_t i = 0; i < V; i++)
+                if (b.count[i] == 0) b.count[i] = NAN;
     }
     for (size_t i = 0; i < V; i++) {
         snprintf(name, sizeof name, "%s%s", s->out, s->vocab[i]);
@@ -442,6 +460,8 @@ static const char options_text[] =
     "    out: description_tokens   # as: ids: the output VECTOR column (default <column>_tokens)\n"
     "    prefix: description_      # as: counts / binary: word columns <prefix><word>\n"
     "                              # (default <column>_); a missing text is NaN in each\n"
+    "    absent: zero              # as: counts / binary: a word the text lacks is 0 | missing\n"
+    "                              # (NaN: sparse, so XGBoost builds its histograms faster)\n"
     "    max_len: 16               # as: ids: ids per text (longer texts cut, shorter padded)\n"
     "    min_count: 1              # a word enters the vocabulary when it occurs this often\n"
     "    max_vocab: 20000          # at most this many words (most frequent first); 0 = all\n"

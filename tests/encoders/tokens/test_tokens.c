@@ -218,12 +218,33 @@ static void test_word_columns(const char *so)
     if (hull) CHECK_NEAR(hull->num[0], 1, 0);
     frame_free(v);
 
+    /* absent: missing — NaN where a word is absent (sparse for trees); a count where present */
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: counts\nmin_count: 2\nabsent: missing\n"), XP_OK);
+    t = text_frame(train_text, 6);
+    CHECK_EQ_INT(txh_fit(&h, t), XP_OK);
+    frame_free(t);
+    v = text_frame(vt, 3);
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    hull = frame_find(v, "description_hull");
+    panel = frame_find(v, "description_panel");
+    CHECK(hull && panel);
+    if (hull && panel) {
+        CHECK_NEAR(hull->num[0], 3, 0);
+        CHECK_NEAR(panel->num[0], 1, 0);
+        CHECK(isnan(hull->num[1]) && isnan(panel->num[2]));
+    }
+    frame_free(v);
+    CHECK_EQ_INT(txh_create(&h, "column: description\nas: counts\nabsent: none\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "zero or missing");
+    CHECK_EQ_INT(txh_create(&h, "column: description\nabsent: missing\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "absent applies to as: counts / binary only");
+
     CHECK_EQ_INT(txh_create(&h, "column: description\nas: bag\n"), XP_ECONFIG);
     CHECK_CONTAINS(h.call.msg, "ids, counts or binary");
     CHECK_EQ_INT(txh_create(&h, "column: description\nas: counts\nout: x\n"), XP_ECONFIG);
     CHECK_CONTAINS(h.call.msg, "prefix");
     CHECK_EQ_INT(txh_create(&h, "column: description\nprefix: x\n"), XP_ECONFIG);
-    CHECK_CONTAINS(h.call.msg, "as: ids");
+    CHECK_CONTAINS(h.call.msg, "prefix applies to as: counts / binary only");
     txh_close(&h);
 }
 
