@@ -6,9 +6,10 @@
 #   bench/step2/ablations.sh [BUILD_DIR]
 #
 # Runs, one after another (never two at once: the CPU seconds are part of the table):
-#   XGBoost (XGB_TRIALS trials, default 3): step1_xgb (table), ablations/xgb_text (+ GloVe mean),
-#     ablations/xgb_image (+ MobileNetV2), step2_xgb (+ GloVe mean + image pixels' components),
-#     ablations/xgb_mobilenet (+ GloVe mean + MobileNetV2)
+#   XGBoost (XGB_TRIALS trials, default 3): step1_xgb (table), ablations/xgb_text (+ word
+#     counts), ablations/xgb_glove (+ GloVe mean's components), ablations/xgb_image
+#     (+ MobileNetV2), step2_xgb (+ word counts + image pixels' components),
+#     ablations/xgb_mobilenet (+ word counts + MobileNetV2)
 #   the fusion network (MLP_TRIALS trials, default 1: with the same seed and space every
 #     network evaluates the same sampled point, so only the inputs differ): ablations/mlp_tabular,
 #     ablations/mlp_pretrained (frozen GloVe mean + MobileNetV2), step2_mlp (trainable towers),
@@ -18,7 +19,7 @@
 # Each run's wall/CPU seconds and peak memory go to $ABL_DIR/<config>.time (/usr/bin/time -v),
 # its log to $ABL_DIR/<config>.log; a config whose run finished (`.done`) is skipped, so the
 # script can be resumed. The report is $ABL_DIR/report.md. Environment: ABL_DIR (default
-# /tmp/xp_ablations), XGB_TRIALS, MLP_TRIALS, SEED (42), DATA_DIR. About 20 minutes on 2 cores
+# /tmp/xp_ablations), XGB_TRIALS, MLP_TRIALS, SEED (42), DATA_DIR. About 22 minutes on 2 cores
 # (MobileNetV2's encoding, once: the store's embedding cache serves the second config using it).
 # Not part of `meson test`.
 set -eu
@@ -54,7 +55,7 @@ run() {   # $1 = config (without .yaml), $2 = trials
     fi
 }
 
-for c in step1_xgb ablations/xgb_text ablations/xgb_image step2_xgb ablations/xgb_mobilenet; do
+for c in step1_xgb ablations/xgb_text ablations/xgb_glove ablations/xgb_image step2_xgb ablations/xgb_mobilenet; do
     run "$c" "$XGB_TRIALS"
 done
 for c in ablations/mlp_tabular ablations/mlp_pretrained step2_mlp ablations/mlp_both; do
