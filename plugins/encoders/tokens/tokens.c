@@ -309,9 +309,13 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
              (long long)s->max_vocab);
     if (ctx->host->record(ctx, "tokens", json) != XP_OK)
         xp_log(ctx, XP_LOG_WARN, "tokens: could not store the record");
-    xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %s: vocabulary %zu of %zu words (%.1f%% of %zu training "
-           "tokens unknown), %zu rows longer than %lld (longest %zu)", s->column, s->out, keep, n,
-           100 * unk, c.tokens, over_rows, (long long)s->max_len, c.longest);
+    if (s->as == AS_IDS)
+        xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %s: vocabulary %zu of %zu words (%.1f%% of %zu training "
+               "tokens unknown), %zu rows longer than %lld (longest %zu)", s->column, s->out, keep, n,
+               100 * unk, c.tokens, over_rows, (long long)s->max_len, c.longest);
+    else   /* max_len does not apply: every word is counted */
+        xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %zu word columns %s*: vocabulary %zu of %zu words (%.1f%% "
+               "of %zu training tokens outside it)", s->column, keep, s->out, keep, n, 100 * unk, c.tokens);
     rc = XP_OK;
 out:
     for (size_t i = 0; i < c.cap; i++) free(c.w[i].text);
