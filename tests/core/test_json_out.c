@@ -1,6 +1,6 @@
-/* test_json_out.c — core/json_out.c: strings escaped (quote, backslash, newline, other
+/* test_json_out.c — common/json_out.c: strings escaped (quote, backslash, newline, other
  * control characters), UTF-8 passed through and invalid bytes replaced, nesting and commas,
- * NaN and infinities as null, calls out of order refused; every document checked with
+ * NaN and infinities as null, fixed decimals, calls out of order refused; every document checked with
  * SQLite's json_valid and read back with json_extract, which must return the exact input.
  *
  *     meson test -C build test_json_out
@@ -69,6 +69,18 @@ static void number_case(double v, const char *want)
     json_out j;
     json_out_init(&j);
     json_out_num(&j, v);
+    char *text = json_out_take(&j);
+    CHECK_STR(text, want);
+    if (text) CHECK_EQ_INT(valid(text), 1);
+    free(text);
+}
+
+/* json_out_fixed(v, decimals) alone is `want`, valid JSON. */
+static void fixed_case(double v, int decimals, const char *want)
+{
+    json_out j;
+    json_out_init(&j);
+    json_out_fixed(&j, v, decimals);
     char *text = json_out_take(&j);
     CHECK_STR(text, want);
     if (text) CHECK_EQ_INT(valid(text), 1);
@@ -182,6 +194,31 @@ int main(void)
     number_case(-2.5e-300, "-2.5e-300");
     number_case(1e300 * 10, "1e+301");
     number_case(NAN, "null");
+
+    /* Fixed decimals, for records that keep a set precision (seconds, shares). */
+    fixed_case(1.0 / 3.0, 6, "0.333333");
+    fixed_case(0, 6, "0.000000");
+    fixed_case(2.5, 0, "2");                         /* printf rounds half to even */
+    fixed_case(-1234.56789, 1, "-1234.6");
+    fixed_case(INFINITY, 3, "null");
+    fixed_case(NAN, 3, "null");
+    {
+        json_out j;
+        json_out_init(&j);
+        json_out_object(&j);
+        json_out_kv_fixed(&j, "seconds", 0.12345, 4);
+        json_out_kv_fixed(&j, "big", 1e300, 2);         /* 301 digits: no fixed buffer cuts it */
+        json_out_end(&j);
+        char *text = json_out_take(&j);
+        CHECK(text && !strncmp(text, "{\"seconds\": 0.1235, \"big\": 1000000000000000052504760255204420248704", 64));
+        if (text) {
+            CHECK_EQ_INT(valid(text), 1);
+            char *big = extract(text, "$.big");
+            CHECK(big && strtod(big, NULL) == 1e300);
+            free(big);
+        }
+        free(text);
+    }
     {
         double vs[] = { 0.7, 1.0 / 7.0, 2.0 / 3.0, 123456.789e10, 5e-324, 1.7976931348623157e308 };
         for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) {

@@ -181,6 +181,25 @@ static inline char *txh_record(txh *h, const char *kind)
     return txh_sql(h, sql);
 }
 
+/* The value at JSON `path` ("$.column") of the newest record of `kind`, as text (malloc'ed),
+ * or NULL; "INVALID JSON" if SQLite rejects the record. */
+static inline char *txh_record_str(txh *h, const char *kind, const char *path)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN json_valid(json) THEN json_extract(json, '%s') ELSE 'INVALID JSON' END "
+             "FROM xp_records WHERE kind = '%s' ORDER BY id DESC LIMIT 1", path, kind);
+    return txh_sql(h, sql);
+}
+
+/* A name of len bytes for record tests: `head` (quotes, backslashes, ...), then letters. */
+static inline void txh_long_name(char *buf, size_t len, const char *head)
+{
+    size_t k = (size_t)snprintf(buf, len + 1, "%s", head);
+    for (; k < len; k++) buf[k] = (char)('a' + k % 26);
+    buf[len] = '\0';
+}
+
 /* Number of records of `kind` stored so far. */
 static inline int txh_record_count(txh *h, const char *kind)
 {

@@ -1,6 +1,7 @@
 /* test_drop_columns.c — the `drop_columns` transform through the real host: listed, empty,
  * constant and near-duplicate columns, protected roles, `keep`, switches, training-rows-only
- * decisions, the record, and config errors.
+ * decisions, the record (column names with quotes, backslashes and invalid UTF-8 in it), and
+ * config errors.
  *
  *     ./test_drop_columns path/to/drop_columns.so
  */
@@ -217,6 +218,35 @@ static void test_errors(const char *so)
     txh_close(&h);
 }
 
+/* Column names go into the record through the JSON writer: quotes and backslashes escaped,
+ * and a byte that is no UTF-8 (a Latin-1 name) written as U+FFFD, since JSON text is UTF-8
+ * (it was copied as it was once, and the record was then no valid UTF-8). */
+static void test_record_names(const char *so)
+{
+    txh h;
+    if (txh_open(&h, so, "drop_columns")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "{}\n"), XP_OK);
+    enum { R = 200 };
+    double a[R], same[R], two[R];
+    rng r = { 11 };
+    for (size_t i = 0; i < R; i++) { a[i] = rng_normal(&r); same[i] = 5; two[i] = 2 * a[i]; }
+    xp_frame *f = frame_new(R);
+    fr_num(f, "say \"hi\"", XP_ROLE_FEATURE, same);
+    fr_num(f, "caf\xe9", XP_ROLE_FEATURE, same);
+    fr_num(f, "C:\\a\\", XP_ROLE_FEATURE, a);
+    fr_num(f, "twice \"C:\\a\\\"", XP_ROLE_FEATURE, two);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK_EQ_INT(f->n_cols, 1);
+    char *rec = txh_record(&h, "drop_columns");
+    CHECK(rec && strcmp(rec, "INVALID JSON") != 0);
+    free(rec);
+    check_reason(&h, "say \"hi\"", "constant");
+    check_reason(&h, "caf\xef\xbf\xbd", "constant");
+    check_reason(&h, "twice \"C:\\a\\\"", "duplicate:C:\\a\\");
+    frame_free(f);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -227,5 +257,6 @@ int main(int argc, char **argv)
     test_switches(argv[1]);
     test_overlap(argv[1]);
     test_errors(argv[1]);
+    test_record_names(argv[1]);
     return check_done();
 }

@@ -41,6 +41,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -51,6 +52,7 @@
 #include <vector>
 
 #include "image_io.h"
+#include "json_out.h"
 #include "torch_shim.h"
 #include "xp/cxx.h"
 #include "xp/xp.h"
@@ -477,38 +479,32 @@ void postprocess(const state *s, float *v, size_t dim)
     }
 }
 
-/* JSON string body: quotes, backslashes and control characters escaped. */
-std::string json_esc(const std::string &in)
-{
-    std::string o;
-    for (unsigned char ch : in) {
-        if (ch == '"' || ch == '\\') {
-            o += '\\';
-            o += (char)ch;
-        } else if (ch < 0x20) {
-            char b[8];
-            snprintf(b, sizeof b, "\\u%04x", ch);
-            o += b;
-        } else {
-            o += (char)ch;
-        }
-    }
-    return o;
-}
-
 /* The counts of one fit/apply as a record (kind "image_mobilenet") and a debug line. */
 void record(xp_ctx *ctx, const state *s, const counts &c, double secs, const char *stage)
 {
-    char json[2048];
-    snprintf(json, sizeof json,
-             "{\"stage\":\"%s\",\"column\":\"%s\",\"out\":\"%s\",\"rows\":%zu,\"distinct\":%zu,\"found\":%zu,"
-             "\"no_file\":%zu,\"undecodable\":%zu,\"missing_rows\":%zu,\"cache_hits\":%zu,"
-             "\"encoded\":%zu,\"seconds\":%.3f,\"images_per_second\":%.2f,\"found_share\":%.4f}",
-             stage, json_esc(s->column).c_str(), json_esc(s->out).c_str(), c.rows, c.distinct, c.found, c.no_file,
-             c.undecodable, c.missing_rows, c.hits, c.encoded, secs,
-             c.encoded && secs > 0 ? c.encoded / secs : 0.0, c.distinct ? (double)c.found / c.distinct : 0.0);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "stage", stage);
+    json_out_kv_str(&j, "column", s->column.c_str());
+    json_out_kv_str(&j, "out", s->out.c_str());
+    json_out_kv_int(&j, "rows", (int64_t)c.rows);
+    json_out_kv_int(&j, "distinct", (int64_t)c.distinct);
+    json_out_kv_int(&j, "found", (int64_t)c.found);
+    json_out_kv_int(&j, "no_file", (int64_t)c.no_file);
+    json_out_kv_int(&j, "undecodable", (int64_t)c.undecodable);
+    json_out_kv_int(&j, "missing_rows", (int64_t)c.missing_rows);
+    json_out_kv_int(&j, "cache_hits", (int64_t)c.hits);
+    json_out_kv_int(&j, "encoded", (int64_t)c.encoded);
+    json_out_kv_fixed(&j, "seconds", secs, 3);
+    json_out_kv_fixed(&j, "images_per_second", c.encoded && secs > 0 ? c.encoded / secs : 0.0, 2);
+    json_out_kv_fixed(&j, "found_share", c.distinct ? (double)c.found / c.distinct : 0.0, 4);
+    json_out_end(&j);
+    char *json = json_out_take(&j);
+    if (!json) return;                       /* out of memory: no record, as a failed store */
     ctx->host->record(ctx, "image_mobilenet", json);
     xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", json);
+    free(json);
 }
 
 /* ------------------------------------------------------------ ops */

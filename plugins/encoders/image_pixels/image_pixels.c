@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "image_io.h"
+#include "json_out.h"
 #include "xp/xp.h"
 
 enum { L_CHW, L_HWC };
@@ -381,21 +382,6 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void json_str(char *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    if (cap < 3) { if (cap) out[0] = 0; return; }
-    out[k++] = '"';
-    for (; *s && k + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') { out[k++] = '\\'; out[k++] = (char)c; }
-        else if (c < 0x20) k += (size_t)snprintf(out + k, cap - k, "\\u%04x", c);
-        else out[k++] = (char)c;
-    }
-    out[k++] = '"';
-    out[k] = 0;
-}
-
 typedef struct counts {
     size_t rows, rows_missing, no_description, distinct, found, no_file, undecodable;
     size_t images, decoded, hits, trimmed, loose, ambiguous, new_no_file, new_undecodable;
@@ -574,23 +560,34 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
                c.no_file, c.distinct, image_index_dir(s->ix), c.undecodable, ex, c.rows_missing,
                c.rows, s->missing_name);
     }
-    char jcol[300], jout[300], jdir[1200], json[3000];
-    json_str(jcol, sizeof jcol, s->column);
-    json_str(jout, sizeof jout, s->out);
-    json_str(jdir, sizeof jdir, image_index_dir(s->ix));
-    snprintf(json, sizeof json,
-             "{\"column\":%s,\"out\":%s,\"images\":%s,\"size\":%d,\"layout\":\"%s\","
-             "\"normalize\":\"%s\",\"colorspace\":\"%s\",\"cache\":%s,\"rows\":%zu,"
-             "\"rows_missing\":%zu,\"no_description\":%zu,\"distinct\":%zu,\"found\":%zu,"
-             "\"no_file\":%zu,\"undecodable\":%zu,\"distinct_images\":%zu,\"decoded\":%zu,"
-             "\"cache_hits\":%zu,\"trimmed_matches\":%zu,\"loose_matches\":%zu,\"ambiguous_matches\":%zu,"
-             "\"seconds\":%.4f,\"images_per_second\":%.1f}",
-             jcol, jout, jdir, (int)s->size, s->layout == L_CHW ? "chw" : "hwc",
-             s->normalize == N_IMAGENET ? "imagenet" : "none", s->colorspace ? "linear" : "srgb",
-             use_cache ? "true" : "false", c.rows, c.rows_missing, c.no_description, c.distinct,
-             c.found, c.no_file, c.undecodable, c.images, c.decoded, c.hits, c.trimmed, c.loose, c.ambiguous,
-             secs, secs > 0 ? (double)(c.decoded + c.hits) / secs : 0.0);
-    int r = h->record(ctx, "image_pixels", json);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "column", s->column);
+    json_out_kv_str(&j, "out", s->out);
+    json_out_kv_str(&j, "images", image_index_dir(s->ix));
+    json_out_kv_int(&j, "size", s->size);
+    json_out_kv_str(&j, "layout", s->layout == L_CHW ? "chw" : "hwc");
+    json_out_kv_str(&j, "normalize", s->normalize == N_IMAGENET ? "imagenet" : "none");
+    json_out_kv_str(&j, "colorspace", s->colorspace ? "linear" : "srgb");
+    json_out_kv_bool(&j, "cache", use_cache);
+    json_out_kv_int(&j, "rows", (int64_t)c.rows);
+    json_out_kv_int(&j, "rows_missing", (int64_t)c.rows_missing);
+    json_out_kv_int(&j, "no_description", (int64_t)c.no_description);
+    json_out_kv_int(&j, "distinct", (int64_t)c.distinct);
+    json_out_kv_int(&j, "found", (int64_t)c.found);
+    json_out_kv_int(&j, "no_file", (int64_t)c.no_file);
+    json_out_kv_int(&j, "undecodable", (int64_t)c.undecodable);
+    json_out_kv_int(&j, "distinct_images", (int64_t)c.images);
+    json_out_kv_int(&j, "decoded", (int64_t)c.decoded);
+    json_out_kv_int(&j, "cache_hits", (int64_t)c.hits);
+    json_out_kv_int(&j, "trimmed_matches", (int64_t)c.trimmed);
+    json_out_kv_int(&j, "loose_matches", (int64_t)c.loose);
+    json_out_kv_int(&j, "ambiguous_matches", (int64_t)c.ambiguous);
+    json_out_kv_fixed(&j, "seconds", secs, 4);
+    json_out_kv_fixed(&j, "images_per_second", secs > 0 ? (double)(c.decoded + c.hits) / secs : 0.0, 1);
+    json_out_end(&j);
+    int r = json_out_record(ctx, &j, "image_pixels");
     if (r < 0) xp_log(ctx, XP_LOG_WARN, "image_pixels: could not record the counts (%s)", xp_strerror(r));
     xp_log(ctx, XP_LOG_INFO, "image_pixels: %zu rows, %zu distinct descriptions, %zu images "
            "(%zu decoded, %zu from the cache) in %.2f s", c.rows, c.distinct, c.images, c.decoded,

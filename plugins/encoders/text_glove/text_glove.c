@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "json_out.h"
 #include "tokenize.h"
 #include "wvec.h"
 #include "xp/xp.h"
@@ -363,21 +364,6 @@ static int by_tok(const void *a, const void *b)
     return strcmp(((const oovtok *)a)->tok, ((const oovtok *)b)->tok);
 }
 
-/* Appends s to buf as a JSON string. */
-static void json_str(char *buf, size_t cap, size_t *len, const char *s)
-{
-    if (*len < cap) *len += (size_t)snprintf(buf + *len, cap - *len, "\"");
-    for (; *s && *len + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') *len += (size_t)snprintf(buf + *len, cap - *len, "\\%c", c);
-        else if (c < 0x20) *len += (size_t)snprintf(buf + *len, cap - *len, "\\u%04x", c);
-        else buf[(*len)++] = (char)c;
-    }
-    if (*len < cap) *len += (size_t)snprintf(buf + *len, cap - *len, "\"");
-    if (*len >= cap) *len = cap - 1;
-    buf[*len] = '\0';
-}
-
 static int find_text(xp_ctx *ctx, const state *s, const xp_frame *f, const xp_column **out)
 {
     const xp_column *c = ctx->host->frame_find(f, s->column);
@@ -454,21 +440,27 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         }
     }
     oov.n = nu;
-    char json[4096];
-    size_t len = 0;
     double share = pieces ? (double)oov_pieces / (double)pieces : 0.0;
-    len += (size_t)snprintf(json + len, sizeof json - len,
-        "{\"column\":");
-    json_str(json, sizeof json, &len, s->column);
-    len += (size_t)snprintf(json + len, sizeof json - len, ",\"out\":");
-    json_str(json, sizeof json, &len, s->out);
-    len += (size_t)snprintf(json + len, sizeof json - len,
-        ",\"weighting\":\"%s\",\"sif_a\":%.17g,\"dim\":%zu,\"vocabulary\":%zu,\"weights_sha256\":\"%s\","
-        "\"rows\":%zu,\"distinct\":%zu,\"tokens\":%zu,\"oov_tokens\":%zu,\"oov_share\":%.6f,"
-        "\"all_oov_rows\":%zu,\"all_oov_distinct\":%zu,\"missing_rows\":%zu,\"top_oov\":[",
-        weightings[s->weighting], s->sif_a, w->dim, w->count, w->sha_hex, train->n_rows, d.n,
-        pieces, oov_pieces, share, all_oov_rows, all_oov_texts, missing);
-    if (len >= sizeof json) len = sizeof json - 1;
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "column", s->column);
+    json_out_kv_str(&j, "out", s->out);
+    json_out_kv_str(&j, "weighting", weightings[s->weighting]);
+    json_out_kv_num(&j, "sif_a", s->sif_a);
+    json_out_kv_int(&j, "dim", (int64_t)w->dim);
+    json_out_kv_int(&j, "vocabulary", (int64_t)w->count);
+    json_out_kv_str(&j, "weights_sha256", w->sha_hex);
+    json_out_kv_int(&j, "rows", (int64_t)train->n_rows);
+    json_out_kv_int(&j, "distinct", (int64_t)d.n);
+    json_out_kv_int(&j, "tokens", (int64_t)pieces);
+    json_out_kv_int(&j, "oov_tokens", (int64_t)oov_pieces);
+    json_out_kv_fixed(&j, "oov_share", share, 6);
+    json_out_kv_int(&j, "all_oov_rows", (int64_t)all_oov_rows);
+    json_out_kv_int(&j, "all_oov_distinct", (int64_t)all_oov_texts);
+    json_out_kv_int(&j, "missing_rows", (int64_t)missing);
+    json_out_key(&j, "top_oov");                 /* [token, rows] pairs, most frequent first */
+    json_out_array(&j);
     /* top 10 by count (selection; nu is small) */
     char line_top[512];
     size_t lt = 0;
@@ -478,22 +470,17 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         for (size_t i = 0; i < nu; i++)
             if (oov.t[i].mult && (best == SIZE_MAX || oov.t[i].mult > oov.t[best].mult)) best = i;
         if (best == SIZE_MAX) break;
-        if (r && len + 1 < sizeof json) json[len++] = ',';
-        len += (size_t)snprintf(json + len, sizeof json - len, "[");
-        if (len >= sizeof json) len = sizeof json - 1;
-        json_str(json, sizeof json, &len, oov.t[best].tok);
-        len += (size_t)snprintf(json + len, sizeof json - len, ",%zu]", oov.t[best].mult);
-        if (len >= sizeof json) len = sizeof json - 1;
+        json_out_array(&j);
+        json_out_str(&j, oov.t[best].tok);
+        json_out_int(&j, (int64_t)oov.t[best].mult);
+        json_out_end(&j);
         if (lt < sizeof line_top)
             lt += (size_t)snprintf(line_top + lt, sizeof line_top - lt, "%s%s", r ? " " : "", oov.t[best].tok);
         oov.t[best].mult = 0;
     }
-    if (len + 3 < sizeof json) {
-        json[len++] = ']';
-        json[len++] = '}';
-        json[len] = '\0';
-    }
-    if (ctx->host->record(ctx, "text_glove", json) != XP_OK)
+    json_out_end(&j);
+    json_out_end(&j);
+    if (json_out_record(ctx, &j, "text_glove") != XP_OK)
         xp_log(ctx, XP_LOG_WARN, "text_glove: could not store the record");
     xp_log(ctx, XP_LOG_INFO,
            "text_glove: %s -> %s (%zu-d, %s): %zu rows, %zu distinct, %.1f%% of %zu tokens out "

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "tokenize.h"
 #include "xp/xp.h"
 
@@ -230,21 +231,6 @@ static int by_text(const void *a, const void *b)
     return strcmp(((const word *)a)->text, ((const word *)b)->text);
 }
 
-/* s as a JSON string literal into out (cut if too long). */
-static void json_str(char *out, size_t cap, const char *s)
-{
-    size_t n = 0;
-    out[n++] = '"';
-    for (; *s && n + 8 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
-        else if (c < 0x20) n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
-        else out[n++] = (char)c;
-    }
-    out[n++] = '"';
-    out[n] = '\0';
-}
-
 static int find_text(xp_ctx *ctx, const state *s, const xp_frame *f, const xp_column **out)
 {
     const xp_column *c = ctx->host->frame_find(f, s->column);
@@ -297,17 +283,25 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     s->fitted = 1;
 
     double unk = c.tokens ? (double)(c.tokens - kept_tokens) / (double)c.tokens : 0.0;
-    char json[1024], jcol[420], jout[420];
-    json_str(jcol, sizeof jcol, s->column);
-    json_str(jout, sizeof jout, s->out);
-    snprintf(json, sizeof json,
-             "{\"column\":%s,\"as\":\"%s\",\"out\":%s,\"rows\":%zu,\"distinct\":%zu,\"words\":%zu,"
-             "\"vocabulary\":%zu,\"tokens\":%zu,\"unknown_share\":%.6f,\"max_len\":%lld,"
-             "\"rows_over_max_len\":%zu,\"longest\":%zu,\"min_count\":%lld,\"max_vocab\":%lld}",
-             jcol, s->as == AS_IDS ? "ids" : s->as == AS_COUNTS ? "counts" : "binary", jout, train->n_rows, d.n, n, keep, c.tokens, unk,
-             (long long)s->max_len, over_rows, c.longest, (long long)s->min_count,
-             (long long)s->max_vocab);
-    if (ctx->host->record(ctx, "tokens", json) != XP_OK)
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "column", s->column);
+    json_out_kv_str(&j, "as", s->as == AS_IDS ? "ids" : s->as == AS_COUNTS ? "counts" : "binary");
+    json_out_kv_str(&j, "out", s->out);
+    json_out_kv_int(&j, "rows", (int64_t)train->n_rows);
+    json_out_kv_int(&j, "distinct", (int64_t)d.n);
+    json_out_kv_int(&j, "words", (int64_t)n);
+    json_out_kv_int(&j, "vocabulary", (int64_t)keep);
+    json_out_kv_int(&j, "tokens", (int64_t)c.tokens);
+    json_out_kv_fixed(&j, "unknown_share", unk, 6);
+    json_out_kv_int(&j, "max_len", s->max_len);
+    json_out_kv_int(&j, "rows_over_max_len", (int64_t)over_rows);
+    json_out_kv_int(&j, "longest", (int64_t)c.longest);
+    json_out_kv_int(&j, "min_count", s->min_count);
+    json_out_kv_int(&j, "max_vocab", s->max_vocab);
+    json_out_end(&j);
+    if (json_out_record(ctx, &j, "tokens") != XP_OK)
         xp_log(ctx, XP_LOG_WARN, "tokens: could not store the record");
     if (s->as == AS_IDS)
         xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %s: vocabulary %zu of %zu words (%.1f%% of %zu training "

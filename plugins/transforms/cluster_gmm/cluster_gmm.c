@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -587,50 +588,50 @@ out:
     free(cand); free(cols); free(rk); free(D); free(mean); free(rows); free(label); free(members);
     if (rc) { clear_learned(s); return rc; }
 
-    tx_json j;
-    tx_json_init(&j);
-    tx_json_obj(&j);
-    tx_json_kv_int(&j, "candidates", (int64_t)p);
-    tx_json_kv_num(&j, "threshold", s->threshold);
-    tx_json_key(&j, "groups");
-    tx_json_arr(&j);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_int(&j, "candidates", (int64_t)p);
+    json_out_kv_num(&j, "threshold", s->threshold);
+    json_out_key(&j, "groups");
+    json_out_array(&j);
     tx_line line;
     tx_line_init(&line);
     for (size_t i = 0; i < s->n_g; i++) {
         const group *g = &s->g[i];
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "feature", g->feature);
-        tx_json_key(&j, "members");
-        tx_json_arr(&j);
-        for (size_t c = 0; c < g->d; c++) tx_json_str(&j, g->m[c].name);
-        tx_json_end(&j);
-        tx_json_kv_int(&j, "rows_fitted", (int64_t)g->n_fit);
-        tx_json_kv_int(&j, "classes", g->k);
-        tx_json_kv_num(&j, "mean_loglik", g->loglik);
-        tx_json_key(&j, "weights");
-        tx_json_arr(&j);
-        for (int k = 0; k < g->k; k++) tx_json_num(&j, exp(g->logpi[k]));
-        tx_json_end(&j);
-        tx_json_key(&j, "centres");     /* per class, in normal scores of the members */
-        tx_json_arr(&j);
+        json_out_object(&j);
+        json_out_kv_str(&j, "feature", g->feature);
+        json_out_key(&j, "members");
+        json_out_array(&j);
+        for (size_t c = 0; c < g->d; c++) json_out_str(&j, g->m[c].name);
+        json_out_end(&j);
+        json_out_kv_int(&j, "rows_fitted", (int64_t)g->n_fit);
+        json_out_kv_int(&j, "classes", g->k);
+        json_out_kv_num(&j, "mean_loglik", g->loglik);
+        json_out_key(&j, "weights");
+        json_out_array(&j);
+        for (int k = 0; k < g->k; k++) json_out_num(&j, exp(g->logpi[k]));
+        json_out_end(&j);
+        json_out_key(&j, "centres");     /* per class, in normal scores of the members */
+        json_out_array(&j);
         for (int k = 0; k < g->k; k++) {
-            tx_json_arr(&j);
-            for (size_t c = 0; c < g->d; c++) tx_json_num(&j, g->mu[(size_t)k * g->d + c]);
-            tx_json_end(&j);
+            json_out_array(&j);
+            for (size_t c = 0; c < g->d; c++) json_out_num(&j, g->mu[(size_t)k * g->d + c]);
+            json_out_end(&j);
         }
-        tx_json_end(&j);
-        tx_json_key(&j, "class_means");
-        tx_json_arr(&j);
-        for (int k = 0; k < g->k; k++) tx_json_num(&j, g->te[k]);
-        tx_json_end(&j);
-        tx_json_end(&j);
+        json_out_end(&j);
+        json_out_key(&j, "class_means");
+        json_out_array(&j);
+        for (int k = 0; k < g->k; k++) json_out_num(&j, g->te[k]);
+        json_out_end(&j);
+        json_out_end(&j);
         tx_line_add(&line, "%s (%zu columns)", g->feature, g->d);
     }
-    tx_json_end(&j);
-    tx_json_end(&j);
+    json_out_end(&j);
+    json_out_end(&j);
     xp_log(ctx, XP_LOG_INFO, "%zu group(s) of related columns among %zu candidates: %s", s->n_g, p,
            s->n_g ? tx_line_text(&line) : "none");
-    return tx_json_record(ctx, &j, "cluster_gmm");
+    return json_out_record(ctx, &j, "cluster_gmm");
 }
 
 static int apply(xp_ctx *ctx, void *st, xp_frame *f)

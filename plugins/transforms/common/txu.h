@@ -7,9 +7,9 @@
  *     tx_sel cols = {0};
  *     if ((rc = tx_sel_read(ctx, cfg, "columns", &cols))) return rc;     // names or globs
  *     if (tx_sel_match(&cols, "feature_41") >= 0) ...                    // "feature_4*" matches
- *     tx_json j; tx_json_init(&j);
- *     tx_json_obj(&j); tx_json_kv_num(&j, "share", 0.7); tx_json_end(&j);
- *     char *text = tx_json_take(&j);                                      // caller frees
+ *
+ * Records are written with the project's JSON writer, common/json_out.h (json_out_record),
+ * which transforms_common_dep brings along.
  */
 #ifndef XP_TRANSFORMS_TXU_H
 #define XP_TRANSFORMS_TXU_H
@@ -169,40 +169,6 @@ void tx_ph_rule_default(tx_ph_rule *r);
 int tx_ph_rule_read(xp_ctx *ctx, const xp_cfg *map, tx_ph_rule *r);
 /* Writes up to max codes (ascending) into out; returns how many were found. */
 size_t tx_ph_detect(const tx_sorted *s, const tx_ph_rule *r, tx_ph_code *out, size_t max);
-
-/* ------------------------------------------------------------ JSON writer (txu_json.c) */
-
-/* Builds one JSON document; commas are inserted automatically. NaN and inf become null.
- * After an allocation failure every call is a no-op and tx_json_take returns NULL. */
-typedef struct tx_json {
-    char *s;
-    size_t len, cap;
-    int depth;
-    int first[64];               /* per open container: nothing written yet */
-    char closer[64];             /* per open container: '}' or ']' */
-    int after_key;
-    int oom;
-} tx_json;
-
-void tx_json_init(tx_json *j);
-void tx_json_obj(tx_json *j);                  /* { */
-void tx_json_arr(tx_json *j);                  /* [ */
-void tx_json_end(tx_json *j);                  /* } or ] */
-void tx_json_key(tx_json *j, const char *k);
-void tx_json_str(tx_json *j, const char *s);   /* NULL -> null */
-void tx_json_num(tx_json *j, double v);
-void tx_json_int(tx_json *j, int64_t v);
-void tx_json_bool(tx_json *j, int v);
-void tx_json_null(tx_json *j);
-void tx_json_kv_str(tx_json *j, const char *k, const char *s);
-void tx_json_kv_num(tx_json *j, const char *k, double v);
-void tx_json_kv_int(tx_json *j, const char *k, int64_t v);
-void tx_json_kv_bool(tx_json *j, const char *k, int v);
-char *tx_json_take(tx_json *j);                /* the text (caller frees), NULL after ENOMEM */
-void tx_json_free(tx_json *j);
-
-/* Stores j as a record of `kind` through the host and frees it. */
-int tx_json_record(xp_ctx *ctx, tx_json *j, const char *kind);
 
 /* ------------------------------------------------------------ log lines (txu_line.c) */
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -293,11 +294,11 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if (rc) return rc;
     s->cols = calloc(train->n_cols ? train->n_cols : 1, sizeof *s->cols);
     if (!s->cols) return xp_fail(ctx, XP_ENOMEM, "out of memory");
-    tx_json j;
-    tx_json_init(&j);
-    tx_json_obj(&j);
-    tx_json_key(&j, "columns");
-    tx_json_arr(&j);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_key(&j, "columns");
+    json_out_array(&j);
     tx_line line;
     tx_line_init(&line);
     for (size_t c = 0; c < train->n_cols; c++) {
@@ -332,7 +333,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         k.parsed = valid;
         k.example_bad = example_bad;
         learned *l = &s->cols[s->n_cols];
-        if (!(l->name = tx_strdup(col->name))) { tx_json_free(&j); return xp_fail(ctx, XP_ENOMEM, "out of memory"); }
+        if (!(l->name = tx_strdup(col->name))) { json_out_free(&j); return xp_fail(ctx, XP_ENOMEM, "out of memory"); }
         l->dmy = dmy;
         l->keep = s->keep || col->role != XP_ROLE_FEATURE;
         s->n_cols++;
@@ -342,19 +343,19 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         if (bad)
             xp_log(ctx, XP_LOG_WARN, "date: %s: %zu of %zu present value(s) are no date (e.g. \"%.40s\"): "
                    "their features are missing", col->name, bad, k.present, k.example_bad);
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "column", col->name);
-        tx_json_kv_num(&j, "rows", (double)train->n_rows);
-        tx_json_kv_num(&j, "present", (double)k.present);
-        tx_json_kv_num(&j, "parsed", (double)k.parsed);
-        tx_json_kv_num(&j, "unparseable", (double)bad);
-        tx_json_kv_str(&j, "slashed_order", dmy ? "dmy" : "mdy");
-        tx_json_kv_bool(&j, "declared", declared);
-        tx_json_end(&j);
+        json_out_object(&j);
+        json_out_kv_str(&j, "column", col->name);
+        json_out_kv_num(&j, "rows", (double)train->n_rows);
+        json_out_kv_num(&j, "present", (double)k.present);
+        json_out_kv_num(&j, "parsed", (double)k.parsed);
+        json_out_kv_num(&j, "unparseable", (double)bad);
+        json_out_kv_str(&j, "slashed_order", dmy ? "dmy" : "mdy");
+        json_out_kv_bool(&j, "declared", declared);
+        json_out_end(&j);
     }
-    tx_json_end(&j);
-    tx_json_end(&j);
-    if ((rc = tx_json_record(ctx, &j, "date"))) return rc;
+    json_out_end(&j);
+    json_out_end(&j);
+    if ((rc = json_out_record(ctx, &j, "date"))) return rc;
     if (s->n_cols)
         xp_log(ctx, XP_LOG_INFO, "date: %zu column(s) -> _year, _month, _weekday, _days: %s", s->n_cols,
                tx_line_text(&line));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -206,44 +207,44 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     free(gone);
     if (rc) return rc;
 
-    tx_json j;
-    tx_json_init(&j);
-    tx_json_obj(&j);
-    tx_json_kv_int(&j, "n_cols", (int64_t)n_cols);
-    tx_json_key(&j, "dropped");
-    tx_json_arr(&j);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_int(&j, "n_cols", (int64_t)n_cols);
+    json_out_key(&j, "dropped");
+    json_out_array(&j);
     tx_line line;
     tx_line_init(&line);
     for (size_t i = 0; i < s->n_drop; i++) {
         const dropped *d = &s->drop[i];
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "name", d->name);
-        tx_json_kv_str(&j, "reason", why_name[d->why]);
+        json_out_object(&j);
+        json_out_kv_str(&j, "name", d->name);
+        json_out_kv_str(&j, "reason", why_name[d->why]);
         switch (d->why) {
         case WHY_LISTED:
             tx_line_add(&line, "%s (listed)", d->name);
             break;
         case WHY_EMPTY:
-            tx_json_kv_num(&j, "missing_share", d->value);
+            json_out_kv_num(&j, "missing_share", d->value);
             tx_line_add(&line, "%s (empty: %.2f%% missing)", d->name, 100 * d->value);
             break;
         case WHY_CONSTANT:
-            tx_json_kv_num(&j, "top_share", d->value);
+            json_out_kv_num(&j, "top_share", d->value);
             tx_line_add(&line, "%s (constant: top value %.3f%%)", d->name, 100 * d->value);
             break;
         case WHY_DUPLICATE:
-            tx_json_kv_str(&j, "of", d->of);
-            tx_json_kv_num(&j, "r", d->value);
+            json_out_kv_str(&j, "of", d->of);
+            json_out_kv_num(&j, "r", d->value);
             tx_line_add(&line, "%s (r=%.4f with %s)", d->name, d->value, d->of);
             break;
         }
-        tx_json_end(&j);
+        json_out_end(&j);
     }
-    tx_json_end(&j);
-    tx_json_end(&j);
+    json_out_end(&j);
+    json_out_end(&j);
     xp_log(ctx, XP_LOG_INFO, "dropping %zu of %zu columns: %s", s->n_drop, n_cols,
            tx_line_text(&line));
-    return tx_json_record(ctx, &j, "drop_columns");
+    return json_out_record(ctx, &j, "drop_columns");
 }
 
 static int apply(xp_ctx *ctx, void *st, xp_frame *f)

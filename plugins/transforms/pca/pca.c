@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -234,7 +235,7 @@ static double gauss(xp_ctx *ctx)
 
 /* Learns mean and k directions of column c over the training rows. */
 static int fit_column(xp_ctx *ctx, const state *s, const xp_column *c, size_t n_rows, learned *l,
-                      tx_json *rec)
+                      json_out *rec)
 {
     size_t d = c->dim, count = c->vectors ? c->vectors->count : 0;
     double *w = calloc(count ? count : 1, sizeof *w);          /* rows per distinct vector */
@@ -311,13 +312,13 @@ static int fit_column(xp_ctx *ctx, const state *s, const xp_column *c, size_t n_
             if (ev[order[j]] > ev[order[i]]) { size_t t = order[i]; order[i] = order[j]; order[j] = t; }
     l->dim = d;
     l->k = k;
-    tx_json_obj(rec);
-    tx_json_kv_str(rec, "column", c->name);
-    tx_json_kv_num(rec, "dim", (double)d);
-    tx_json_kv_num(rec, "distinct_vectors", (double)n);
-    tx_json_kv_num(rec, "components", (double)k);
-    tx_json_key(rec, "explained_variance_ratio");
-    tx_json_arr(rec);
+    json_out_object(rec);
+    json_out_kv_str(rec, "column", c->name);
+    json_out_kv_int(rec, "dim", (int64_t)d);
+    json_out_kv_int(rec, "distinct_vectors", (int64_t)n);
+    json_out_kv_int(rec, "components", (int64_t)k);
+    json_out_key(rec, "explained_variance_ratio");
+    json_out_array(rec);
     double explained = 0;
     for (size_t j = 0; j < k; j++) {
         const double *vcol = V;                                 /* column order[j] of V */
@@ -331,11 +332,11 @@ static int fit_column(xp_ctx *ctx, const state *s, const xp_column *c, size_t n_
         l->scale[j] = s->whiten && var > 1e-30 ? 1 / sqrt(var) : 1;
         double ratio = tot_var > 0 ? var / tot_var : 0;
         explained += ratio;
-        tx_json_num(rec, ratio);
+        json_out_num(rec, ratio);
     }
-    tx_json_end(rec);
-    tx_json_kv_num(rec, "explained_total", explained);
-    tx_json_end(rec);
+    json_out_end(rec);
+    json_out_kv_num(rec, "explained_total", explained);
+    json_out_end(rec);
     xp_log(ctx, XP_LOG_DEBUG, "%s: %zu components explain %.1f%% of the variance (%zu distinct vectors of %zu)",
            c->name, k, 100 * explained, n, d);
     free(order);
@@ -352,9 +353,9 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if (rc) return rc;
     s->cols = calloc(train->n_cols ? train->n_cols : 1, sizeof *s->cols);
     if (!s->cols) return xp_fail(ctx, XP_ENOMEM, "out of memory");
-    tx_json rec;
-    tx_json_init(&rec);
-    tx_json_arr(&rec);
+    json_out rec;
+    json_out_init(&rec);
+    json_out_array(&rec);
     for (size_t j = 0; j < train->n_cols && !rc; j++) {
         const xp_column *c = train->cols[j];
         int m = tx_sel_match(&s->columns, c->name);
@@ -369,12 +370,11 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         if (!(l->name = tx_strdup(c->name))) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); break; }
         rc = fit_column(ctx, s, c, train->n_rows, l, &rec);
     }
-    tx_json_end(&rec);
-    char *json = tx_json_take(&rec);
+    json_out_end(&rec);
     if (!rc && s->n_cols == 0)
         xp_log(ctx, XP_LOG_WARN, "no vector column to reduce (nothing done)");
-    if (!rc && json && s->n_cols) rc = ctx->host->record(ctx, "pca", json);
-    free(json);
+    if (!rc && s->n_cols) rc = json_out_record(ctx, &rec, "pca");
+    json_out_free(&rec);
     return rc;
 }
 

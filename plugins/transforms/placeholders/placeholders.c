@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -191,49 +192,49 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         s->n_cols++;
     }
 
-    tx_json j;
-    tx_json_init(&j);
-    tx_json_obj(&j);
-    tx_json_kv_str(&j, "mode", s->mode == MODE_AUTO ? "auto" : "explicit");
-    tx_json_key(&j, "rule");
-    tx_json_obj(&j);
-    tx_json_kv_num(&j, "min_share", s->rule.min_share);
-    tx_json_kv_num(&j, "min_code", s->rule.min_code);
-    tx_json_kv_num(&j, "max_codes", s->rule.max_codes);
-    tx_json_kv_num(&j, "min_ratio", s->rule.min_ratio);
-    tx_json_kv_num(&j, "min_other_distinct", s->rule.min_other_distinct);
-    tx_json_end(&j);
-    tx_json_key(&j, "columns");
-    tx_json_arr(&j);
+    json_out j;
+    json_out_init(&j);
+    json_out_object(&j);
+    json_out_kv_str(&j, "mode", s->mode == MODE_AUTO ? "auto" : "explicit");
+    json_out_key(&j, "rule");
+    json_out_object(&j);
+    json_out_kv_num(&j, "min_share", s->rule.min_share);
+    json_out_kv_num(&j, "min_code", s->rule.min_code);
+    json_out_kv_num(&j, "max_codes", s->rule.max_codes);
+    json_out_kv_num(&j, "min_ratio", s->rule.min_ratio);
+    json_out_kv_num(&j, "min_other_distinct", s->rule.min_other_distinct);
+    json_out_end(&j);
+    json_out_key(&j, "columns");
+    json_out_array(&j);
     tx_line line;
     tx_line_init(&line);
     for (size_t i = 0; i < s->n_cols; i++) {
         const learned *l = &s->cols[i];
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "name", l->name);
-        tx_json_key(&j, "codes");
-        tx_json_arr(&j);
+        json_out_object(&j);
+        json_out_kv_str(&j, "name", l->name);
+        json_out_key(&j, "codes");
+        json_out_array(&j);
         char buf[200] = "";
         size_t len = 0;
         for (size_t k = 0; k < l->n; k++) {
-            tx_json_obj(&j);
-            tx_json_kv_num(&j, "value", l->value[k]);
-            tx_json_kv_num(&j, "share", l->share[k]);
-            tx_json_kv_str(&j, "source", l->is_auto[k] ? "auto" : "explicit");
-            tx_json_end(&j);
+            json_out_object(&j);
+            json_out_kv_num(&j, "value", l->value[k]);
+            json_out_kv_num(&j, "share", l->share[k]);
+            json_out_kv_str(&j, "source", l->is_auto[k] ? "auto" : "explicit");
+            json_out_end(&j);
             if (len < sizeof buf - 40)
                 len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%g: %.1f%%", k ? ", " : "",
                                         l->value[k], 100 * l->share[k]);
         }
-        tx_json_end(&j);
-        tx_json_end(&j);
+        json_out_end(&j);
+        json_out_end(&j);
         tx_line_add(&line, "%s [%s]", l->name, buf);
     }
-    tx_json_end(&j);
-    tx_json_end(&j);
+    json_out_end(&j);
+    json_out_end(&j);
     xp_log(ctx, XP_LOG_INFO, "codes -> missing in %zu column(s): %s", s->n_cols,
            tx_line_text(&line));
-    return tx_json_record(ctx, &j, "placeholders");
+    return json_out_record(ctx, &j, "placeholders");
 }
 
 static int apply(xp_ctx *ctx, void *st, xp_frame *f)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_out.h"
 #include "txu.h"
 #include "xp/xp.h"
 
@@ -100,16 +101,16 @@ typedef struct colinfo {
 } colinfo;
 
 static int profile_column(xp_ctx *ctx, const profile *p, const xp_column *c, size_t n_rows,
-                          tx_json *j, colinfo *ci)
+                          json_out *j, colinfo *ci)
 {
-    tx_json_obj(j);
-    tx_json_kv_str(j, "name", c->name);
-    tx_json_kv_str(j, "type", xp_col_type_name(c->type));
-    tx_json_kv_str(j, "role", xp_role_name(c->role));
+    json_out_object(j);
+    json_out_kv_str(j, "name", c->name);
+    json_out_kv_str(j, "type", xp_col_type_name(c->type));
+    json_out_kv_str(j, "role", xp_role_name(c->role));
     size_t n_missing = tx_col_missing(c, n_rows), n_present = n_rows - n_missing;
     ci->missing_share = n_rows ? (double)n_missing / (double)n_rows : 0;
-    tx_json_kv_int(j, "missing", (int64_t)n_missing);
-    tx_json_kv_num(j, "missing_share", ci->missing_share);
+    json_out_kv_int(j, "missing", (int64_t)n_missing);
+    json_out_kv_num(j, "missing_share", ci->missing_share);
     size_t top_count = 0;
     if (is_num(c)) {
         tx_sorted s;
@@ -117,16 +118,16 @@ static int profile_column(xp_ctx *ctx, const profile *p, const xp_column *c, siz
         double top;
         ci->distinct = tx_sorted_distinct(&s);
         top_count = tx_sorted_top(&s, &top);
-        tx_json_kv_int(j, "distinct", (int64_t)ci->distinct);
-        tx_json_kv_num(j, "top_value", top);
+        json_out_kv_int(j, "distinct", (int64_t)ci->distinct);
+        json_out_kv_num(j, "top_value", top);
         tx_moments m;
         tx_moments_of(c->num, n_rows, &m);
         ci->mean = m.mean;
-        tx_json_kv_num(j, "min", m.min);
-        tx_json_kv_num(j, "median", tx_quantile(s.v, s.n, 0.5));
-        tx_json_kv_num(j, "max", m.max);
-        tx_json_kv_num(j, "mean", m.mean);
-        tx_json_kv_num(j, "std", m.std);
+        json_out_kv_num(j, "min", m.min);
+        json_out_kv_num(j, "median", tx_quantile(s.v, s.n, 0.5));
+        json_out_kv_num(j, "max", m.max);
+        json_out_kv_num(j, "mean", m.mean);
+        json_out_kv_num(j, "std", m.std);
         ci->n_codes = c->type == XP_COL_NUMERIC
                           ? tx_ph_detect(&s, &p->rule, ci->codes,
                                          sizeof ci->codes / sizeof ci->codes[0])
@@ -137,27 +138,27 @@ static int profile_column(xp_ctx *ctx, const profile *p, const xp_column *c, siz
         if (tx_col_counts(c, n_rows, &k)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
         ci->distinct = k.distinct;
         top_count = k.top_count;
-        tx_json_kv_int(j, "distinct", (int64_t)ci->distinct);
-        tx_json_kv_str(j, "top_value", k.top_text);
+        json_out_kv_int(j, "distinct", (int64_t)ci->distinct);
+        json_out_kv_str(j, "top_value", k.top_text);
         ci->mean = NAN;
     }
     ci->top_share = n_present ? (double)top_count / (double)n_present : 0;
     ci->constant = ci->distinct <= 1;
     ci->near_constant = !ci->constant && ci->top_share >= p->near_constant;
-    tx_json_kv_num(j, "top_share", ci->top_share);
-    tx_json_kv_bool(j, "constant", ci->constant);
-    tx_json_kv_bool(j, "near_constant", ci->near_constant);
-    tx_json_key(j, "placeholders");
-    tx_json_arr(j);
+    json_out_kv_num(j, "top_share", ci->top_share);
+    json_out_kv_bool(j, "constant", ci->constant);
+    json_out_kv_bool(j, "near_constant", ci->near_constant);
+    json_out_key(j, "placeholders");
+    json_out_array(j);
     for (size_t k = 0; k < ci->n_codes; k++) {
-        tx_json_obj(j);
-        tx_json_kv_num(j, "value", ci->codes[k].value);
-        tx_json_kv_int(j, "count", (int64_t)ci->codes[k].count);
-        tx_json_kv_num(j, "share", ci->codes[k].share);
-        tx_json_end(j);
+        json_out_object(j);
+        json_out_kv_num(j, "value", ci->codes[k].value);
+        json_out_kv_int(j, "count", (int64_t)ci->codes[k].count);
+        json_out_kv_num(j, "share", ci->codes[k].share);
+        json_out_end(j);
     }
-    tx_json_end(j);
-    tx_json_end(j);
+    json_out_end(j);
+    json_out_end(j);
     return XP_OK;
 }
 
@@ -167,33 +168,33 @@ static int cmp_pair(const void *a, const void *b)
     return (x < y) - (x > y);   /* strongest first */
 }
 
-static void distribution(tx_json *j, const double *sorted, size_t n, const double *raw, size_t n_rows)
+static void distribution(json_out *j, const double *sorted, size_t n, const double *raw, size_t n_rows)
 {
     static const double qs[] = { 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99 };
     static const char *const qn[] = { "q01", "q05", "q25", "median", "q75", "q95", "q99" };
     tx_moments m;
     tx_moments_of(raw, n_rows, &m);
-    tx_json_kv_int(j, "n", (int64_t)n);
-    tx_json_kv_num(j, "min", n ? sorted[0] : NAN);
+    json_out_kv_int(j, "n", (int64_t)n);
+    json_out_kv_num(j, "min", n ? sorted[0] : NAN);
     for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++)
-        tx_json_kv_num(j, qn[k], tx_quantile(sorted, n, qs[k]));
-    tx_json_kv_num(j, "max", n ? sorted[n - 1] : NAN);
-    tx_json_kv_num(j, "mean", m.mean);
-    tx_json_kv_num(j, "std", m.std);
-    tx_json_kv_num(j, "skew", m.skew);
+        json_out_kv_num(j, qn[k], tx_quantile(sorted, n, qs[k]));
+    json_out_kv_num(j, "max", n ? sorted[n - 1] : NAN);
+    json_out_kv_num(j, "mean", m.mean);
+    json_out_kv_num(j, "std", m.std);
+    json_out_kv_num(j, "skew", m.skew);
 }
 
 /* Equal-width histogram of sorted values: {"lo", "hi", "counts": [...]}. */
-static void histogram(tx_json *j, const double *sorted, size_t n, size_t bins)
+static void histogram(json_out *j, const double *sorted, size_t n, size_t bins)
 {
-    tx_json_key(j, "histogram");
-    if (!n) { tx_json_null(j); return; }
+    json_out_key(j, "histogram");
+    if (!n) { json_out_null(j); return; }
     double lo = sorted[0], hi = sorted[n - 1], w = (hi - lo) / (double)bins;
-    tx_json_obj(j);
-    tx_json_kv_num(j, "lo", lo);
-    tx_json_kv_num(j, "hi", hi);
-    tx_json_key(j, "counts");
-    tx_json_arr(j);
+    json_out_object(j);
+    json_out_kv_num(j, "lo", lo);
+    json_out_kv_num(j, "hi", hi);
+    json_out_key(j, "counts");
+    json_out_array(j);
     size_t i = 0;
     for (size_t b = 0; b < bins; b++) {
         /* sorted input: count the run of values below the bin's upper edge; the last bin
@@ -201,18 +202,18 @@ static void histogram(tx_json *j, const double *sorted, size_t n, size_t bins)
         size_t c = 0;
         double edge = lo + w * (double)(b + 1);
         while (i < n && (b == bins - 1 || sorted[i] < edge)) { i++; c++; }
-        tx_json_int(j, (int64_t)c);
+        json_out_int(j, (int64_t)c);
     }
-    tx_json_end(j);
-    tx_json_end(j);
+    json_out_end(j);
+    json_out_end(j);
 }
 
 /* Target distribution, raw and log1p; logs its one-line summary. */
-static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, size_t bins, tx_json *j)
+static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, size_t bins, json_out *j)
 {
-    tx_json_key(j, "target");
+    json_out_key(j, "target");
     if (!t || !is_num(t)) {
-        tx_json_null(j);
+        json_out_null(j);
         xp_log(ctx, XP_LOG_INFO, "target: %s", t ? "not numeric" : "no column with role target");
         return XP_OK;
     }
@@ -222,26 +223,26 @@ static int profile_target(xp_ctx *ctx, const xp_column *t, size_t n_rows, size_t
         free(lg);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
-    tx_json_obj(j);
-    tx_json_kv_str(j, "name", t->name);
+    json_out_object(j);
+    json_out_kv_str(j, "name", t->name);
     distribution(j, s.v, s.n, t->num, n_rows);
     tx_moments m, ml;
     tx_moments_of(t->num, n_rows, &m);
     double med = tx_quantile(s.v, s.n, 0.5);
     int loggable = s.n > 0 && s.v[0] > -1;
-    tx_json_key(j, "log1p");
+    json_out_key(j, "log1p");
     if (loggable) {
         for (size_t i = 0; i < n_rows; i++) lg[i] = log1p(t->num[i]);
         for (size_t i = 0; i < s.n; i++) s.v[i] = log1p(s.v[i]);   /* monotone: stays sorted */
-        tx_json_obj(j);
+        json_out_object(j);
         distribution(j, s.v, s.n, lg, n_rows);
         histogram(j, s.v, s.n, bins);
-        tx_json_end(j);
+        json_out_end(j);
         tx_moments_of(lg, n_rows, &ml);
     } else {
-        tx_json_null(j);
+        json_out_null(j);
     }
-    tx_json_end(j);
+    json_out_end(j);
     if (loggable)
         xp_log(ctx, XP_LOG_INFO,
                "target column %s: n %zu, min %g, median %g, mean %g, max %g, skew %.2f; log1p skew %.2f",
@@ -268,13 +269,13 @@ static const char *source_label(const xp_column *c, size_t i, char buf[32])
  * placeholder codes, the share of each source's rows that is missing or a code. Missing
  * data that depends on the source says where a model must not trust a column. */
 static int profile_by_source(xp_ctx *ctx, const profile *p, const xp_frame *f, const colinfo *ci,
-                             tx_json *j)
+                             json_out *j)
 {
     enum { MAX_SOURCES = 64 };
-    tx_json_key(j, "missing_by_source");
+    json_out_key(j, "missing_by_source");
     const xp_column *sc = p->source ? ctx->host->frame_find(f, p->source) : NULL;
     if (!sc || !(sc->type == XP_COL_CATEGORICAL || sc->type == XP_COL_NUMERIC || sc->type == XP_COL_BOOL)) {
-        tx_json_null(j);
+        json_out_null(j);
         return XP_OK;
     }
     size_t n = f->n_rows;
@@ -298,19 +299,19 @@ static int profile_by_source(xp_ctx *ctx, const profile *p, const xp_frame *f, c
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) if (of[i] >= 0) rows[of[i]]++;
-    tx_json_obj(j);
-    tx_json_kv_str(j, "column", sc->name);
-    tx_json_kv_bool(j, "truncated", labels.n == MAX_SOURCES);
-    tx_json_key(j, "sources");
-    tx_json_arr(j);
-    for (size_t k = 0; k < ns; k++) tx_json_str(j, labels.v[k]);
-    tx_json_end(j);
-    tx_json_key(j, "rows");
-    tx_json_arr(j);
-    for (size_t k = 0; k < ns; k++) tx_json_int(j, (int64_t)rows[k]);
-    tx_json_end(j);
-    tx_json_key(j, "columns");
-    tx_json_arr(j);
+    json_out_object(j);
+    json_out_kv_str(j, "column", sc->name);
+    json_out_kv_bool(j, "truncated", labels.n == MAX_SOURCES);
+    json_out_key(j, "sources");
+    json_out_array(j);
+    for (size_t k = 0; k < ns; k++) json_out_str(j, labels.v[k]);
+    json_out_end(j);
+    json_out_key(j, "rows");
+    json_out_array(j);
+    for (size_t k = 0; k < ns; k++) json_out_int(j, (int64_t)rows[k]);
+    json_out_end(j);
+    json_out_key(j, "columns");
+    json_out_array(j);
     for (size_t c = 0; c < f->n_cols; c++) {
         const xp_column *col = f->cols[c];
         if (col == sc || (ci[c].missing_share <= 0 && !ci[c].n_codes)) continue;
@@ -321,17 +322,17 @@ static int profile_by_source(xp_ctx *ctx, const profile *p, const xp_frame *f, c
             for (size_t k = 0; !m && k < ci[c].n_codes; k++) m = col->num[i] == ci[c].codes[k].value;
             if (m) miss[of[i]]++;
         }
-        tx_json_obj(j);
-        tx_json_kv_str(j, "name", col->name);
-        tx_json_kv_bool(j, "codes", ci[c].n_codes > 0);
-        tx_json_key(j, "share");
-        tx_json_arr(j);
-        for (size_t k = 0; k < ns; k++) tx_json_num(j, rows[k] ? (double)miss[k] / (double)rows[k] : 0);
-        tx_json_end(j);
-        tx_json_end(j);
+        json_out_object(j);
+        json_out_kv_str(j, "name", col->name);
+        json_out_kv_bool(j, "codes", ci[c].n_codes > 0);
+        json_out_key(j, "share");
+        json_out_array(j);
+        for (size_t k = 0; k < ns; k++) json_out_num(j, rows[k] ? (double)miss[k] / (double)rows[k] : 0);
+        json_out_end(j);
+        json_out_end(j);
     }
-    tx_json_end(j);
-    tx_json_end(j);
+    json_out_end(j);
+    json_out_end(j);
     free(of); free(rows); free(miss);
     tx_names_clear(&labels);
     return XP_OK;
@@ -354,32 +355,32 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* One bin of a `versus` column: its x range and the target's quantiles (ys is scratch). */
-static void versus_bin(tx_json *j, const xy *v, size_t n, double *ys)
+static void versus_bin(json_out *j, const xy *v, size_t n, double *ys)
 {
     for (size_t i = 0; i < n; i++) ys[i] = v[i].y;
     qsort(ys, n, sizeof *ys, cmp_dbl);
-    tx_json_obj(j);
-    tx_json_kv_num(j, "lo", v[0].x);
-    tx_json_kv_num(j, "hi", v[n - 1].x);
-    tx_json_kv_num(j, "x", v[n / 2].x);
-    tx_json_kv_int(j, "n", (int64_t)n);
-    tx_json_kv_num(j, "q10", tx_quantile(ys, n, 0.10));
-    tx_json_kv_num(j, "q25", tx_quantile(ys, n, 0.25));
-    tx_json_kv_num(j, "median", tx_quantile(ys, n, 0.5));
-    tx_json_kv_num(j, "q75", tx_quantile(ys, n, 0.75));
-    tx_json_kv_num(j, "q90", tx_quantile(ys, n, 0.90));
-    tx_json_end(j);
+    json_out_object(j);
+    json_out_kv_num(j, "lo", v[0].x);
+    json_out_kv_num(j, "hi", v[n - 1].x);
+    json_out_kv_num(j, "x", v[n / 2].x);
+    json_out_kv_int(j, "n", (int64_t)n);
+    json_out_kv_num(j, "q10", tx_quantile(ys, n, 0.10));
+    json_out_kv_num(j, "q25", tx_quantile(ys, n, 0.25));
+    json_out_kv_num(j, "median", tx_quantile(ys, n, 0.5));
+    json_out_kv_num(j, "q75", tx_quantile(ys, n, 0.75));
+    json_out_kv_num(j, "q90", tx_quantile(ys, n, 0.90));
+    json_out_end(j);
 }
 
 /* "versus": per named numeric column, the target's quantiles per bin of the column (one bin
  * per value when there are few values, else about equal-count bins that never split a value),
  * and per placeholder code of the column in a bin of its own ("codes"). */
 static int profile_versus(xp_ctx *ctx, const profile *p, const xp_frame *f, const xp_column *t,
-                          const colinfo *ci, tx_json *j)
+                          const colinfo *ci, json_out *j)
 {
     enum { MAX_BINS = 30 };
-    tx_json_key(j, "versus");
-    tx_json_arr(j);
+    json_out_key(j, "versus");
+    json_out_array(j);
     int rc = p->versus.n && t && is_num(t) ? tx_sel_check(ctx, &p->versus, f, "versus") : XP_OK;
     size_t n = f->n_rows;
     xy *v = rc ? NULL : malloc((n ? n : 1) * sizeof *v);
@@ -392,17 +393,17 @@ static int profile_versus(xp_ctx *ctx, const profile *p, const xp_frame *f, cons
             xp_log(ctx, XP_LOG_WARN, "versus: %s is not numeric; skipped", col->name);
             continue;
         }
-        tx_json_obj(j);
-        tx_json_kv_str(j, "column", col->name);
-        tx_json_key(j, "codes");
-        tx_json_arr(j);
+        json_out_object(j);
+        json_out_kv_str(j, "column", col->name);
+        json_out_key(j, "codes");
+        json_out_array(j);
         for (size_t k = 0; k < ci[c].n_codes; k++) {
             size_t m = 0;
             for (size_t i = 0; i < n; i++)
                 if (col->num[i] == ci[c].codes[k].value && !isnan(t->num[i])) v[m++] = (xy){ col->num[i], t->num[i] };
             if (m) versus_bin(j, v, m, ys);
         }
-        tx_json_end(j);
+        json_out_end(j);
         size_t m = 0;
         for (size_t i = 0; i < n; i++) {
             int code = 0;
@@ -412,8 +413,8 @@ static int profile_versus(xp_ctx *ctx, const profile *p, const xp_frame *f, cons
         qsort(v, m, sizeof *v, cmp_xy);
         size_t distinct = 0;
         for (size_t i = 0; i < m; i++) distinct += !i || v[i].x != v[i - 1].x;
-        tx_json_key(j, "bins");
-        tx_json_arr(j);
+        json_out_key(j, "bins");
+        json_out_array(j);
         size_t per = distinct <= MAX_BINS ? 1 : (m + MAX_BINS - 1) / MAX_BINS;
         for (size_t a = 0; a < m;) {
             size_t b = a + 1;
@@ -425,10 +426,10 @@ static int profile_versus(xp_ctx *ctx, const profile *p, const xp_frame *f, cons
             versus_bin(j, v + a, b - a, ys);
             a = b;
         }
-        tx_json_end(j);
-        tx_json_end(j);
+        json_out_end(j);
+        json_out_end(j);
     }
-    tx_json_end(j);
+    json_out_end(j);
     free(v);
     free(ys);
     return rc;
@@ -442,23 +443,23 @@ static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
     size_t *num = malloc((n_cols ? n_cols : 1) * sizeof *num);
     pair *pairs = NULL;
     size_t n_pairs = 0, cap_pairs = 0;
-    tx_json j;
-    tx_json_init(&j);
+    json_out j;
+    json_out_init(&j);
     int rc = XP_OK;
     if (!ci || !num) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
 
     size_t by_type[5] = { 0 };
-    tx_json_obj(&j);
-    tx_json_kv_int(&j, "n_rows", (int64_t)n_rows);
-    tx_json_kv_int(&j, "n_cols", (int64_t)n_cols);
-    tx_json_key(&j, "columns");
-    tx_json_arr(&j);
+    json_out_object(&j);
+    json_out_kv_int(&j, "n_rows", (int64_t)n_rows);
+    json_out_kv_int(&j, "n_cols", (int64_t)n_cols);
+    json_out_key(&j, "columns");
+    json_out_array(&j);
     for (size_t c = 0; c < n_cols; c++) {
         by_type[train->cols[c]->type % 5]++;
         if ((rc = profile_column(ctx, p, train->cols[c], n_rows, &j, &ci[c]))) goto out;
         ctx->host->progress(ctx, "profile", c + 1, n_cols);
     }
-    tx_json_end(&j);
+    json_out_end(&j);
 
     /* Correlated pairs among numeric non-target columns that vary. */
     size_t n_num = 0;
@@ -483,19 +484,19 @@ static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
             pairs[n_pairs++] = (pair){ num[a], num[b], r, n_used };
         }
     if (n_pairs) qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);   /* pairs may be NULL */
-    tx_json_kv_num(&j, "corr_threshold", p->corr_threshold);
-    tx_json_kv_int(&j, "n_correlated_pairs", (int64_t)n_pairs);
-    tx_json_key(&j, "correlated_pairs");
-    tx_json_arr(&j);
+    json_out_kv_num(&j, "corr_threshold", p->corr_threshold);
+    json_out_kv_int(&j, "n_correlated_pairs", (int64_t)n_pairs);
+    json_out_key(&j, "correlated_pairs");
+    json_out_array(&j);
     for (size_t k = 0; k < n_pairs && k < (size_t)p->max_pairs; k++) {
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "a", train->cols[pairs[k].a]->name);
-        tx_json_kv_str(&j, "b", train->cols[pairs[k].b]->name);
-        tx_json_kv_num(&j, "r", pairs[k].r);
-        tx_json_kv_int(&j, "n", (int64_t)pairs[k].n);
-        tx_json_end(&j);
+        json_out_object(&j);
+        json_out_kv_str(&j, "a", train->cols[pairs[k].a]->name);
+        json_out_kv_str(&j, "b", train->cols[pairs[k].b]->name);
+        json_out_kv_num(&j, "r", pairs[k].r);
+        json_out_kv_int(&j, "n", (int64_t)pairs[k].n);
+        json_out_end(&j);
     }
-    tx_json_end(&j);
+    json_out_end(&j);
 
     /* Features most correlated with the target (reuses the pair struct: b unused). */
     size_t n_tc = 0;
@@ -515,16 +516,16 @@ static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
         }
         qsort(tc, n_tc, sizeof *tc, cmp_pair);
     }
-    tx_json_key(&j, "target_correlations");
-    tx_json_arr(&j);
+    json_out_key(&j, "target_correlations");
+    json_out_array(&j);
     for (size_t k = 0; k < n_tc && k < (size_t)p->top_target_corr; k++) {
-        tx_json_obj(&j);
-        tx_json_kv_str(&j, "name", train->cols[tc[k].a]->name);
-        tx_json_kv_num(&j, "r", tc[k].r);
-        tx_json_kv_int(&j, "n", (int64_t)tc[k].n);
-        tx_json_end(&j);
+        json_out_object(&j);
+        json_out_kv_str(&j, "name", train->cols[tc[k].a]->name);
+        json_out_kv_num(&j, "r", tc[k].r);
+        json_out_kv_int(&j, "n", (int64_t)tc[k].n);
+        json_out_end(&j);
     }
-    tx_json_end(&j);
+    json_out_end(&j);
 
     /* The summary: one line per finding. */
     xp_log(ctx, XP_LOG_INFO, "%zu rows x %zu columns (%zu numeric, %zu bool, %zu categorical, %zu text)",
@@ -574,10 +575,10 @@ static int fit(xp_ctx *ctx, void *state, const xp_frame *train)
         (rc = profile_by_source(ctx, p, train, ci, &j)) ||
         (rc = profile_versus(ctx, p, train, target, ci, &j)))
         goto out;
-    tx_json_end(&j);
-    rc = tx_json_record(ctx, &j, "profile");
+    json_out_end(&j);
+    rc = json_out_record(ctx, &j, "profile");
 out:
-    tx_json_free(&j);
+    json_out_free(&j);
     free(pairs);
     free(num);
     free(ci);

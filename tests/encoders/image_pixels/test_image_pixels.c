@@ -10,7 +10,8 @@
  *   attempts get vec_row -1 and <out>_missing = 1; counts recorded; ONE warning line per new
  *   set of problems, once per process (not again in the next fold's instance);
  * - the images folder defaults to data.images of the root config; options are checked;
- * - threads: the same output with 1 and 3 threads; cache: a second instance decodes nothing.
+ * - threads: the same output with 1 and 3 threads; cache: a second instance decodes nothing;
+ * - the record names a long column with quotes and backslashes whole (no fixed buffer).
  */
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -350,6 +351,32 @@ static void test_threads_cache(const char *so)
     txh_close(&h);
 }
 
+/* The record's names are the configured ones exactly: escaped, never cut (it was written
+ * into fixed buffers once, which cut a column name past ~290 bytes). */
+static void test_record_names(const char *so)
+{
+    char name[521], yaml[1400];
+    txh_long_name(name, 520, "part \"description\" C:\\parts\\ ");
+    snprintf(yaml, sizeof yaml, "images: %s\nsize: 8\ncolumn: '%s'\nout: 'px \"\\ out'\n", dir, name);
+    txh h;
+    if (enc_open(&h, so, "image_pixels")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+    xp_frame *f = frame_new(2);
+    fr_text(f, name, (const char *[]){ "Ion Thruster", "no such part" });
+    CHECK_EQ_INT(txh_apply(&h, f), XP_OK);
+    char *col = txh_record_str(&h, "image_pixels", "$.column"), *out = txh_record_str(&h, "image_pixels", "$.out");
+    char *images = txh_record_str(&h, "image_pixels", "$.images");
+    CHECK_STR(col, name);
+    CHECK_STR(out, "px \"\\ out");
+    CHECK_STR(images, dir);
+    free(col);
+    free(out);
+    free(images);
+    CHECK_NEAR(rec_num(&h, "found"), 1, 0);
+    frame_free(f);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -361,6 +388,7 @@ int main(int argc, char **argv)
     test_layouts(argv[1]);
     test_config(argv[1]);
     test_threads_cache(argv[1]);
+    test_record_names(argv[1]);
     fx_rmrf(root);
     return check_done();
 }

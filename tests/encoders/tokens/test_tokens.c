@@ -2,19 +2,25 @@
  * rows only (ordered by count, ties by bytes), unknown ids on validation rows, padding and
  * truncation to max_len, min_count / max_vocab / split_hyphens, the levels naming the ids,
  * distinct texts sharing one vector, missing texts, the record and config errors; `as: counts`
- * and `as: binary` (a NUMERIC column per vocabulary word).
+ * and `as: binary` (a NUMERIC column per vocabulary word); a long column name with quotes and
+ * backslashes stored whole in the record.
  *
  *     ./test_tokens path/to/tokens.so
  */
 #include "check.h"
 #include "../text_glove/enc_harness.h"
 
-static xp_frame *text_frame(const char *const *t, size_t n)
+static xp_frame *named_text_frame(const char *name, const char *const *t, size_t n)
 {
     xp_frame *f = frame_new(n);
-    xp_column *c = fr_col(f, "description", XP_COL_TEXT, XP_ROLE_IGNORE);
+    xp_column *c = fr_col(f, name, XP_COL_TEXT, XP_ROLE_IGNORE);
     for (size_t i = 0; i < n; i++) col_set_text(c, i, t[i]);
     return f;
+}
+
+static xp_frame *text_frame(const char *const *t, size_t n)
+{
+    return named_text_frame("description", t, n);
 }
 
 static void check_ids(const xp_column *c, size_t row, const int *want, size_t n)
@@ -185,8 +191,8 @@ static void test_word_columns(const char *so)
         CHECK_NEAR(panel->num[r], want_panel[r], 0);
     }
     CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json,'$.vocabulary') FROM xp_records"), 2, 0);
-    char *rec = txh_record(&h, "tokens");
-    CHECK(rec && strstr(rec, "\"as\":\"counts\"") != NULL);
+    char *rec = txh_sql(&h, "SELECT json_extract(json,'$.as') FROM xp_records WHERE kind = 'tokens'");
+    CHECK_STR(rec, "counts");
     free(rec);
     /* Validation rows: counts of the training words only; no word at all -> zeros. */
     const char *vt[] = { "hull hull HULL panel zork", "--- ...", "ion" };
@@ -248,6 +254,27 @@ static void test_word_columns(const char *so)
     txh_close(&h);
 }
 
+/* The record names the column as it is, whatever it holds: quotes and backslashes escaped,
+ * nothing cut (records were built in fixed buffers once, which cut names over ~400 bytes). */
+static void test_record_names(const char *so)
+{
+    char name[641], yaml[800];
+    txh_long_name(name, 640, "item \"description\" C:\\text\\ ");
+    snprintf(yaml, sizeof yaml, "column: '%s'\nout: 'toks \"\\ out'\n", name);   /* YAML '': \ and " as is */
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+    xp_frame *t = named_text_frame(name, train_text, 6);
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    char *col = txh_record_str(&h, "tokens", "$.column"), *out = txh_record_str(&h, "tokens", "$.out");
+    CHECK_STR(col, name);
+    CHECK_STR(out, "toks \"\\ out");
+    free(col);
+    free(out);
+    frame_free(t);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -257,5 +284,6 @@ int main(int argc, char **argv)
     test_vocabulary(argv[1]);
     test_options(argv[1]);
     test_word_columns(argv[1]);
+    test_record_names(argv[1]);
     return check_done();
 }

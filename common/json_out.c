@@ -1,4 +1,4 @@
-/* core/json_out.c — a small streaming JSON writer into a growable buffer (see json_out.h).
+/* common/json_out.c — a small streaming JSON writer into a growable buffer (see json_out.h).
  *
  *     json_out j; json_out_init(&j);
  *     json_out_object(&j); json_out_kv_str(&j, "column", "src\"id"); json_out_end(&j);
@@ -25,12 +25,12 @@ void json_out_free(json_out *j)
 static void put(json_out *j, const char *s, size_t n)
 {
     if (j->failed) return;
-    if (n >= SIZE_MAX / 2 - j->len) { j->failed = 1; return; }
+    if (n >= SIZE_MAX / 2 - j->len) { j->failed = JSON_OUT_NOMEM; return; }
     if (j->len + n + 1 > j->cap) {
         size_t cap = j->cap ? j->cap : 128;
         while (cap < j->len + n + 1) cap *= 2;
         char *p = realloc(j->s, cap);
-        if (!p) { j->failed = 1; return; }
+        if (!p) { j->failed = JSON_OUT_NOMEM; return; }
         j->s = p;
         j->cap = cap;
     }
@@ -56,10 +56,10 @@ static int value_slot(json_out *j)
     if (j->failed) return 0;
     if (j->after_key) { j->after_key = 0; return 1; }
     if (j->depth == 0) {
-        if (j->len) j->failed = 1;          /* a second top-level value */
+        if (j->len) j->failed = JSON_OUT_ORDER;     /* a second top-level value */
         return !j->failed;
     }
-    if (in_object(j)) { j->failed = 1; return 0; }   /* a value without its key */
+    if (in_object(j)) { j->failed = JSON_OUT_ORDER; return 0; }   /* a value without its key */
     if (!j->empty[j->depth - 1]) put_text(j, ", ");
     j->empty[j->depth - 1] = 0;
     return !j->failed;
@@ -68,7 +68,7 @@ static int value_slot(json_out *j)
 static void open_container(json_out *j, char open, char close)
 {
     if (!value_slot(j)) return;
-    if (j->depth >= JSON_OUT_MAX_DEPTH) { j->failed = 1; return; }
+    if (j->depth >= JSON_OUT_MAX_DEPTH) { j->failed = JSON_OUT_ORDER; return; }
     put(j, &open, 1);
     j->empty[j->depth] = 1;
     j->closer[j->depth] = close;
@@ -81,7 +81,7 @@ void json_out_array(json_out *j) { open_container(j, '[', ']'); }
 void json_out_end(json_out *j)
 {
     if (j->failed) return;
-    if (j->depth <= 0 || j->after_key) { j->failed = 1; return; }
+    if (j->depth <= 0 || j->after_key) { j->failed = JSON_OUT_ORDER; return; }
     j->depth--;
     put(j, &j->closer[j->depth], 1);
 }
@@ -147,7 +147,7 @@ void json_out_str(json_out *j, const char *s)
 void json_out_key(json_out *j, const char *key)
 {
     if (j->failed) return;
-    if (!in_object(j) || j->after_key || !key) { j->failed = 1; return; }
+    if (!in_object(j) || j->after_key || !key) { j->failed = JSON_OUT_ORDER; return; }
     if (!j->empty[j->depth - 1]) put_text(j, ", ");
     j->empty[j->depth - 1] = 0;
     put_string(j, key);
@@ -164,6 +164,17 @@ void json_out_num(json_out *j, double v)
         snprintf(buf, sizeof buf, "%.*g", prec, v);
         if (strtod(buf, NULL) == v) break;
     }
+    put_text(j, buf);
+}
+
+void json_out_fixed(json_out *j, double v, int decimals)
+{
+    if (!value_slot(j)) return;
+    if (!isfinite(v)) { put_text(j, "null"); return; }
+    if (decimals < 0) decimals = 0;
+    if (decimals > 17) decimals = 17;
+    char buf[352];                              /* %.17f of DBL_MAX: 309 digits + 18 */
+    snprintf(buf, sizeof buf, "%.*f", decimals, v);
     put_text(j, buf);
 }
 
@@ -188,6 +199,7 @@ void json_out_null(json_out *j)
 void json_out_kv_str(json_out *j, const char *key, const char *s) { json_out_key(j, key); json_out_str(j, s); }
 void json_out_kv_num(json_out *j, const char *key, double v) { json_out_key(j, key); json_out_num(j, v); }
 void json_out_kv_int(json_out *j, const char *key, int64_t v) { json_out_key(j, key); json_out_int(j, v); }
+void json_out_kv_fixed(json_out *j, const char *key, double v, int decimals) { json_out_key(j, key); json_out_fixed(j, v, decimals); }
 void json_out_kv_bool(json_out *j, const char *key, int v) { json_out_key(j, key); json_out_bool(j, v); }
 
 char *json_out_take(json_out *j)
