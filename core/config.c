@@ -2025,6 +2025,38 @@ int cfg_read_bool(const xp_cfg *map, const char *key, int required, int *out, ch
     return XP_OK;
 }
 
+int cfg_read_choice(const xp_cfg *map, const char *key, const char *const *names, int n_names,
+                    int required, int *out, char *err, size_t n)
+{
+    if (!names || n_names < 1) {
+        set_err(err, n, "cfg_read_choice: no names for key '%s'", key ? key : "");
+        return XP_EINVAL;
+    }
+    for (int i = 0; i < n_names; i++)
+        if (!names[i]) {
+            set_err(err, n, "cfg_read_choice: name %d of key '%s' is NULL", i, key ? key : "");
+            return XP_EINVAL;
+        }
+    const xp_cfg *v;
+    int r = lookup(map, key, required, &v, err, n);
+    if (r <= 0)
+        return r;
+    if (v->kind == XP_CFG_SCALAR)
+        for (int i = 0; i < n_names; i++)
+            if (strcmp(v->text, names[i]) == 0) {
+                *out = i;
+                return XP_OK;
+            }
+    /* "one of a, b, c": cut with "..." if the names do not fit (a message, not a list). */
+    char expected[512];
+    size_t len = (size_t)snprintf(expected, sizeof expected, "one of ");
+    for (int i = 0; i < n_names && len < sizeof expected; i++)
+        len += (size_t)snprintf(expected + len, sizeof expected - len, "%s%s", i ? ", " : "", names[i]);
+    if (len >= sizeof expected)
+        memcpy(expected + sizeof expected - 4, "...", 4);
+    return type_err(v, expected, "", err, n);
+}
+
 /* ---------------------------------------------------------------- unused keys */
 
 size_t cfg_unused(const xp_cfg *node, void (*fn)(const xp_cfg *key_node, void *user), void *user)

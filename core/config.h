@@ -67,6 +67,10 @@ int cfg_read_int(const xp_cfg *map, const char *key, int required, int64_t *out,
 int cfg_read_str_or_null(const xp_cfg *map, const char *key, const char **out, char *err, size_t n);
 int cfg_read_num(const xp_cfg *map, const char *key, int required, double *out, char *err, size_t n);
 int cfg_read_bool(const xp_cfg *map, const char *key, int required, int *out, char *err, size_t n);
+/* map[key] as one of names[0 .. n_names-1] (a string compared exactly); *out = its index.
+ * err: "file:line:col: key.path: expected one of a, b, c, got 'x'". XP_EINVAL without names. */
+int cfg_read_choice(const xp_cfg *map, const char *key, const char *const *names, int n_names,
+                    int required, int *out, char *err, size_t n);
 
 /* Calls fn for every map key under node that has not been read (depth first, file order).
  * Returns how many there were. */

@@ -138,6 +138,14 @@ static int h_cfg_bool(xp_ctx *ctx, const xp_cfg *map, const char *key, int requi
     return rc ? fail_msg(ctx, rc, err) : XP_OK;
 }
 
+static int h_cfg_choice(xp_ctx *ctx, const xp_cfg *map, const char *key, const char *const *names,
+                        int n_names, int required, int *out)
+{
+    char err[1024];
+    int rc = cfg_read_choice(map, key, names, n_names, required, out, err, sizeof err);
+    return rc ? fail_msg(ctx, rc, err) : XP_OK;
+}
+
 static const xp_cfg *h_cfg_root(xp_ctx *ctx)
 {
     host_call *c = call_of(ctx);
@@ -426,6 +434,7 @@ const xp_host host_table = {
     .column_add = h_column_add,
     .input_dir = h_input_dir,
     .input_used = h_input_used,
+    .cfg_choice = h_cfg_choice,
 };
 
 void host_call_init(xp_ctx *ctx, host_call *call, const host_env *env, const char *who,

@@ -158,6 +158,17 @@ struct xp_host {
      * other bytes in the same run is an error (the folder changed under the run): return
      * the code. Thread-safe; does nothing outside a run. */
     int (*input_used)(xp_ctx *ctx, const char *dir, const char *name, const void *data, size_t n);
+
+    /* --- enumerated config keys --- */
+    /* Reads map[key], a string that must be one of names[0 .. n_names-1] (compared exactly,
+     * quoted or not), and sets *out to its index. Absent: XP_OK and *out unchanged, unless
+     * `required`. Otherwise XP_ECONFIG naming file:line:col, the key path, the allowed values
+     * and what was given, like the typed getters:
+     *   "cfg.yaml:7:9: encoders[0].as: expected one of ids, counts, binary, got 'bag'"
+     * Write the chosen value back (records, logs) from the same table: names[*out].
+     * Plugins call it through xp_cfg_choice (below), which checks that the host has it. */
+    int (*cfg_choice)(xp_ctx *ctx, const xp_cfg *map, const char *key, const char *const *names,
+                      int n_names, int required, int *out);
 };
 
 #define XP_HOST_HAS(h, field) \
@@ -183,6 +194,20 @@ static inline void xp_log(xp_ctx *ctx, int level, const char *fmt, ...)
     va_start(ap, fmt);
     ctx->host->log(ctx, level, fmt, ap);
     va_end(ap);
+}
+
+/* host->cfg_choice when the host has it; a host older than cfg_choice fails with
+ * XP_EUNSUPPORTED. names is a table of n_names strings:
+ *     static const char *const modes[] = { "explicit", "auto" };
+ *     if ((rc = xp_cfg_choice(ctx, cfg, "mode", modes, 2, 0, &s->mode))) return rc;  */
+static inline int xp_cfg_choice(xp_ctx *ctx, const xp_cfg *map, const char *key,
+                                const char *const *names, int n_names, int required, int *out)
+{
+    const xp_host *h = ctx->host;
+    if (!XP_HOST_HAS(h, cfg_choice) || !h->cfg_choice)
+        return xp_fail(ctx, XP_EUNSUPPORTED, "config key '%s': this runner is older than the plugin "
+                       "(its host has no cfg_choice)", key ? key : "");
+    return h->cfg_choice(ctx, map, key, names, n_names, required, out);
 }
 
 #ifdef __cplusplus

@@ -1,5 +1,5 @@
 /* tests/config/test_config.c — unit tests for core/config.c (load, extends, overrides, typed
- * reads, unused keys, printing, malformed input).
+ * reads, enumerated values, unused keys, printing, malformed input).
  *
  *     test_config tests/config/fixtures       (meson passes the fixture folder)
  *
@@ -635,6 +635,89 @@ static void test_unused(void)
     cfg_free(r);
 }
 
+/* cfg_read_choice: the index of the value among the names; absent keeps *out (or fails when
+ * required); anything else fails naming the place, the names and what was given. */
+static void test_choice(void)
+{
+    static const char *const as[] = { "ids", "counts", "binary" };
+    xp_cfg *r = load_str("a: counts\n"
+                         "b: \"binary\"\n"
+                         "c: bag\n"
+                         "d: [ids]\n"
+                         "e: null\n"
+                         "f: ''\n"
+                         "g: IDS\n"
+                         "n: 1\n"
+                         "m: {ids: 1}\n"
+                         "sub:\n"
+                         "  - {as: bag}\n");
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    int k = 77;
+    CHECK_EQ_INT(cfg_read_choice(r, "a", as, 3, 1, &k, err, sizeof err), XP_OK);
+    CHECK_EQ_INT(k, 1);
+    CHECK_EQ_INT(cfg_read_choice(r, "b", as, 3, 0, &k, err, sizeof err), XP_OK); /* quoted: a string */
+    CHECK_EQ_INT(k, 2);
+
+    /* absent: the default stays, unless required */
+    k = 77;
+    CHECK_EQ_INT(cfg_read_choice(r, "absent", as, 3, 0, &k, err, sizeof err), XP_OK);
+    CHECK_EQ_INT(k, 77);
+    CHECK_EQ_INT(cfg_read_choice(r, "absent", as, 3, 1, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:1:1: missing required key 'absent'");
+    CHECK_EQ_INT(cfg_read_choice(NULL, "as", as, 3, 0, &k, err, sizeof err), XP_OK);
+    CHECK_EQ_INT(k, 77);
+
+    /* a value not among the names, or no string at all: *out untouched */
+    CHECK_EQ_INT(cfg_read_choice(r, "c", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:3:4: c: expected one of ids, counts, binary, got 'bag'");
+    CHECK_EQ_INT(cfg_read_choice(r, "g", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);  /* exact */
+    CHECK_STR(err, "t.yaml:7:4: g: expected one of ids, counts, binary, got 'IDS'");
+    CHECK_EQ_INT(cfg_read_choice(r, "f", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:6:4: f: expected one of ids, counts, binary, got \"\" (a quoted string)");
+    CHECK_EQ_INT(cfg_read_choice(r, "d", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:4:4: d: expected one of ids, counts, binary, got a list");
+    CHECK_EQ_INT(cfg_read_choice(r, "e", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:5:4: e: expected one of ids, counts, binary, got null");
+    CHECK_EQ_INT(cfg_read_choice(r, "m", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:9:4: m: expected one of ids, counts, binary, got a map");
+    CHECK_EQ_INT(k, 77);
+    const xp_cfg *item = cfg_at(cfg_get(r, "sub"), 0);
+    CHECK_EQ_INT(cfg_read_choice(item, "as", as, 3, 1, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:11:10: sub[0].as: expected one of ids, counts, binary, got 'bag'");
+    CHECK_EQ_INT(cfg_read_choice(cfg_get(r, "d"), "as", as, 3, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK_STR(err, "t.yaml:4:4: d: expected a map (with key 'as'), got a list");
+
+    /* names are text: a number matches its spelling */
+    static const char *const digits[] = { "0", "1", "2" };
+    CHECK_EQ_INT(cfg_read_choice(r, "n", digits, 3, 1, &k, err, sizeof err), XP_OK);
+    CHECK_EQ_INT(k, 1);
+
+    /* a long list of names is cut in the message, not overflowed */
+    k = 77;
+    char longname[200];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    const char *many[5] = { longname, longname, longname, longname, "ids" };
+    CHECK_EQ_INT(cfg_read_choice(r, "c", many, 5, 0, &k, err, sizeof err), XP_ECONFIG);
+    CHECK(strstr(err, "xxx..., got 'bag'") != NULL);
+    CHECK_EQ_INT(cfg_read_choice(r, "a", many, 5, 0, &k, err, sizeof err), XP_ECONFIG);
+
+    /* no names: a bug in the caller */
+    CHECK_EQ_INT(cfg_read_choice(r, "a", NULL, 3, 0, &k, err, sizeof err), XP_EINVAL);
+    CHECK_EQ_INT(cfg_read_choice(r, "a", as, 0, 0, &k, err, sizeof err), XP_EINVAL);
+    const char *holey[] = { "ids", NULL };
+    CHECK_EQ_INT(cfg_read_choice(r, "a", holey, 2, 0, &k, err, sizeof err), XP_EINVAL);
+    CHECK_EQ_INT(k, 77);
+
+    /* every key read is used (no "unknown key" for it); only the inside of m's map is not */
+    seen u = {0};
+    CHECK_EQ_INT(cfg_unused(r, collect, &u), 1);
+    CHECK_STR(u.lines[0], "t.yaml:9:5: m.ids: unknown key");
+    cfg_free(r);
+}
+
 /* ------------------------------------------------------------------ printing */
 
 static void roundtrip(xp_cfg *r, const char *what)
@@ -838,6 +921,7 @@ int main(int argc, char **argv)
     test_extends();
     test_overrides();
     test_typed();
+    test_choice();
     test_unused();
     test_to_yaml();
     test_malformed();

@@ -243,7 +243,7 @@ static void test_errors(const char *so)
     CHECK_CONTAINS(h.call.msg, "test.yaml:2:");
     CHECK_CONTAINS(h.call.msg, "expected a number, got 'minus'");
     CHECK_EQ_INT(txh_create(&h, "mode: sometimes\n"), XP_ECONFIG);
-    CHECK_CONTAINS(h.call.msg, "must be one of explicit, auto, got 'sometimes'");
+    CHECK_CONTAINS(h.call.msg, "test.yaml:1:7: mode: expected one of explicit, auto, got 'sometimes'");
     CHECK_EQ_INT(txh_create(&h, "mode: explicit\n"), XP_ECONFIG);
     CHECK_CONTAINS(h.call.msg, "needs `codes`");
     CHECK_EQ_INT(txh_create(&h, "min_share: lots\n"), XP_ECONFIG);

@@ -191,6 +191,7 @@ int open_weights(xp_ctx *ctx, const std::string &path, std::shared_ptr<weights> 
 /* ------------------------------------------------------------ state */
 
 enum { P_NONE, P_SQRT_CENTER_L2 };
+const char *const postprocesses[] = { "none", "sqrt_center_l2" };   /* by P_* */
 enum { S_NO_FILE = 0, S_FOUND = 1, S_UNDECODABLE = 2 };
 
 struct entry {
@@ -517,21 +518,17 @@ int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     if (!XP_HOST_HAS(h, col_vectors) || !XP_HOST_HAS(h, sha256) || !h->col_vectors || !h->sha256)
         return xp_fail(ctx, XP_EUNSUPPORTED, "image_mobilenet: the runner is too old (no vector columns)");
     std::unique_ptr<state> s(new state);
-    const char *column = s->column.c_str(), *images = nullptr, *outname = nullptr, *wopt = nullptr,
-               *post = "sqrt_center_l2";
+    const char *column = s->column.c_str(), *images = nullptr, *outname = nullptr, *wopt = nullptr;
     int rc;
     if ((rc = h->cfg_str(ctx, cfg, "column", 0, &column)) || (rc = h->cfg_str(ctx, cfg, "images", 0, &images)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &outname)) || (rc = h->cfg_str(ctx, cfg, "weights", 0, &wopt)) ||
-        (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) || (rc = h->cfg_str(ctx, cfg, "postprocess", 0, &post)) ||
+        (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "postprocess", postprocesses,
+                            (int)(sizeof postprocesses / sizeof *postprocesses), 0, &s->post)) ||
         (rc = h->cfg_int(ctx, cfg, "batch", 0, &s->batch)))
         return rc;
     s->column = column;
     s->out = outname ? outname : s->column + "_mnv2";
-    if (!strcmp(post, "sqrt_center_l2")) s->post = P_SQRT_CENTER_L2;
-    else if (!strcmp(post, "none")) s->post = P_NONE;
-    else
-        return xp_fail(ctx, XP_ECONFIG, "%s: postprocess must be sqrt_center_l2 or none, got '%s'",
-                       h->cfg_where(h->cfg_get(cfg, "postprocess")), post);
     if (s->batch < 0 || s->batch > 1024)
         return xp_fail(ctx, XP_ECONFIG, "%s: batch must be 0..1024, got %lld", h->cfg_where(h->cfg_get(cfg, "batch")),
                        (long long)s->batch);
@@ -610,7 +607,7 @@ int apply(xp_ctx *ctx, void *st, xp_frame *f)
     state *s = static_cast<state *>(st);
     if (!s->fitted && s->post != P_NONE)
         return xp_fail(ctx, XP_EINVAL, "image_mobilenet: apply before fit (postprocess %s needs the training mean)",
-                       "sqrt_center_l2");
+                       postprocesses[s->post]);
     double t0 = now();
     const xp_column *col;
     int rc = text_column(ctx, s, f, &col);

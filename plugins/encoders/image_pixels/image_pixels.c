@@ -43,6 +43,12 @@
 
 enum { L_CHW, L_HWC };
 enum { N_NONE, N_IMAGENET };
+/* Option values by the enums above (colorspace: 0 srgb, 1 linear), for the config and the
+ * record alike. */
+static const char *const layouts[] = { "chw", "hwc" };
+static const char *const norms[] = { "none", "imagenet" };
+static const char *const spaces[] = { "srgb", "linear" };
+#define N_NAMES(a) ((int)(sizeof(a) / sizeof *(a)))
 
 typedef struct state {
     char *column, *out, *missing_name, *images;
@@ -111,23 +117,6 @@ static void destroy(void *st)
     free(s);
 }
 
-static int read_enum(xp_ctx *ctx, const xp_cfg *cfg, const char *key, const char *const *names,
-                     int *out)
-{
-    const char *v = NULL;
-    int rc = ctx->host->cfg_str(ctx, cfg, key, 0, &v);
-    if (rc || !v) return rc;
-    for (int i = 0; names[i]; i++)
-        if (!strcmp(v, names[i])) { *out = i; return XP_OK; }
-    char list[128] = "";
-    for (int i = 0; names[i]; i++) {
-        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-        strncat(list, names[i], sizeof list - strlen(list) - 1);
-    }
-    return xp_fail(ctx, XP_ECONFIG, "%s: %s must be one of %s, got '%s'",
-                   ctx->host->cfg_where(ctx->host->cfg_get(cfg, key)), key, list, v);
-}
-
 /* Lists the folder to read: the configured one, or the one the host names instead
  * (input_dir: at `runner predict`, the images the run kept while its own rows are encoded,
  * the --images folder for the rows to predict). Listed again only when that changes. */
@@ -162,9 +151,6 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     const xp_host *h = ctx->host;
     state *s = calloc(1, sizeof *s);
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
-    static const char *const layouts[] = { "chw", "hwc", NULL };
-    static const char *const norms[] = { "none", "imagenet", NULL };
-    static const char *const spaces[] = { "srgb", "linear", NULL };
     const char *column = "description", *images = NULL, *outn = NULL;
     s->size = 64;
     s->background = 1.0;
@@ -173,10 +159,10 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = h->cfg_str(ctx, cfg, "images", 0, &images)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &outn)) ||
         (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) ||
-        (rc = read_enum(ctx, cfg, "layout", layouts, &s->layout)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "layout", layouts, N_NAMES(layouts), 0, &s->layout)) ||
         (rc = h->cfg_num(ctx, cfg, "background", 0, &s->background)) ||
-        (rc = read_enum(ctx, cfg, "normalize", norms, &s->normalize)) ||
-        (rc = read_enum(ctx, cfg, "colorspace", spaces, &s->colorspace)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "normalize", norms, N_NAMES(norms), 0, &s->normalize)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "colorspace", spaces, N_NAMES(spaces), 0, &s->colorspace)) ||
         (rc = h->cfg_bool(ctx, cfg, "cache", 0, &s->cache)))
         goto fail;
     if (s->size < 8 || s->size > 512) {
@@ -567,9 +553,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     json_out_kv_str(&j, "out", s->out);
     json_out_kv_str(&j, "images", image_index_dir(s->ix));
     json_out_kv_int(&j, "size", s->size);
-    json_out_kv_str(&j, "layout", s->layout == L_CHW ? "chw" : "hwc");
-    json_out_kv_str(&j, "normalize", s->normalize == N_IMAGENET ? "imagenet" : "none");
-    json_out_kv_str(&j, "colorspace", s->colorspace ? "linear" : "srgb");
+    json_out_kv_str(&j, "layout", layouts[s->layout]);
+    json_out_kv_str(&j, "normalize", norms[s->normalize]);
+    json_out_kv_str(&j, "colorspace", spaces[s->colorspace]);
     json_out_kv_bool(&j, "cache", use_cache);
     json_out_kv_int(&j, "rows", (int64_t)c.rows);
     json_out_kv_int(&j, "rows_missing", (int64_t)c.rows_missing);

@@ -41,7 +41,7 @@
 #include "xp/xp.h"
 
 enum { W_MEAN, W_SIF, W_IDF };
-static const char *const weightings[] = { "mean", "sif", "idf", NULL };
+static const char *const weightings[] = { "mean", "sif", "idf" };   /* by W_* */
 
 #define MAX_PARTS 16
 
@@ -192,23 +192,17 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->lowercase = 1;
     s->sif_a = 1e-3;
-    const char *out = NULL, *weights = NULL, *wname = "mean";
+    const char *out = NULL, *weights = NULL;
+    s->weighting = W_MEAN;
     int rc;
     if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "weights", 0, &weights)) ||
-        (rc = h->cfg_str(ctx, cfg, "weighting", 0, &wname)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "weighting", weightings,
+                            (int)(sizeof weightings / sizeof *weightings), 0, &s->weighting)) ||
         (rc = h->cfg_num(ctx, cfg, "sif_a", 0, &s->sif_a)) ||
         (rc = h->cfg_bool(ctx, cfg, "lowercase", 0, &s->lowercase)))
         goto fail;
-    s->weighting = -1;
-    for (int i = 0; weightings[i]; i++)
-        if (strcmp(wname, weightings[i]) == 0) s->weighting = i;
-    if (s->weighting < 0) {
-        rc = xp_fail(ctx, XP_ECONFIG, "%s: weighting must be mean, sif or idf, got '%s'",
-                     h->cfg_where(h->cfg_get(cfg, "weighting")), wname);
-        goto fail;
-    }
     if (!(s->sif_a > 0) || !isfinite(s->sif_a)) {
         rc = xp_fail(ctx, XP_ECONFIG, "%s: sif_a must be > 0", h->cfg_where(h->cfg_get(cfg, "sif_a")));
         goto fail;

@@ -44,6 +44,8 @@ typedef struct word {
 } word;
 
 enum { AS_IDS = 0, AS_COUNTS = 1, AS_BINARY = 2 };
+static const char *const as_names[] = { "ids", "counts", "binary" };   /* by AS_* */
+static const char *const absent_names[] = { "zero", "missing" };       /* by state.absent_missing */
 
 typedef struct state {
     const char *column;
@@ -87,24 +89,17 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     s->lowercase = 1;
     s->split_hyphens = 1;
     const char *out = NULL, *prefix = NULL;
-    static const char *const as_names[] = { "ids", "counts", "binary" };
-    const char *as = "ids";
+    s->as = AS_IDS;
     int rc;
-    if ((rc = h->cfg_str(ctx, cfg, "as", 0, &as))) goto fail;
-    for (s->as = 0; s->as < 3 && strcmp(as, as_names[s->as]); s->as++) {}
-    static const char *const absent_names[] = { "zero", "missing" };
-    const char *absent = "zero";
-    if (s->as == 3) {
-        rc = xp_fail(ctx, XP_ECONFIG, "%s: as must be ids, counts or binary, got '%s'",
-                     h->cfg_where(h->cfg_get(cfg, "as")), as);
+    if ((rc = xp_cfg_choice(ctx, cfg, "as", as_names, (int)(sizeof as_names / sizeof *as_names), 0, &s->as)))
         goto fail;
-    }
     /* A column per word: a vocabulary of tokens-for-a-tower size would be 20,000 columns. */
     s->max_vocab = s->as == AS_IDS ? 20000 : 256;
     if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "prefix", 0, &prefix)) ||
-        (rc = h->cfg_str(ctx, cfg, "absent", 0, &absent)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "absent", absent_names,
+                            (int)(sizeof absent_names / sizeof *absent_names), 0, &s->absent_missing)) ||
         (rc = h->cfg_int(ctx, cfg, "max_len", 0, &s->max_len)) ||
         (rc = h->cfg_int(ctx, cfg, "min_count", 0, &s->min_count)) ||
         (rc = h->cfg_int(ctx, cfg, "max_vocab", 0, &s->max_vocab)) ||
@@ -119,12 +114,6 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         rc = xp_fail(ctx, XP_ECONFIG, "%s: %s must be %s", h->cfg_where(h->cfg_get(cfg, key)), key, bad);
         goto fail;
     }
-    if (strcmp(absent, absent_names[0]) && strcmp(absent, absent_names[1])) {
-        rc = xp_fail(ctx, XP_ECONFIG, "%s: absent must be zero or missing, got '%s'",
-                     h->cfg_where(h->cfg_get(cfg, "absent")), absent);
-        goto fail;
-    }
-    s->absent_missing = strcmp(absent, absent_names[1]) == 0;
     const char *wrong = s->as == AS_IDS ? (prefix ? "prefix" : h->cfg_get(cfg, "absent") ? "absent" : NULL)
                                         : (out ? "out" : NULL);
     if (wrong) {
@@ -287,7 +276,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out_init(&j);
     json_out_object(&j);
     json_out_kv_str(&j, "column", s->column);
-    json_out_kv_str(&j, "as", s->as == AS_IDS ? "ids" : s->as == AS_COUNTS ? "counts" : "binary");
+    json_out_kv_str(&j, "as", as_names[s->as]);
     json_out_kv_str(&j, "out", s->out);
     json_out_kv_int(&j, "rows", (int64_t)train->n_rows);
     json_out_kv_int(&j, "distinct", (int64_t)d.n);

@@ -27,6 +27,7 @@
 #include "xp/xp.h"
 
 enum { GAMMA_DEFAULT = 0, GAMMA_HYPEROPT = 1 };
+static const char *const gammas[] = { "default", "hyperopt" };   /* by GAMMA_* */
 
 typedef struct tpe {
     param_set *sp;
@@ -81,11 +82,11 @@ static int cmp_age(const void *a, const void *b)
 static int read_opts(xp_ctx *ctx, const xp_cfg *cfg, tpe *t)
 {
     const xp_host *h = ctx->host;
-    const char *gamma = "default";
     int rc;
     if ((rc = h->cfg_int(ctx, cfg, "n_startup_trials", 0, &t->n_startup))) return rc;
     if ((rc = h->cfg_int(ctx, cfg, "n_ei_candidates", 0, &t->n_ei))) return rc;
-    if ((rc = h->cfg_str(ctx, cfg, "gamma", 0, &gamma))) return rc;
+    if ((rc = xp_cfg_choice(ctx, cfg, "gamma", gammas, (int)(sizeof gammas / sizeof *gammas), 0, &t->gamma)))
+        return rc;
     if ((rc = h->cfg_num(ctx, cfg, "prior_weight", 0, &t->pz.prior_weight))) return rc;
     if ((rc = h->cfg_bool(ctx, cfg, "consider_prior", 0, &t->pz.consider_prior))) return rc;
     if ((rc = h->cfg_bool(ctx, cfg, "consider_magic_clip", 0, &t->pz.magic_clip))) return rc;
@@ -102,11 +103,6 @@ static int read_opts(xp_ctx *ctx, const xp_cfg *cfg, tpe *t)
     if (!(t->pz.prior_weight > 0) || !isfinite(t->pz.prior_weight))
         return xp_fail(ctx, XP_ECONFIG, "%s: prior_weight must be a positive number, got %g",
                        h->cfg_where(h->cfg_get(cfg, "prior_weight")), t->pz.prior_weight);
-    if (strcmp(gamma, "default") == 0) t->gamma = GAMMA_DEFAULT;
-    else if (strcmp(gamma, "hyperopt") == 0) t->gamma = GAMMA_HYPEROPT;
-    else
-        return xp_fail(ctx, XP_ECONFIG, "%s: gamma must be 'default' or 'hyperopt', got '%s'",
-                       h->cfg_where(h->cfg_get(cfg, "gamma")), gamma);
     return XP_OK;
 }
 

@@ -60,10 +60,8 @@ void tx_names_clear(tx_names *l);
 
 /* ------------------------------------------------------------ config helpers (txu_select.c) */
 
-/* Reads map[key] as a string that must be one of `allowed` (NULL-terminated); *out is the
- * index. Absent: *out unchanged. Errors name the place and the allowed values. */
-int tx_cfg_enum(xp_ctx *ctx, const xp_cfg *map, const char *key, const char *const *allowed,
-                int *out);
+/* Enumerated keys ("mode: auto") are read with xp_cfg_choice (host.h). */
+
 /* Reads a node holding one number or a list of numbers into a malloc'ed array. */
 int tx_cfg_nums(xp_ctx *ctx, const xp_cfg *node, double **out, size_t *n);
 /* Parses a YAML scalar as a double ("-2", "1e3", ".nan" is rejected). 0 ok, -1 not a number. */
@@ -73,8 +71,6 @@ int tx_cfg_range(xp_ctx *ctx, const xp_cfg *map, const char *key, double v, doub
 /* Copy of a string (NULL stays NULL); plugins use it for names they keep. */
 char *tx_strdup(const char *s);
 
-/* Role names as used in configs: feature, target, weight, group, id, ignore. -1 if unknown. */
-int tx_role_parse(const char *s);
 /* Target, weight, group and id columns are never dropped or rewritten by cleaning steps. */
 int tx_role_protected(xp_role r);
 

@@ -139,25 +139,6 @@ void tx_names_clear(tx_names *l)
     memset(l, 0, sizeof *l);
 }
 
-int tx_cfg_enum(xp_ctx *ctx, const xp_cfg *map, const char *key, const char *const *allowed,
-                int *out)
-{
-    const xp_host *h = ctx->host;
-    const char *s = NULL;
-    int rc = h->cfg_str(ctx, map, key, 0, &s);
-    if (rc) return rc;
-    if (!s) return XP_OK;
-    for (int i = 0; allowed[i]; i++)
-        if (strcmp(s, allowed[i]) == 0) { *out = i; return XP_OK; }
-    char list[256] = "";
-    for (int i = 0; allowed[i]; i++) {
-        if (i) strncat(list, ", ", sizeof list - strlen(list) - 1);
-        strncat(list, allowed[i], sizeof list - strlen(list) - 1);
-    }
-    return xp_fail(ctx, XP_ECONFIG, "%s: `%s` must be one of %s, got '%s'",
-                   h->cfg_where(h->cfg_get(map, key)), key, list, s);
-}
-
 int tx_parse_num(const char *s, double *out)
 {
     if (!s || !*s) return -1;
@@ -199,16 +180,6 @@ int tx_cfg_range(xp_ctx *ctx, const xp_cfg *map, const char *key, double v, doub
     const xp_host *h = ctx->host;
     return xp_fail(ctx, XP_ECONFIG, "%s: `%s` must be between %g and %g, got %g",
                    h->cfg_where(h->cfg_get(map, key)), key, lo, hi, v);
-}
-
-int tx_role_parse(const char *s)
-{
-    static const char *const names[] = { "feature", "target", "weight", "group", "id", "ignore" };
-    static const xp_role roles[] = { XP_ROLE_FEATURE, XP_ROLE_TARGET, XP_ROLE_WEIGHT,
-                                     XP_ROLE_GROUP, XP_ROLE_ID, XP_ROLE_IGNORE };
-    for (size_t i = 0; s && i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(s, names[i]) == 0) return (int)roles[i];
-    return -1;
 }
 
 int tx_role_protected(xp_role r)

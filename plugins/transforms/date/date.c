@@ -26,7 +26,7 @@
 #include "xp/xp.h"
 
 enum { ORDER_AUTO, ORDER_MDY, ORDER_DMY };
-static const char *const orders[] = { "auto", "mdy", "dmy", NULL };
+static const char *const orders[] = { "auto", "mdy", "dmy" };
 
 typedef struct learned {
     char *name;
@@ -229,7 +229,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     int rc;
     if ((rc = tx_sel_read(ctx, cfg, "columns", &s->columns)) ||
         (rc = h->cfg_num(ctx, cfg, "min_match", 0, &s->min_match)) ||
-        (rc = tx_cfg_enum(ctx, cfg, "order", orders, &s->order)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "order", orders, (int)(sizeof orders / sizeof *orders), 0, &s->order)) ||
         (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)))
         goto fail;
     /* The config check: a declared column's features are columns later stages may name. */
@@ -349,7 +349,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         json_out_kv_num(&j, "present", (double)k.present);
         json_out_kv_num(&j, "parsed", (double)k.parsed);
         json_out_kv_num(&j, "unparseable", (double)bad);
-        json_out_kv_str(&j, "slashed_order", dmy ? "dmy" : "mdy");
+        json_out_kv_str(&j, "slashed_order", orders[dmy ? ORDER_DMY : ORDER_MDY]);
         json_out_kv_bool(&j, "declared", declared);
         json_out_end(&j);
     }

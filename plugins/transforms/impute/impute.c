@@ -16,7 +16,8 @@
 #include "xp/xp.h"
 
 enum { S_MEDIAN, S_MEAN, S_MODE, S_CONSTANT, S_SKIP };
-static const char *const strategies[] = { "median", "mean", "mode", "constant", "skip", NULL };
+static const char *const strategies[] = { "median", "mean", "mode", "constant", "skip" };   /* by S_* */
+#define N_STRATEGIES ((int)(sizeof strategies / sizeof *strategies))
 
 typedef struct rule {
     int strategy;
@@ -66,7 +67,7 @@ static void destroy(void *st)
 
 static int strategy_of(const char *t)
 {
-    for (int i = 0; strategies[i]; i++)
+    for (int i = 0; i < N_STRATEGIES; i++)
         if (strcmp(t, strategies[i]) == 0) return i;
     return -1;
 }
@@ -95,7 +96,7 @@ static int read_rule(xp_ctx *ctx, const xp_cfg *node, rule *r)
                        h->cfg_where(node));
     int rc, has_value = h->cfg_get(node, "value") != NULL;
     r->strategy = -1;
-    if ((rc = tx_cfg_enum(ctx, node, "strategy", strategies, &r->strategy)) ||
+    if ((rc = xp_cfg_choice(ctx, node, "strategy", strategies, N_STRATEGIES, 0, &r->strategy)) ||
         (rc = h->cfg_num(ctx, node, "value", 0, &r->value)))
         return rc;
     if (r->strategy < 0) {
@@ -117,7 +118,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     s->def.strategy = S_MEDIAN;
     s->skip_categorical = 1;
     int rc;
-    if ((rc = tx_cfg_enum(ctx, cfg, "strategy", strategies, &s->def.strategy)) ||
+    if ((rc = xp_cfg_choice(ctx, cfg, "strategy", strategies, N_STRATEGIES, 0, &s->def.strategy)) ||
         (rc = h->cfg_num(ctx, cfg, "value", 0, &s->def.value)) ||
         (rc = h->cfg_bool(ctx, cfg, "indicators", 0, &s->indicators)) ||
         (rc = h->cfg_bool(ctx, cfg, "skip_categorical", 0, &s->skip_categorical)) ||

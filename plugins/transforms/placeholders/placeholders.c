@@ -19,6 +19,7 @@
 #include "xp/xp.h"
 
 enum { MODE_EXPLICIT = 0, MODE_AUTO = 1 };
+static const char *const modes[] = { "explicit", "auto" };   /* by MODE_* */
 
 typedef struct code_set {
     double *v;
@@ -94,13 +95,12 @@ static int read_codes(xp_ctx *ctx, const xp_cfg *cfg, state *s)
 
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
 {
-    static const char *const modes[] = { "explicit", "auto", NULL };
     state *s = calloc(1, sizeof *s);
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     tx_ph_rule_default(&s->rule);
     s->mode = -1;
     int rc = read_codes(ctx, cfg, s);
-    if (!rc) rc = tx_cfg_enum(ctx, cfg, "mode", modes, &s->mode);
+    if (!rc) rc = xp_cfg_choice(ctx, cfg, "mode", modes, (int)(sizeof modes / sizeof *modes), 0, &s->mode);
     if (!rc) rc = tx_sel_read(ctx, cfg, "exclude", &s->exclude);
     if (!rc) rc = tx_sel_read(ctx, cfg, "columns", &s->columns);
     if (!rc) rc = tx_ph_rule_read(ctx, cfg, &s->rule);
@@ -195,7 +195,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
-    json_out_kv_str(&j, "mode", s->mode == MODE_AUTO ? "auto" : "explicit");
+    json_out_kv_str(&j, "mode", modes[s->mode]);
     json_out_key(&j, "rule");
     json_out_object(&j);
     json_out_kv_num(&j, "min_share", s->rule.min_share);

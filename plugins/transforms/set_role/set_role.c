@@ -43,14 +43,13 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         free(s);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
+    const char *role_names[XP_ROLE_IGNORE + 1];          /* by xp_role value, as the frame names them */
+    for (int r = 0; r <= XP_ROLE_IGNORE; r++) role_names[r] = xp_role_name((xp_role)r);
     for (size_t i = 0; i < n; i++) {
         const char *key = h->cfg_key_at(roles, i);
         const xp_cfg *val = h->cfg_at(roles, i);
-        const char *t = h->cfg_scalar(val);
-        if ((s->role[i] = tx_role_parse(t)) < 0) {
-            int rc = xp_fail(ctx, XP_ECONFIG,
-                             "%s: role must be feature, target, weight, group, id or ignore, got %s%s%s",
-                             h->cfg_where(val), t ? "'" : "", t ? t : "a list or map", t ? "'" : "");
+        int rc = xp_cfg_choice(ctx, roles, key, role_names, XP_ROLE_IGNORE + 1, 1, &s->role[i]);
+        if (rc) {
             destroy(s);
             return rc;
         }

@@ -31,11 +31,11 @@ typedef struct state {
 
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
 {
-    static const char *const kinds[] = { "log1p", "log", NULL };
+    static const char *const kinds[] = { "log1p", "log" };   /* by K_* */
     state *s = calloc(1, sizeof *s);
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->kind = K_LOG1P;
-    int rc = tx_cfg_enum(ctx, cfg, "kind", kinds, &s->kind);
+    int rc = xp_cfg_choice(ctx, cfg, "kind", kinds, (int)(sizeof kinds / sizeof *kinds), 0, &s->kind);
     if (rc) { free(s); return rc; }
     const xp_host *h = ctx->host;
     const xp_cfg *only = h->cfg_get(cfg, "only_for");

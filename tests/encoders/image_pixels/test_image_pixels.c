@@ -282,6 +282,9 @@ static void test_config(const char *so)
         if (rc != XP_ECONFIG) fprintf(stderr, "'%s': rc %d %s\n", bad[i], rc, h.call.msg);
         CHECK_EQ_INT(rc, XP_ECONFIG);
     }
+    snprintf(yaml, sizeof yaml, "images: %s\nlayout: nhwc\n", dir);
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_ECONFIG);
+    CHECK_STR(h.call.msg, "test.yaml:2:9: layout: expected one of chw, hwc, got 'nhwc'");
     CHECK_EQ_INT(txh_create(&h, "images: /nonexistent/xp_images\n"), XP_EIO);
     CHECK_CONTAINS(h.call.msg, "/nonexistent/xp_images");
     /* Every key read. */
