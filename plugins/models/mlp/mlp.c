@@ -116,23 +116,6 @@ static int read_int_list(xp_ctx *ctx, const xp_cfg *map, const char *key, int64_
     return XP_OK;
 }
 
-static int read_choice(xp_ctx *ctx, const xp_cfg *map, const char *key, const char *const *names,
-                       int n, int *out)
-{
-    const char *s = NULL;
-    int rc = ctx->host->cfg_str(ctx, map, key, 0, &s);
-    if (rc || !s) return rc;
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i])) { *out = i; return XP_OK; }
-    char opts[256] = "";
-    for (int i = 0; i < n; i++) {
-        size_t u = strlen(opts);
-        snprintf(opts + u, sizeof opts - u, "%s%s", i ? ", " : "", names[i]);
-    }
-    return xp_fail(ctx, XP_ECONFIG, "%s: %s must be one of %s, got '%s'",
-                   ctx->host->cfg_where(ctx->host->cfg_get(map, key)), key, opts, s);
-}
-
 /* The GloVe file: `opt` alone when it is a path (a file or a folder holding glove-100d.bin),
  * else $XP_WEIGHTS_DIR, ./weights, and folders relative to this .so (as text_glove does). */
 static int find_glove(xp_ctx *ctx, const char *opt, const char *where, char **out)
@@ -187,8 +170,8 @@ static int read_text_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c, int reso
     int rc;
     if ((rc = h->cfg_str(ctx, t, "column", 1, &col)) ||
         (rc = h->cfg_str(ctx, t, "glove", 0, &glove)) ||
-        (rc = read_choice(ctx, t, "kind", kinds, 3, &c->text_kind)) ||
-        (rc = read_choice(ctx, t, "norm", norms, 2, &c->text_norm)) ||
+        (rc = xp_cfg_choice(ctx, t, "kind", kinds, 3, 0, &c->text_kind)) ||
+        (rc = xp_cfg_choice(ctx, t, "norm", norms, 2, 0, &c->text_norm)) ||
         (rc = h->cfg_int(ctx, t, "dim", 0, &c->text_dim)) ||
         (rc = h->cfg_int(ctx, t, "hidden", 0, &c->text_hidden)))
         return rc;
@@ -216,9 +199,12 @@ static int read_image_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c)
                        h->cfg_where(t));
     const char *col = NULL;
     static const char *const norms[] = { "none", "batch" };
+    static const char *const augments[] = { "none", "flip", "dihedral" };   /* MLP_AUG_* order */
     int rc;
     if ((rc = h->cfg_str(ctx, t, "column", 1, &col)) ||
-        (rc = read_choice(ctx, t, "norm", norms, 2, &c->image_norm)) ||
+        (rc = xp_cfg_choice(ctx, t, "norm", norms, 2, 0, &c->image_norm)) ||
+        (rc = xp_cfg_choice(ctx, t, "augment", augments, 3, 0, &c->image_augment)) ||
+        (rc = h->cfg_num(ctx, t, "words", 0, &c->image_words)) ||
         (rc = h->cfg_int(ctx, t, "size", 0, &c->image_size)) ||
         (rc = read_int_list(ctx, t, "channels", c->conv, &c->n_conv, MLP_MAX_CONV)))
         return rc;
@@ -226,6 +212,9 @@ static int read_image_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c)
         return xp_fail(ctx, XP_ECONFIG, "%s: image_tower.size must be in [1, 1024]", h->cfg_where(t));
     if (c->n_conv < 1)
         return xp_fail(ctx, XP_ECONFIG, "%s: image_tower.channels needs at least one block", h->cfg_where(t));
+    if (!(c->image_words >= 0 && c->image_words <= 100))
+        return xp_fail(ctx, XP_ECONFIG, "%s: image_tower.words must be in [0, 100], got %g",
+                       h->cfg_where(h->cfg_get(t, "words")), c->image_words);
     if (!(c->image_column = mlp_strdup(col))) return nomem(ctx);
     if (XP_HOST_HAS(h, column_ref) && h->column_ref) h->column_ref(ctx, h->cfg_get(t, "column"), col);   /* config check */
     return XP_OK;
@@ -284,9 +273,9 @@ static int config_read(xp_ctx *ctx, const xp_cfg *p, mlp_config *c, int resolve)
         (rc = h->cfg_num(ctx, p, "input_clip", 0, &c->input_clip)) ||
         (rc = h->cfg_bool(ctx, p, "malloc_tuning", 0, &c->malloc_tuning)) ||
         (rc = read_int_list(ctx, p, "hidden", c->hidden, &c->n_hidden, MLP_MAX_HIDDEN)) ||
-        (rc = read_choice(ctx, p, "activation", acts, 2, &c->act)) ||
-        (rc = read_choice(ctx, p, "schedule", scheds, 3, &c->schedule)) ||
-        (rc = read_choice(ctx, p, "group_batches", groups, 3, &group)))
+        (rc = xp_cfg_choice(ctx, p, "activation", acts, 2, 0, &c->act)) ||
+        (rc = xp_cfg_choice(ctx, p, "schedule", scheds, 3, 0, &c->schedule)) ||
+        (rc = xp_cfg_choice(ctx, p, "group_batches", groups, 3, 0, &group)))
         return rc;
     c->group = group == 2 ? GROUP_AUTO : group;
     const xp_cfg *sn = h->cfg_get(p, "seed");
@@ -318,6 +307,9 @@ static int config_read(xp_ctx *ctx, const xp_cfg *p, mlp_config *c, int resolve)
     if ((rc = read_text_tower(ctx, h->cfg_get(p, "text_tower"), c, resolve)) ||
         (rc = read_image_tower(ctx, h->cfg_get(p, "image_tower"), c)))
         return rc;
+    if (c->image_words > 0 && !c->text_column)
+        return xp_fail(ctx, XP_ECONFIG, "%s: image_tower.words needs a text_tower (its words are what the "
+                       "image tower learns to predict)", h->cfg_where(h->cfg_get(h->cfg_get(p, "image_tower"), "words")));
     if (c->text_column && c->image_column && !strcmp(c->text_column, c->image_column))
         return xp_fail(ctx, XP_ECONFIG, "%s: text_tower and image_tower name the same column %s", where,
                        c->text_column);
@@ -786,7 +778,13 @@ static const char options_text[] =
     "    column: image_pixels\n"
     "    size: 32               # default: from the column's width\n"
     "    channels: [16, 32, 64] # 3x3 stride-2 conv blocks, then global mean pool\n"
-    "    norm: none             # none | batch: BatchNorm after each conv block\n";
+    "    norm: none             # none | batch: BatchNorm after each conv block\n"
+    "    augment: none          # none | flip (random left-right mirror) | dihedral (random\n"
+    "                           # mirror and quarter turn): each picture's pose in training\n"
+    "    words: 0               # > 0 (with a text_tower): weight of a training-only loss that\n"
+    "                           # asks the image tower which vocabulary words the row's text\n"
+    "                           # holds, so it learns to see what the words say (size, finish)\n"
+    "                           # and can tell it for texts that do not say it\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_MODEL, "mlp", "1.0.0",
     "late-fusion neural network (libtorch): standardised tabular inputs, categorical embeddings, "
     "projected embedding vectors, token and image towers, AdamW, early stopping", &ops, options_text);

@@ -41,6 +41,8 @@ typedef struct mlp_config {
     int64_t conv[MLP_MAX_CONV];
     int64_t n_conv;
     int image_norm;              /* image_tower.norm: batch (1) | none (0) */
+    int image_augment;           /* image_tower.augment: MLP_AUG_* (training only, not saved) */
+    double image_words;          /* image_tower.words: auxiliary loss weight (training only) */
 } mlp_config;
 
 enum { IN_NUM = 1, IN_CAT = 2, IN_VEC = 3, IN_TEXT = 4, IN_IMAGE = 5 };

@@ -82,6 +82,11 @@ void check_spec(const mlp_spec &s)
         fail(XP_EINVAL, "mlp_net: image tower needs 1..%d conv blocks", MLP_MAX_CONV);
     for (int64_t k = 0; s.image_size && k < s.n_conv; k++)
         if (s.conv[k] < 1) fail(XP_EINVAL, "mlp_net: conv block %lld has %lld channels", (long long)k, (long long)s.conv[k]);
+    if (!(s.image_words >= 0 && std::isfinite(s.image_words))) fail(XP_EINVAL, "mlp_net: image_words must be >= 0");
+    if (s.image_words > 0 && (!s.image_size || !s.text_vocab))
+        fail(XP_EINVAL, "mlp_net: image_words needs both an image tower and a token tower");
+    if (s.image_augment < MLP_AUG_NONE || s.image_augment > MLP_AUG_DIHEDRAL)
+        fail(XP_EINVAL, "mlp_net: unknown image augmentation %d", s.image_augment);
     if (s.n_hidden < 0 || s.n_hidden > MLP_MAX_HIDDEN) fail(XP_EINVAL, "mlp_net: 0..%d hidden layers", MLP_MAX_HIDDEN);
     for (int64_t k = 0; k < s.n_hidden; k++)
         if (s.hidden[k] < 1) fail(XP_EINVAL, "mlp_net: hidden layer %lld has %lld units", (long long)k, (long long)s.hidden[k]);
@@ -115,6 +120,8 @@ struct mlp_net : nn::Module {
     std::vector<nn::Conv2d> convs;
     std::vector<nn::BatchNorm2d> conv_bn;
     nn::Linear image_proj{ nullptr };
+    nn::Linear words_head{ nullptr };   /* image_words: not registered, so not in params() */
+    at::Tensor words_loss;              /* the last training forward's auxiliary loss */
     std::vector<nn::Linear> head;
     nn::Linear out{ nullptr };
     std::unique_ptr<torch::optim::AdamW> opt;
@@ -157,6 +164,7 @@ struct mlp_net : nn::Module {
             }
             image_proj = register_module("image_proj", nn::Linear(c, p.proj_dim));
             width += p.proj_dim;
+            if (p.image_words > 0) words_head = nn::Linear(c, p.text_vocab);
         }
         for (int64_t k = 0; k < p.n_hidden; k++) {
             head.push_back(register_module("head" + std::to_string(k), nn::Linear(width, p.hidden[k])));
@@ -206,6 +214,11 @@ struct mlp_net : nn::Module {
         double b = std::sqrt(3.0 / (double)out->weight.size(1));
         out->weight.uniform_(-b, b, gen);
         out->bias.fill_(p.out_bias);
+        if (words_head) {   /* last: the draws above are the same with or without it */
+            double bw = std::sqrt(3.0 / (double)words_head->weight.size(1));
+            words_head->weight.uniform_(-bw, bw, gen);
+            words_head->bias.zero_();
+        }
     }
 
     at::Tensor act(const at::Tensor &x) const
@@ -251,16 +264,48 @@ struct mlp_net : nn::Module {
         return act(text_proj->forward(h));
     }
 
-    at::Tensor image_tower(const at::Tensor &px)   /* [u, 3, s, s] in [0,1] -> [u, proj] */
+    /* A random pose per picture (training only). Each picture has one file, so without this
+     * the tower sees every item's picture in one pose only and can learn the pose; rotation
+     * and mirroring keep what a picture shows. Masks come from the net's generator. */
+    at::Tensor augment(const at::Tensor &px)
     {
-        at::Tensor x = (px - 0.5) * 4.0;
+        if (!is_training() || sc.s.image_augment == MLP_AUG_NONE) return px;
+        auto coin = [&]() {
+            return torch::empty({ px.size(0), 1, 1, 1 }, torch::kFloat32).bernoulli_(0.5, gen).to(torch::kBool);
+        };
+        at::Tensor x = torch::where(coin(), px.flip({ 3 }), px);
+        if (sc.s.image_augment == MLP_AUG_DIHEDRAL) {   /* square pictures: shapes unchanged */
+            x = torch::where(coin(), x.rot90(1, { 2, 3 }), x);
+            x = torch::where(coin(), x.rot90(2, { 2, 3 }), x);
+        }
+        return x;
+    }
+
+    at::Tensor image_features(const at::Tensor &px)   /* [u, 3, s, s] in [0,1] -> [u, c] */
+    {
+        at::Tensor x = (augment(px) - 0.5) * 4.0;
         for (size_t k = 0; k < convs.size(); k++) {
             x = convs[k]->forward(x);
             if (sc.s.image_norm) x = conv_bn[k]->forward(x);
             x = act(x);
         }
-        x = x.mean({ 2, 3 });
-        return act(image_proj->forward(x));
+        return x.mean({ 2, 3 });
+    }
+
+    /* The image_words loss of a batch: rows' pooled picture features [n, c] against the
+     * words of their texts. Rows without a picture or without a known word do not count. */
+    at::Tensor words_aux_loss(const mlp_data &d, const at::Tensor &rows, const at::Tensor &img_idx,
+                              const at::Tensor &feats)
+    {
+        at::Tensor ids = d.text_table.index_select(0, d.text_row.index_select(0, rows));   /* [n, L] */
+        at::Tensor target = torch::zeros({ ids.size(0), sc.s.text_vocab }, torch::kFloat32);
+        target.scatter_(1, ids, 1.0);
+        target.narrow(1, 0, 2).zero_();   /* padding and the unknown word are not words */
+        at::Tensor has_picture = img_idx.ne(d.image_table.size(0) - 1);   /* last row: missing */
+        at::Tensor use = has_picture.logical_and(target.sum(1).gt(0)).to(torch::kFloat32);
+        at::Tensor bce = torch::binary_cross_entropy_with_logits(words_head->forward(feats), target,
+                                                                 {}, {}, at::Reduction::None).sum(1);
+        return (bce * use).sum() / use.sum().clamp_min(1.0);
     }
 
     at::Tensor forward(const mlp_data &d, const at::Tensor &rows)
@@ -278,9 +323,15 @@ struct mlp_net : nn::Module {
         if (p.text_vocab)
             parts.push_back(per_distinct(d.text_table, d.text_row.index_select(0, rows),
                                          [&](const at::Tensor &t) { return text_tower(t); }));
-        if (p.image_size)
-            parts.push_back(per_distinct(d.image_table, d.image_row.index_select(0, rows),
-                                         [&](const at::Tensor &t) { return image_tower(t); }));
+        words_loss = at::Tensor();
+        if (p.image_size) {
+            at::Tensor idx = d.image_row.index_select(0, rows);
+            auto uq = at::_unique(idx, /*sorted=*/true, /*return_inverse=*/true);
+            at::Tensor inv = std::get<1>(uq);
+            at::Tensor feats = image_features(d.image_table.index_select(0, std::get<0>(uq)));
+            parts.push_back(act(image_proj->forward(feats)).index_select(0, inv));
+            if (words_head && is_training()) words_loss = words_aux_loss(d, rows, idx, feats.index_select(0, inv));
+        }
         at::Tensor x = parts.size() == 1 ? parts[0] : torch::cat(parts, 1);
         for (auto &l : head) x = dropout(act(l->forward(x)));
         return out->forward(x).squeeze(1);
@@ -435,6 +486,10 @@ int mlp_net_optimizer(mlp_net *net, double weight_decay, mlp_err *e)
         bool is_norm = kv.value().dim() <= 1;   /* layer / batch norm scales and shifts */
         (is_bias || is_emb || is_norm ? no_decay : decay).push_back(kv.value());
     }
+    if (net->words_head) {
+        decay.push_back(net->words_head->weight);
+        no_decay.push_back(net->words_head->bias);
+    }
     std::vector<torch::optim::OptimizerParamGroup> groups;
     groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(1e-3).weight_decay(weight_decay)));
     if (!no_decay.empty())
@@ -461,10 +516,11 @@ int mlp_net_train_batch(mlp_net *net, const mlp_data *d, const int64_t *rows, si
     at::Tensor pred = net->forward(*d, r);
     at::Tensor diff = pred - d->y.index_select(0, r);
     at::Tensor l = (w * diff * diff).sum() / wsum;
+    at::Tensor total = net->words_loss.defined() ? l + net->sc.s.image_words * net->words_loss : l;
     for (auto &g : net->opt->param_groups())
         static_cast<torch::optim::AdamWOptions &>(g.options()).lr(lr);
     net->opt->zero_grad();
-    l.backward();
+    total.backward();
     if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), grad_clip);
     net->opt->step();
     *loss = l.item<double>();

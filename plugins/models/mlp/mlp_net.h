@@ -42,6 +42,9 @@ typedef struct mlp_err {
 
 enum { MLP_ACT_GELU = 0, MLP_ACT_RELU = 1 };
 enum { MLP_TEXT_BAG = 0, MLP_TEXT_GRU = 1, MLP_TEXT_BAG_SUM = 2 };
+/* Training-time image augmentation: none; a random left-right mirror; a random element of
+ * the square's symmetry group (mirror, then 0/90/180/270 degree rotation: 8 poses). */
+enum { MLP_AUG_NONE = 0, MLP_AUG_FLIP = 1, MLP_AUG_DIHEDRAL = 2 };
 
 #define MLP_MAX_HIDDEN 8
 #define MLP_MAX_CONV 6
@@ -72,6 +75,14 @@ typedef struct mlp_spec {
     int64_t conv[MLP_MAX_CONV];   /* their channels */
     int image_norm;               /* 1: BatchNorm after each conv (bias-free convs); its running
                                    * statistics are saved with the weights */
+    int image_augment;            /* MLP_AUG_*: in training mode each distinct picture of a
+                                   * batch is shown in a random pose (the net's generator) */
+    double image_words;           /* > 0 (needs the token tower too): in training, an extra
+                                   * head on the image tower's pooled features predicts which
+                                   * vocabulary words the row's text holds (binary cross-
+                                   * entropy, summed over the vocabulary, mean over rows with
+                                   * a picture and a word), added to the loss with this weight.
+                                   * The head is training-only: not in the parameters. */
     /* head */
     int64_t n_hidden;
     int64_t hidden[MLP_MAX_HIDDEN];

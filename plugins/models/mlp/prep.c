@@ -397,6 +397,8 @@ void mlp_make_spec(const mlp_model *m, mlp_spec *p, int64_t *buf)
         p->n_conv = c->n_conv;
         for (int64_t k = 0; k < c->n_conv; k++) p->conv[k] = c->conv[k];
         p->image_norm = c->image_norm;
+        p->image_augment = c->image_augment;
+        p->image_words = c->text_column ? c->image_words : 0;
     }
     p->n_hidden = c->n_hidden;
     for (int64_t k = 0; k < c->n_hidden; k++) p->hidden[k] = c->hidden[k];

@@ -207,6 +207,24 @@ static void test_learns(void)
     H.ops->destroy(m);
     cfg_free(cfg);
 
+    /* with the pictures in random poses and the image_words loss it still learns (the
+     * shade is a colour: every pose shows it) */
+    cfg = harness_cfg("plugin: mlp\nepochs: 30\npatience: 6\nbatch_size: 64\nlr: 0.004\ndropout: 0.05\n"
+                      "hidden: [64, 32]\nproj_dim: 8\ntext_tower: {column: tok, dim: 16}\n"
+                      "image_tower: {column: img, channels: [8, 16], augment: dihedral, words: 0.5}\n");
+    rc = fit(cfg, TR, VA, &m);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (!rc) {
+        CHECK_EQ_INT(predict(m, VA, p), XP_OK);
+        double r2a = r2_of(y, p, VA->n_rows);
+        fprintf(stderr, "augment dihedral, words 0.5: R2 %.4f\n", r2a);
+        CHECK(r2a > 0.9);
+        H.ops->destroy(m);
+    } else {
+        fprintf(stderr, "fit: %s\n", H.call.msg);
+    }
+    cfg_free(cfg);
+
     /* without the towers the type (text) and shade (image) effects are out of reach:
      * their variance is ~0.45 + 0.33 of the ~1.4 total */
     cfg = harness_cfg("plugin: mlp\nepochs: 30\npatience: 6\nbatch_size: 64\nlr: 0.004\n"
@@ -455,7 +473,8 @@ static void test_config(void)
         "proj_dim: 32\ncat_width: 16\ninput_clip: 5\ngrad_clip: 1.0\ngroup_batches: auto\n"
         "group_rows: 2\neval_batch: 2048\nthreads: 0\nmalloc_tuning: true\nseed: 7\n"
         "text_tower: {column: description_tokens, glove: false, kind: bag, dim: 100, hidden: 64, norm: none}\n"
-        "image_tower: {column: image_pixels, size: 32, channels: [16, 32, 64], norm: none}\n";
+        "image_tower: {column: image_pixels, size: 32, channels: [16, 32, 64], norm: none, augment: none,\n"
+        "              words: 0}\n";
     xp_cfg *cfg = harness_cfg(doc);
     void *m = NULL;
     CHECK_EQ_INT(H.ops->create(ctx_new(), cfg, &m), XP_OK);
@@ -476,6 +495,9 @@ static void test_config(void)
         { "text_tower: {column: tok, glove: /nonexistent/glove.bin}\n", "/nonexistent/glove.bin" },
         { "image_tower: {column: img, channels: []}\n", "channels" },
         { "text_tower: {column: img}\nimage_tower: {column: img}\n", "same column" },
+        { "text_tower: {column: tok}\nimage_tower: {column: img, augment: rotate}\n", "none, flip, dihedral" },
+        { "text_tower: {column: tok}\nimage_tower: {column: img, words: -1}\n", "image_tower.words" },
+        { "image_tower: {column: img, words: 0.5}\n", "needs a text_tower" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cfg = harness_cfg(bad[i].yaml);
