@@ -21,23 +21,29 @@
         }                                                                                \
     } while (0)
 
+/* An image-tower net on 8x8 pictures: `n_conv` blocks of `ch` channels, one hidden layer. */
+static mlp_spec image_spec(int64_t proj, int64_t n_conv, int64_t ch, int64_t hidden)
+{
+    mlp_spec s;
+    memset(&s, 0, sizeof s);
+    s.proj_dim = proj;
+    s.image_size = 8;
+    s.n_conv = n_conv;
+    for (int64_t k = 0; k < n_conv; k++) s.conv[k] = ch;
+    s.n_hidden = 1;
+    s.hidden[0] = hidden;
+    s.act = MLP_ACT_RELU;
+    return s;
+}
+
 /* Trains an image-only net on two 8x8 pictures, `a` with target +1 and `b` with target -1,
  * and returns |prediction(a) - prediction(b)| in eval mode (predicted twice: must agree, as
  * augmentation is for training only). A pose the augmentation may draw makes `b` out of `a`
  * -> the two look the same in training and the gap stays small; otherwise it opens up. */
 static double pose_gap(int augment, const float *a, const float *b)
 {
-    mlp_spec s;
-    memset(&s, 0, sizeof s);
-    s.proj_dim = 8;
-    s.image_size = 8;
-    s.n_conv = 2;
-    s.conv[0] = 8;
-    s.conv[1] = 8;
+    mlp_spec s = image_spec(8, 2, 8, 16);
     s.image_augment = augment;
-    s.n_hidden = 1;
-    s.hidden[0] = 16;
-    s.act = MLP_ACT_RELU;
     mlp_err e;
     mlp_net *net = NULL;
     if (mlp_net_new(&s, 3, &net, &e)) { fprintf(stderr, "%s\n", e.msg); return NAN; }
@@ -77,20 +83,12 @@ static void half_picture(float *px, int which);
  * image_words loss at `words`; returns its parameters (caller frees), *np their count. */
 static float *words_params(double words, size_t *np)
 {
-    mlp_spec s;
-    memset(&s, 0, sizeof s);
-    s.proj_dim = 4;
+    mlp_spec s = image_spec(4, 1, 4, 8);
     s.text_vocab = 6;
     s.text_len = 2;
     s.text_dim = 4;
     s.text_kind = MLP_TEXT_BAG_SUM;
-    s.image_size = 8;
-    s.n_conv = 1;
-    s.conv[0] = 4;
     s.image_words = words;
-    s.n_hidden = 1;
-    s.hidden[0] = 8;
-    s.act = MLP_ACT_RELU;
     mlp_err e;
     mlp_net *net = NULL;
     float *p = NULL;
