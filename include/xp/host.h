@@ -197,9 +197,11 @@ static inline void xp_log(xp_ctx *ctx, int level, const char *fmt, ...)
 }
 
 /* host->cfg_choice when the host has it; a host older than cfg_choice fails with
- * XP_EUNSUPPORTED. names is a table of n_names strings:
+ * XP_EUNSUPPORTED. names is a table of n_names strings; XP_COUNT gives a table's length, so
+ * adding a name cannot leave a hand-written count behind:
  *     static const char *const modes[] = { "explicit", "auto" };
- *     if ((rc = xp_cfg_choice(ctx, cfg, "mode", modes, 2, 0, &s->mode))) return rc;  */
+ *     if ((rc = xp_cfg_choice(ctx, cfg, "mode", modes, XP_COUNT(modes), 0, &s->mode))) return rc;  */
+#define XP_COUNT(a) ((int)(sizeof(a) / sizeof *(a)))
 static inline int xp_cfg_choice(xp_ctx *ctx, const xp_cfg *map, const char *key,
                                 const char *const *names, int n_names, int required, int *out)
 {

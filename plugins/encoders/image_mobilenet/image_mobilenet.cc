@@ -524,7 +524,7 @@ int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = h->cfg_str(ctx, cfg, "out", 0, &outname)) || (rc = h->cfg_str(ctx, cfg, "weights", 0, &wopt)) ||
         (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) ||
         (rc = xp_cfg_choice(ctx, cfg, "postprocess", postprocesses,
-                            (int)(sizeof postprocesses / sizeof *postprocesses), 0, &s->post)) ||
+                            XP_COUNT(postprocesses), 0, &s->post)) ||
         (rc = h->cfg_int(ctx, cfg, "batch", 0, &s->batch)))
         return rc;
     s->column = column;

@@ -48,7 +48,6 @@ enum { N_NONE, N_IMAGENET };
 static const char *const layouts[] = { "chw", "hwc" };
 static const char *const norms[] = { "none", "imagenet" };
 static const char *const spaces[] = { "srgb", "linear" };
-#define N_NAMES(a) ((int)(sizeof(a) / sizeof *(a)))
 
 typedef struct state {
     char *column, *out, *missing_name, *images;
@@ -159,10 +158,10 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = h->cfg_str(ctx, cfg, "images", 0, &images)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &outn)) ||
         (rc = h->cfg_int(ctx, cfg, "size", 0, &s->size)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "layout", layouts, N_NAMES(layouts), 0, &s->layout)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "layout", layouts, XP_COUNT(layouts), 0, &s->layout)) ||
         (rc = h->cfg_num(ctx, cfg, "background", 0, &s->background)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "normalize", norms, N_NAMES(norms), 0, &s->normalize)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "colorspace", spaces, N_NAMES(spaces), 0, &s->colorspace)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "normalize", norms, XP_COUNT(norms), 0, &s->normalize)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "colorspace", spaces, XP_COUNT(spaces), 0, &s->colorspace)) ||
         (rc = h->cfg_bool(ctx, cfg, "cache", 0, &s->cache)))
         goto fail;
     if (s->size < 8 || s->size > 512) {

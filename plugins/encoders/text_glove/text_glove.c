@@ -199,7 +199,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "weights", 0, &weights)) ||
         (rc = xp_cfg_choice(ctx, cfg, "weighting", weightings,
-                            (int)(sizeof weightings / sizeof *weightings), 0, &s->weighting)) ||
+                            XP_COUNT(weightings), 0, &s->weighting)) ||
         (rc = h->cfg_num(ctx, cfg, "sif_a", 0, &s->sif_a)) ||
         (rc = h->cfg_bool(ctx, cfg, "lowercase", 0, &s->lowercase)))
         goto fail;

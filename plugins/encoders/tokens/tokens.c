@@ -91,7 +91,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
     const char *out = NULL, *prefix = NULL;
     s->as = AS_IDS;
     int rc;
-    if ((rc = xp_cfg_choice(ctx, cfg, "as", as_names, (int)(sizeof as_names / sizeof *as_names), 0, &s->as)))
+    if ((rc = xp_cfg_choice(ctx, cfg, "as", as_names, XP_COUNT(as_names), 0, &s->as)))
         goto fail;
     /* A column per word: a vocabulary of tokens-for-a-tower size would be 20,000 columns. */
     s->max_vocab = s->as == AS_IDS ? 20000 : 256;
@@ -99,7 +99,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "prefix", 0, &prefix)) ||
         (rc = xp_cfg_choice(ctx, cfg, "absent", absent_names,
-                            (int)(sizeof absent_names / sizeof *absent_names), 0, &s->absent_missing)) ||
+                            XP_COUNT(absent_names), 0, &s->absent_missing)) ||
         (rc = h->cfg_int(ctx, cfg, "max_len", 0, &s->max_len)) ||
         (rc = h->cfg_int(ctx, cfg, "min_count", 0, &s->min_count)) ||
         (rc = h->cfg_int(ctx, cfg, "max_vocab", 0, &s->max_vocab)) ||

@@ -170,8 +170,8 @@ static int read_text_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c, int reso
     int rc;
     if ((rc = h->cfg_str(ctx, t, "column", 1, &col)) ||
         (rc = h->cfg_str(ctx, t, "glove", 0, &glove)) ||
-        (rc = xp_cfg_choice(ctx, t, "kind", kinds, 3, 0, &c->text_kind)) ||
-        (rc = xp_cfg_choice(ctx, t, "norm", norms, 2, 0, &c->text_norm)) ||
+        (rc = xp_cfg_choice(ctx, t, "kind", kinds, XP_COUNT(kinds), 0, &c->text_kind)) ||
+        (rc = xp_cfg_choice(ctx, t, "norm", norms, XP_COUNT(norms), 0, &c->text_norm)) ||
         (rc = h->cfg_int(ctx, t, "dim", 0, &c->text_dim)) ||
         (rc = h->cfg_int(ctx, t, "hidden", 0, &c->text_hidden)))
         return rc;
@@ -202,8 +202,8 @@ static int read_image_tower(xp_ctx *ctx, const xp_cfg *t, mlp_config *c)
     static const char *const augments[] = { "none", "flip", "dihedral" };   /* MLP_AUG_* order */
     int rc;
     if ((rc = h->cfg_str(ctx, t, "column", 1, &col)) ||
-        (rc = xp_cfg_choice(ctx, t, "norm", norms, 2, 0, &c->image_norm)) ||
-        (rc = xp_cfg_choice(ctx, t, "augment", augments, 3, 0, &c->image_augment)) ||
+        (rc = xp_cfg_choice(ctx, t, "norm", norms, XP_COUNT(norms), 0, &c->image_norm)) ||
+        (rc = xp_cfg_choice(ctx, t, "augment", augments, XP_COUNT(augments), 0, &c->image_augment)) ||
         (rc = h->cfg_num(ctx, t, "words", 0, &c->image_words)) ||
         (rc = h->cfg_int(ctx, t, "size", 0, &c->image_size)) ||
         (rc = read_int_list(ctx, t, "channels", c->conv, &c->n_conv, MLP_MAX_CONV)))
@@ -273,9 +273,9 @@ static int config_read(xp_ctx *ctx, const xp_cfg *p, mlp_config *c, int resolve)
         (rc = h->cfg_num(ctx, p, "input_clip", 0, &c->input_clip)) ||
         (rc = h->cfg_bool(ctx, p, "malloc_tuning", 0, &c->malloc_tuning)) ||
         (rc = read_int_list(ctx, p, "hidden", c->hidden, &c->n_hidden, MLP_MAX_HIDDEN)) ||
-        (rc = xp_cfg_choice(ctx, p, "activation", acts, 2, 0, &c->act)) ||
-        (rc = xp_cfg_choice(ctx, p, "schedule", scheds, 3, 0, &c->schedule)) ||
-        (rc = xp_cfg_choice(ctx, p, "group_batches", groups, 3, 0, &group)))
+        (rc = xp_cfg_choice(ctx, p, "activation", acts, XP_COUNT(acts), 0, &c->act)) ||
+        (rc = xp_cfg_choice(ctx, p, "schedule", scheds, XP_COUNT(scheds), 0, &c->schedule)) ||
+        (rc = xp_cfg_choice(ctx, p, "group_batches", groups, XP_COUNT(groups), 0, &group)))
         return rc;
     c->group = group == 2 ? GROUP_AUTO : group;
     const xp_cfg *sn = h->cfg_get(p, "seed");

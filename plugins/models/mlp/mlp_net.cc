@@ -325,6 +325,8 @@ struct mlp_net : nn::Module {
                                          [&](const at::Tensor &t) { return text_tower(t); }));
         words_loss = at::Tensor();
         if (p.image_size) {
+            /* per_distinct's steps written out: the projection runs per distinct picture (as
+             * before image_words) and image_words needs the pooled features per row */
             at::Tensor idx = d.image_row.index_select(0, rows);
             auto uq = at::_unique(idx, /*sorted=*/true, /*return_inverse=*/true);
             at::Tensor inv = std::get<1>(uq);
@@ -521,7 +523,12 @@ int mlp_net_train_batch(mlp_net *net, const mlp_data *d, const int64_t *rows, si
         static_cast<torch::optim::AdamWOptions &>(g.options()).lr(lr);
     net->opt->zero_grad();
     total.backward();
-    if (grad_clip > 0) torch::nn::utils::clip_grad_norm_(net->parameters(), grad_clip);
+    if (grad_clip > 0) {   /* the training-only words head is clipped with the rest */
+        std::vector<at::Tensor> ps = net->parameters();
+        if (net->words_head)
+            for (auto &t : net->words_head->parameters()) ps.push_back(t);
+        torch::nn::utils::clip_grad_norm_(ps, grad_clip);
+    }
     net->opt->step();
     *loss = l.item<double>();
     if (!std::isfinite(*loss))

@@ -85,7 +85,7 @@ static int read_opts(xp_ctx *ctx, const xp_cfg *cfg, tpe *t)
     int rc;
     if ((rc = h->cfg_int(ctx, cfg, "n_startup_trials", 0, &t->n_startup))) return rc;
     if ((rc = h->cfg_int(ctx, cfg, "n_ei_candidates", 0, &t->n_ei))) return rc;
-    if ((rc = xp_cfg_choice(ctx, cfg, "gamma", gammas, (int)(sizeof gammas / sizeof *gammas), 0, &t->gamma)))
+    if ((rc = xp_cfg_choice(ctx, cfg, "gamma", gammas, XP_COUNT(gammas), 0, &t->gamma)))
         return rc;
     if ((rc = h->cfg_num(ctx, cfg, "prior_weight", 0, &t->pz.prior_weight))) return rc;
     if ((rc = h->cfg_bool(ctx, cfg, "consider_prior", 0, &t->pz.consider_prior))) return rc;

@@ -75,9 +75,9 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     if ((rc = tx_sel_read(ctx, cfg, "columns", &s->columns)) ||
         (rc = ctx->host->cfg_int(ctx, cfg, "max_levels", 0, &s->max_levels)) ||
         (rc = tx_cfg_range(ctx, cfg, "max_levels", (double)s->max_levels, 0, 1e6)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "as", outputs, (int)(sizeof outputs / sizeof *outputs), 0, &s->as_codes)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "as", outputs, XP_COUNT(outputs), 0, &s->as_codes)) ||
         (rc = ctx->host->cfg_bool(ctx, cfg, "all_categorical", 0, &s->all_categorical)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "unseen", unseen_as, (int)(sizeof unseen_as / sizeof *unseen_as), 0, &s->unseen_code))) {
+        (rc = xp_cfg_choice(ctx, cfg, "unseen", unseen_as, XP_COUNT(unseen_as), 0, &s->unseen_code))) {
         destroy(s);
         return rc;
     }

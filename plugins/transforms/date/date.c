@@ -229,7 +229,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     int rc;
     if ((rc = tx_sel_read(ctx, cfg, "columns", &s->columns)) ||
         (rc = h->cfg_num(ctx, cfg, "min_match", 0, &s->min_match)) ||
-        (rc = xp_cfg_choice(ctx, cfg, "order", orders, (int)(sizeof orders / sizeof *orders), 0, &s->order)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "order", orders, XP_COUNT(orders), 0, &s->order)) ||
         (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)))
         goto fail;
     /* The config check: a declared column's features are columns later stages may name. */

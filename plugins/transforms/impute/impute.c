@@ -17,7 +17,7 @@
 
 enum { S_MEDIAN, S_MEAN, S_MODE, S_CONSTANT, S_SKIP };
 static const char *const strategies[] = { "median", "mean", "mode", "constant", "skip" };   /* by S_* */
-#define N_STRATEGIES ((int)(sizeof strategies / sizeof *strategies))
+#define N_STRATEGIES (XP_COUNT(strategies))
 
 typedef struct rule {
     int strategy;

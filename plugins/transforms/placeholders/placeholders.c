@@ -100,7 +100,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     tx_ph_rule_default(&s->rule);
     s->mode = -1;
     int rc = read_codes(ctx, cfg, s);
-    if (!rc) rc = xp_cfg_choice(ctx, cfg, "mode", modes, (int)(sizeof modes / sizeof *modes), 0, &s->mode);
+    if (!rc) rc = xp_cfg_choice(ctx, cfg, "mode", modes, XP_COUNT(modes), 0, &s->mode);
     if (!rc) rc = tx_sel_read(ctx, cfg, "exclude", &s->exclude);
     if (!rc) rc = tx_sel_read(ctx, cfg, "columns", &s->columns);
     if (!rc) rc = tx_ph_rule_read(ctx, cfg, &s->rule);

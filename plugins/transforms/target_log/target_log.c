@@ -35,7 +35,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     state *s = calloc(1, sizeof *s);
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->kind = K_LOG1P;
-    int rc = xp_cfg_choice(ctx, cfg, "kind", kinds, (int)(sizeof kinds / sizeof *kinds), 0, &s->kind);
+    int rc = xp_cfg_choice(ctx, cfg, "kind", kinds, XP_COUNT(kinds), 0, &s->kind);
     if (rc) { free(s); return rc; }
     const xp_host *h = ctx->host;
     const xp_cfg *only = h->cfg_get(cfg, "only_for");
