@@ -62,42 +62,83 @@ static int prepare(experiment *x, const xp_frame *f, void **out, const char *wha
     return rc;
 }
 
+/* One fold's data: its rows, the pipeline fitted on its training rows and applied to its
+ * validation (and, for a fold-averaged final, test) rows, the model's prepared data. */
+typedef struct build_job {
+    experiment *x;
+    const split_plan *plan;
+    fold_data *d;
+    int fold;
+    int rc;
+    char err[2048];
+} build_job;
+
+static void *build_one(void *arg)
+{
+    build_job *j = arg;
+    experiment *x = j->x;
+    fold_data *d = j->d;
+    char *err = j->err;
+    size_t n = sizeof j->err;
+    int f = j->fold, rc;
+    size_t nt, nv;
+    size_t *tr = split_fold_rows(j->plan, f, 0, &nt), *va = split_fold_rows(j->plan, f, 1, &nv);
+    if (!tr || !va) { free(tr); free(va); snprintf(err, n, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
+    d->train = frame_take(x->dev, tr, nt);
+    d->valid = frame_take(x->dev, va, nv);
+    free(tr);
+    d->valid_rows = va;
+    if (!d->train || !d->valid) { snprintf(err, n, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
+    d->valid_y = target_copy(d->valid);
+    d->valid_source = source_codes(x, d->valid);
+    if ((rc = pipeline_create(&d->pipe, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
+        (rc = pipeline_fit(&d->pipe, d->train, err, n)) ||
+        (rc = pipeline_apply(&d->pipe, d->valid, err, n)) ||
+        (rc = prepare(x, d->train, &d->train_prep, "train", err, n)) ||
+        (rc = prepare(x, d->valid, &d->valid_prep, "valid", err, n))) {
+        j->rc = rc;
+        return NULL;
+    }
+    /* The run's own folds predict the test part too when the final prediction is their
+     * average; the test rows go through this fold's pipeline, fitted without them. */
+    if (x->final_folds && j->plan == &x->plan) {
+        if (!(d->test = frame_copy(x->test))) { snprintf(err, n, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
+        if ((rc = pipeline_apply(&d->pipe, d->test, err, n)) || (rc = prepare(x, d->test, &d->test_prep, "test", err, n))) {
+            j->rc = rc;
+            return NULL;
+        }
+    }
+    host_log(&x->env, XP_LOG_DEBUG, "folds", "fold %d: %zu train rows, %zu valid rows, %zu columns after the pipeline",
+             f, d->train->n_rows, d->valid->n_rows, d->train->n_cols);
+    j->rc = XP_OK;
+    return NULL;
+}
+
+/* Stages keep the run's thread budget: most of their work is one-threaded, so two folds
+ * built side by side use the two cores that one fold's stages mostly leave idle. */
+static void build_job_threads(void *job, int threads) { (void)job; (void)threads; }
+
+/* Folds are built in waves of fold_jobs, like the trials' folds (one at a time for a model
+ * that trains its folds serially: its prepare() may not be reentrant). What a fold computes
+ * does not depend on its neighbours: each stage draws from its own stream (pipeline.c) and
+ * the first failure in fold order is the one reported. */
 static int build_folds(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
 {
     int k = plan->k;
     fold_data *fd = calloc((size_t)k, sizeof *fd);
-    if (!fd) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    build_job *jobs = calloc((size_t)k, sizeof *jobs);
     *out = fd;
-    for (int f = 0; f < k; f++) {
-        size_t nt, nv;
-        size_t *tr = split_fold_rows(plan, f, 0, &nt), *va = split_fold_rows(plan, f, 1, &nv);
-        if (!tr || !va) { free(tr); free(va); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-        fold_data *d = &fd[f];
-        d->train = frame_take(x->dev, tr, nt);
-        d->valid = frame_take(x->dev, va, nv);
-        free(tr);
-        d->valid_rows = va;
-        if (!d->train || !d->valid) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-        d->valid_y = target_copy(d->valid);
-        d->valid_source = source_codes(x, d->valid);
-        int rc;
-        if ((rc = pipeline_create(&d->pipe, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
-            (rc = pipeline_fit(&d->pipe, d->train, err, n)) ||
-            (rc = pipeline_apply(&d->pipe, d->valid, err, n)) ||
-            (rc = prepare(x, d->train, &d->train_prep, "train", err, n)) ||
-            (rc = prepare(x, d->valid, &d->valid_prep, "valid", err, n)))
-            return rc;
-        /* The run's own folds predict the test part too when the final prediction is their
-         * average; the test rows go through this fold's pipeline, fitted without them. */
-        if (x->final_folds && plan == &x->plan) {
-            if (!(d->test = frame_copy(x->test))) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-            if ((rc = pipeline_apply(&d->pipe, d->test, err, n)) || (rc = prepare(x, d->test, &d->test_prep, "test", err, n)))
-                return rc;
-        }
-        host_log(&x->env, XP_LOG_DEBUG, "folds", "fold %d: %zu train rows, %zu valid rows, %zu columns after the pipeline",
-                 f, d->train->n_rows, d->valid->n_rows, d->train->n_cols);
+    if (!fd || !jobs) { free(jobs); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (int f = 0; f < k; f++) jobs[f] = (build_job){ .x = x, .plan = plan, .d = &fd[f], .fold = f };
+    int width = folds_wave_width(x, k), rc = XP_OK;
+    for (int start = 0; start < k && !rc; start += width) {
+        int end = start + width < k ? start + width : k;
+        folds_run_wave(x, width, build_one, &jobs[start], sizeof *jobs, end - start, build_job_threads);
+        for (int f = start; f < end && !rc; f++)
+            if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
     }
-    return XP_OK;
+    free(jobs);
+    return rc;
 }
 
 /* The stages say the same things about every fold: their lines are held while the folds are

@@ -21,9 +21,12 @@
  * - Every extern "C" function catches every C++ exception: nothing is thrown into C.
  * - Inputs are borrowed for the duration of the call and copied when kept. Outputs are
  *   written into caller buffers; sizes are always passed in so nothing is overrun.
- * - Threads: libtorch's intra-op thread count is process-wide (at::set_num_threads); set it
- *   from host->threads(ctx) before heavy work. xpt_net_forward may be called from several
- *   threads on the same net (it keeps no mutable state), but they share that pool.
+ * - Threads: libtorch's intra-op thread count (at::set_num_threads; OpenMP underneath) holds
+ *   for the thread that sets it, so set it from host->threads(ctx) in the thread that does
+ *   the heavy work: folds trained side by side each run on their own share (tested in
+ *   test_torch_shim). A new thread starts from the count last set anywhere.
+ *   xpt_net_forward may be called from several threads on the same net (it keeps no
+ *   mutable state).
  *
  * Built as a static library (hidden visibility, PIC) linked into each torch plugin, so a
  * plugin .so still exports only xp_plugin_entry; only those plugins link libtorch.
@@ -56,7 +59,7 @@ typedef struct xpt_err {
 /* "libtorch 1.13.1" (static string). */
 const char *xpt_version(void);
 
-/* Intra-op threads for libtorch (at::set_num_threads; n >= 1). Process-wide. */
+/* Intra-op threads for libtorch (at::set_num_threads; n >= 1), for the calling thread. */
 int xpt_set_threads(int n, xpt_err *e);
 int xpt_get_threads(void);
 

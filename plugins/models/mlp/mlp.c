@@ -736,7 +736,12 @@ static const xp_model_ops ops = {
     .model_file = "model.mlp",
     .stop_metric = "best_epoch",
     .stop_key = "epochs",
-    .flags = XP_MODEL_SERIAL_FOLDS | XP_MODEL_STOP_IS_PASS,
+    /* Not XP_MODEL_SERIAL_FOLDS: a fold's net, data and generator are its own, and libtorch's
+     * intra-op count is per calling thread (OpenMP), so folds train side by side on their
+     * share of the threads. On 2 cores two 1-thread folds beat one 2-thread fold: a batch of
+     * 256 rows is too small to split well (measured in bench/step2/results.md,
+     * section fold_parallel). */
+    .flags = XP_MODEL_STOP_IS_PASS,
 };
 
 /* The options, as `runner plugins --help mlp` prints them. */

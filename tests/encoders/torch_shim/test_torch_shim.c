@@ -1,13 +1,16 @@
 /* test_torch_shim.c — the libtorch shim's C API (plugins/common/torch_shim/torch_shim.h),
  * called from C as the plugins do.
  *
- * - threads and seed; the BLAS library the process mapped is reported;
+ * - threads and seed; the thread count is per calling thread (two threads set 1 and 2 and
+ *   each reads back its own, which lets the runner train folds side by side); the BLAS
+ *   library the process mapped is reported;
  * - tensors round-trip through plain float buffers; matmul computes;
  * - libtorch's exceptions come back as codes with a message and never reach C: matmul of
  *   mismatched shapes -> XP_EMODEL with libtorch's text, on the caller's xpt_err only;
  * - bad arguments -> XP_EINVAL; a missing file -> XP_EIO; a corrupt .xpw -> XP_EFORMAT
  *   (with the fix), a truncated one too; NULL handles are accepted by every *_free.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,32 @@ static void write_file(const char *path, const void *data, size_t n)
     fclose(f);
 }
 
+/* Each side sets its count, waits until the other has set its own, then reads its count. */
+static pthread_barrier_t threads_set;
+
+static void *one_thread_side(void *arg)
+{
+    int *seen = arg;
+    int rc = xpt_set_threads(1, NULL);
+    pthread_barrier_wait(&threads_set);
+    *seen = rc ? -1 : xpt_get_threads();
+    return NULL;
+}
+
+static void test_threads_per_caller(void)
+{
+    int seen = 0;
+    pthread_t t;
+    CHECK_EQ_INT(pthread_barrier_init(&threads_set, NULL, 2), 0);
+    CHECK_EQ_INT(pthread_create(&t, NULL, one_thread_side, &seen), 0);
+    CHECK_EQ_INT(xpt_set_threads(2, NULL), XP_OK);
+    pthread_barrier_wait(&threads_set);
+    CHECK_EQ_INT(xpt_get_threads(), 2);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(seen, 1);
+    pthread_barrier_destroy(&threads_set);
+}
+
 int main(void)
 {
     xpt_err e;
@@ -36,6 +65,7 @@ int main(void)
     CHECK_EQ_INT(xpt_set_threads(0, &e), XP_EINVAL);
     CHECK_CONTAINS(e.msg, "threads");
     CHECK_EQ_INT(xpt_set_threads(1, NULL), XP_OK);   /* a NULL xpt_err is allowed */
+    test_threads_per_caller();
     CHECK_EQ_INT(xpt_seed(42, &e), XP_OK);
     CHECK_EQ_INT(e.code, XP_OK);
     CHECK_STR(e.msg, "");

@@ -10,6 +10,8 @@
  *   - early stopping on a pure-noise target: reports = best_epoch + 1 + patience, and the
  *     returned weights are the best epoch's (its validation loss is the recorded best_score);
  *   - same seed -> identical predictions, another seed -> different ones;
+ *   - two fits side by side on two threads (as the runner trains folds), one on 1 libtorch
+ *     thread and one on 2, predict exactly what the same fits predict one after the other;
  *   - save -> load -> identical predictions, also on a frame whose categorical levels and
  *     token vocabulary are in another order (inputs are matched by name);
  *   - a missing column at predict is a clear error; bad options are config errors; every key
@@ -19,6 +21,7 @@
  *     ends fit() with XP_EPRUNED.
  * test_mlp_net.c covers the C++ layer's C API (exceptions -> codes).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -534,6 +537,78 @@ static void test_config(void)
     cfg_free(cfg);
 }
 
+/* ------------------------------------------------------------------ folds side by side */
+
+/* One fold's work as core/folds.c runs it on its own thread: its own call context and
+ * thread share, create + fit + predict, nothing shared but the read-only frames. */
+typedef struct side_job {
+    const xp_cfg *cfg;
+    host_env env;
+    double *pred;
+    int rc;
+    char msg[256];
+} side_job;
+
+static void *side_run(void *arg)
+{
+    side_job *j = arg;
+    host_call call;
+    xp_ctx ctx;
+    host_call_init(&ctx, &call, &j->env, "side", 1);
+    void *m = NULL;
+    j->rc = H.ops->create(&ctx, j->cfg, &m);
+    if (!j->rc) j->rc = H.ops->fit(&ctx, m, TR, NULL, VA, NULL);
+    if (!j->rc) j->rc = H.ops->predict(&ctx, m, VA, NULL, j->pred);
+    if (j->rc) snprintf(j->msg, sizeof j->msg, "%s", host_call_error(&call));
+    if (m) H.ops->destroy(m);
+    return NULL;
+}
+
+static void test_side_by_side(void)
+{
+    /* libtorch's intra-op thread count is set per calling thread (OpenMP), and the net keeps
+     * its own generator: what makes XP_MODEL_SERIAL_FOLDS unnecessary for this model. */
+    xp_cfg *ca = harness_cfg("plugin: mlp\nepochs: 4\npatience: 0\nbatch_size: 64\nhidden: [32]\n"
+                             "proj_dim: 8\ndropout: 0.2\nseed: 7\ntext_tower: {column: tok, dim: 16}\n"
+                             "image_tower: {column: img, channels: [8, 8], augment: dihedral}\n");
+    xp_cfg *cb = harness_cfg("plugin: mlp\nepochs: 4\npatience: 0\nbatch_size: 64\nhidden: [32]\n"
+                             "proj_dim: 8\ndropout: 0.2\nseed: 8\ntext_tower: {column: tok, dim: 16, kind: gru, hidden: 12}\n"
+                             "image_tower: {column: img, channels: [8, 8]}\n");
+    side_job serial[2], side[2];
+    for (int k = 0; k < 2; k++) {
+        side_job init = { .cfg = k ? cb : ca, .env = H.env };
+        init.env.threads = k + 1;   /* job 0 on one libtorch thread, job 1 on two */
+        serial[k] = side[k] = init;
+        serial[k].pred = alloc_pred(VA);
+        side[k].pred = alloc_pred(VA);
+    }
+    for (int k = 0; k < 2; k++) side_run(&serial[k]);
+    pthread_t t;
+    int started = pthread_create(&t, NULL, side_run, &side[1]) == 0;
+    CHECK(started);
+    side_run(&side[0]);
+    if (started) pthread_join(t, NULL);
+    for (int k = 0; k < 2; k++) {
+        CHECK_EQ_INT(serial[k].rc, XP_OK);
+        CHECK_EQ_INT(side[k].rc, XP_OK);
+        if (serial[k].rc || side[k].rc) {
+            fprintf(stderr, "side by side: %s / %s\n", serial[k].msg, side[k].msg);
+            continue;
+        }
+        size_t same = 0;
+        for (size_t i = 0; i < VA->n_rows; i++) same += serial[k].pred[i] == side[k].pred[i];
+        fprintf(stderr, "side by side: job %d (%d thread%s): %zu/%zu predictions identical to the serial fit\n",
+                k, k + 1, k ? "s" : "", same, VA->n_rows);
+        CHECK_EQ_INT(same, VA->n_rows);
+    }
+    size_t same_ab = 0;
+    for (size_t i = 0; i < VA->n_rows; i++) same_ab += serial[0].pred[i] == serial[1].pred[i];
+    CHECK(same_ab < VA->n_rows / 10);   /* the two jobs really are different fits */
+    for (int k = 0; k < 2; k++) { free(serial[k].pred); free(side[k].pred); }
+    cfg_free(ca);
+    cfg_free(cb);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -552,6 +627,7 @@ int main(int argc, char **argv)
     test_learns();
     test_early_stopping();
     test_seed_and_save_load(dir);
+    test_side_by_side();
     test_norms_save_load(dir);
     test_weights();
     frame_free(TR);
