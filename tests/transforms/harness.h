@@ -162,6 +162,20 @@ static inline char *txh_sql(txh *h, const char *sql)
     return out;
 }
 
+/* Makes the store refuse every record of one kind, as a full disk or a locked file would
+ * (a trigger, written through a connection of its own). Returns 0 on success. */
+static inline int txh_refuse_records(txh *h, const char *kind)
+{
+    sqlite3 *db;
+    char sql[512];
+    snprintf(sql, sizeof sql, "CREATE TRIGGER refuse_%s BEFORE INSERT ON xp_records WHEN NEW.kind = '%s' "
+             "BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END", kind, kind);
+    int rc = sqlite3_open(h->db, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK;
+    if (rc) fprintf(stderr, "test SQL error: %s\n  %s\n", sqlite3_errmsg(db), sql);
+    sqlite3_close(db);
+    return rc;
+}
+
 /* txh_sql as a number (NAN when there is no row or no value). */
 static inline double txh_sql_num(txh *h, const char *sql)
 {

@@ -480,8 +480,9 @@ void postprocess(const state *s, float *v, size_t dim)
     }
 }
 
-/* The counts of one fit/apply as a record (kind "image_mobilenet") and a debug line. */
-void record(xp_ctx *ctx, const state *s, const counts &c, double secs, const char *stage)
+/* The counts of one fit/apply as a record (kind "image_mobilenet") and a debug line. A record
+ * the store refused fails the stage, as in every transform: no run ends without it. */
+int record(xp_ctx *ctx, const state *s, const counts &c, double secs, const char *stage)
 {
     json_out j;
     json_out_init(&j);
@@ -501,11 +502,9 @@ void record(xp_ctx *ctx, const state *s, const counts &c, double secs, const cha
     json_out_kv_fixed(&j, "images_per_second", c.encoded && secs > 0 ? c.encoded / secs : 0.0, 2);
     json_out_kv_fixed(&j, "found_share", c.distinct ? (double)c.found / c.distinct : 0.0, 4);
     json_out_end(&j);
-    char *json = json_out_take(&j);
-    if (!json) return;                       /* out of memory: no record, as a failed store */
-    ctx->host->record(ctx, "image_mobilenet", json);
-    xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s", json);
-    free(json);
+    xp_log(ctx, XP_LOG_DEBUG, "image_mobilenet: %s: %zu rows, %zu distinct, %zu encoded, %zu from the cache",
+           stage, c.rows, c.distinct, c.encoded, c.hits);
+    return json_out_record(ctx, &j, "image_mobilenet");
 }
 
 /* ------------------------------------------------------------ ops */
@@ -578,7 +577,7 @@ int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if ((rc = raw_features(ctx, s, descs, raw, has, &c))) return rc;
     for (size_t r = 0; r < train->n_rows; r++)
         if (idx[r] < 0 || !has[idx[r]]) c.missing_rows++;
-    record(ctx, s, c, now() - t0, "fit");
+    if ((rc = record(ctx, s, c, now() - t0, "fit"))) return rc;
     const size_t dim = s->w->dim;
     std::vector<double> sum(dim, 0.0);
     size_t n = 0;
@@ -668,8 +667,7 @@ int apply(xp_ctx *ctx, void *st, xp_frame *f)
                "image_mobilenet: %zu of %zu descriptions have no image file in %s and %zu an undecodable one "
                "(e.g. '%s'); their rows get %s = 1 and no vector",
                c.new_no_file, c.distinct, s->images.c_str(), c.new_undecodable, c.first_missing.c_str(), miss.c_str());
-    record(ctx, s, c, secs, "apply");
-    return XP_OK;
+    return record(ctx, s, c, secs, "apply");
     XP_CATCH(ctx)
 }
 

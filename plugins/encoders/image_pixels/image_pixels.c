@@ -572,8 +572,8 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     json_out_kv_fixed(&j, "seconds", secs, 4);
     json_out_kv_fixed(&j, "images_per_second", secs > 0 ? (double)(c.decoded + c.hits) / secs : 0.0, 1);
     json_out_end(&j);
-    int r = json_out_record(ctx, &j, "image_pixels");
-    if (r < 0) xp_log(ctx, XP_LOG_WARN, "image_pixels: could not record the counts (%s)", xp_strerror(r));
+    /* A record the store refused fails the apply, as in every transform: no run ends without it. */
+    if ((rc = json_out_record(ctx, &j, "image_pixels"))) goto done;
     xp_log(ctx, XP_LOG_INFO, "image_pixels: %zu rows, %zu distinct descriptions, %zu images "
            "(%zu decoded, %zu from the cache) in %.2f s", c.rows, c.distinct, c.images, c.decoded,
            c.hits, secs);

@@ -474,8 +474,8 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     }
     json_out_end(&j);
     json_out_end(&j);
-    if (json_out_record(ctx, &j, "text_glove") != XP_OK)
-        xp_log(ctx, XP_LOG_WARN, "text_glove: could not store the record");
+    /* A record the store refused fails the fit, as in every transform: no run ends without it. */
+    if ((rc = json_out_record(ctx, &j, "text_glove"))) goto out;
     xp_log(ctx, XP_LOG_INFO,
            "text_glove: %s -> %s (%zu-d, %s): %zu rows, %zu distinct, %.1f%% of %zu tokens out "
            "of vocabulary, %zu all-unknown rows, %zu missing%s%s",

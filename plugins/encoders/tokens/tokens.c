@@ -290,8 +290,8 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out_kv_int(&j, "min_count", s->min_count);
     json_out_kv_int(&j, "max_vocab", s->max_vocab);
     json_out_end(&j);
-    if (json_out_record(ctx, &j, "tokens") != XP_OK)
-        xp_log(ctx, XP_LOG_WARN, "tokens: could not store the record");
+    /* A record the store refused fails the fit, as in every transform: no run ends without it. */
+    if ((rc = json_out_record(ctx, &j, "tokens"))) goto out;
     if (s->as == AS_IDS)
         xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %s: vocabulary %zu of %zu words (%.1f%% of %zu training "
                "tokens unknown), %zu rows longer than %lld (longest %zu)", s->column, s->out, keep, n,

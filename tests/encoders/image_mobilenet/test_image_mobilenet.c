@@ -11,6 +11,7 @@
  *   vec_row -1 and <out>_missing = 1 (no vector); rows with the same description share one;
  * - the counts are recorded; a second apply, and a new instance, encode nothing (cache hits);
  * - sqrt_center_l2: unit vectors, centred on the training rows' mean;
+ * - a record the store refuses fails fit and apply with the store's message;
  * - bad options fail in create with a message.
  */
 #include <math.h>
@@ -168,6 +169,15 @@ int main(int argc, char **argv)
     }
     CHECK_EQ_INT(txh_apply(&h, f), XP_OK);
     CHECK_NEAR(rec_num(&h, "encoded"), 0, 0);
+
+    /* A record the store refuses fails the stage (it was dropped without a word once). */
+    int before = txh_record_count(&h, "image_mobilenet");
+    CHECK_EQ_INT(txh_refuse_records(&h, "image_mobilenet"), 0);
+    CHECK(txh_apply(&h, f) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "disk full (test)");
+    CHECK(txh_fit(&h, train) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "disk full (test)");
+    CHECK_EQ_INT(txh_record_count(&h, "image_mobilenet"), before);
     frame_free(train);
     frame_free(f);
     txh_close(&h);

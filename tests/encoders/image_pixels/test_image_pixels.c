@@ -380,6 +380,25 @@ static void test_record_names(const char *so)
     txh_close(&h);
 }
 
+/* A record the store refuses fails the apply with the store's message (it only warned once,
+ * and the run went on without the record). */
+static void test_refused_record(const char *so)
+{
+    char yaml[700];
+    snprintf(yaml, sizeof yaml, "images: %s\nsize: 8\ncolumn: description\n", dir);
+    txh h;
+    if (enc_open(&h, so, "image_pixels")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+    CHECK_EQ_INT(txh_refuse_records(&h, "image_pixels"), 0);
+    xp_frame *f = frame_new(2);
+    fr_text(f, "description", (const char *[]){ "Ion Thruster", "no such part" });
+    CHECK(txh_apply(&h, f) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "disk full (test)");
+    CHECK_EQ_INT(txh_record_count(&h, "image_pixels"), 0);
+    frame_free(f);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -392,6 +411,7 @@ int main(int argc, char **argv)
     test_config(argv[1]);
     test_threads_cache(argv[1]);
     test_record_names(argv[1]);
+    test_refused_record(argv[1]);
     fx_rmrf(root);
     return check_done();
 }

@@ -375,6 +375,25 @@ static void test_threads(const char *so)
     }
 }
 
+/* A record the store refuses fails the fit with the store's message (it only warned once, and
+ * the run went on without the record). */
+static void test_refused_record(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "text_glove")) { CHECK(0); return; }
+    char yaml[600];
+    snprintf(yaml, sizeof yaml, "column: description\nweights: %s\n", g_bin);
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+    CHECK_EQ_INT(txh_refuse_records(&h, "text_glove"), 0);
+    const char *t[] = { "Carbon-Fiber Hull", "Well-Known panel" };
+    xp_frame *f = text_frame(t, 2);
+    CHECK(txh_fit(&h, f) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "disk full (test)");
+    CHECK_EQ_INT(txh_record_count(&h, "text_glove"), 0);
+    frame_free(f);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -391,6 +410,7 @@ int main(int argc, char **argv)
     test_idf(argv[1]);
     test_errors_and_sharing(argv[1]);
     test_threads(argv[1]);
+    test_refused_record(argv[1]);
     unlink(g_json);
     unlink(g_bin);
     rmdir(g_dir);

@@ -275,6 +275,22 @@ static void test_record_names(const char *so)
     txh_close(&h);
 }
 
+/* A record the store refuses fails the fit with the store's message (it only warned once, and
+ * the run went on without the record). */
+static void test_refused_record(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: description\n"), XP_OK);
+    CHECK_EQ_INT(txh_refuse_records(&h, "tokens"), 0);
+    xp_frame *t = named_text_frame("description", train_text, 6);
+    CHECK(txh_fit(&h, t) != XP_OK);
+    CHECK_CONTAINS(h.call.msg, "disk full (test)");
+    CHECK_EQ_INT(txh_record_count(&h, "tokens"), 0);
+    frame_free(t);
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -285,5 +301,6 @@ int main(int argc, char **argv)
     test_options(argv[1]);
     test_word_columns(argv[1]);
     test_record_names(argv[1]);
+    test_refused_record(argv[1]);
     return check_done();
 }
