@@ -19,7 +19,9 @@
  * Rerunning the same study resumes it: trials already finished count toward the budget and
  * feed the sampler (run.c first checks the study was run with the same config and data;
  * `resume: force` continues it anyway). Per-fold running means are the trial's intermediate values (Optuna's
- * "step" = fold), which is what the median pruner compares.
+ * "step" = fold); the median pruner stops a trial whose best of them so far is worse than the
+ * median of this run's complete trials at the same step, as Optuna's MedianPruner does
+ * (tests/integration/test_median_pruner.sh replays a study through python3-optuna).
  */
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +44,7 @@ typedef struct pruner {
     /* the trial being evaluated */
     store *st;
     int64_t trial_id;
+    double best;                 /* its best running mean so far (NaN before the first) */
     int store_rc;                /* a failed write of an intermediate value: fails the run */
     char store_err[1100];
 } pruner;
@@ -55,6 +58,13 @@ static int prune_check(void *user, int fold, double running)
         snprintf(p->store_err, sizeof p->store_err, "%s", store_errmsg(p->st));
         return 1;
     }
+    /* Optuna's MedianPruner compares the trial's best intermediate value so far, not its
+     * latest: a trial whose running mean rises on a hard fold is not stopped while an earlier
+     * step was at or below the median. Comparing the latest pruned far more (on the Vega films
+     * table, 9-15 of 25 trials against Optuna's 1-5 on the same folds) and lost good points.
+     * A NaN mean is not pruned: the fold's failure is reported instead. */
+    if (!isnan(running) && (isnan(p->best) || (p->direction == XP_MINIMIZE ? running < p->best : running > p->best)))
+        p->best = running;
     if (!p->enabled || fold < p->n_warmup || (int64_t)p->n_trials < p->n_startup) return 0;
     double *vals = malloc(p->n_trials * sizeof *vals);
     if (!vals) return 0;
@@ -66,7 +76,7 @@ static int prune_check(void *user, int fold, double running)
     int stop = 0;
     if (m) {
         double median = pruner_median(vals, m);
-        stop = p->direction == XP_MINIMIZE ? running > median : running < median;
+        stop = p->direction == XP_MINIMIZE ? p->best > median : p->best < median;
     }
     free(vals);
     return stop;
@@ -460,6 +470,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
             }
         if (rc) break;
         pr.trial_id = trial_id;
+        pr.best = NAN;
         double ts = now_s();
         eval_result r;
         char e2[2048] = "";
