@@ -20,7 +20,7 @@
  * feed the sampler (run.c first checks the study was run with the same config and data;
  * `resume: force` continues it anyway). Per-fold running means are the trial's intermediate values (Optuna's
  * "step" = fold); the median pruner stops a trial whose best of them so far is worse than the
- * median of this run's complete trials at the same step, as Optuna's MedianPruner does
+ * median of the study's complete trials at the same step, as Optuna's MedianPruner does
  * (tests/integration/test_median_pruner.sh replays a study through python3-optuna).
  */
 #include <math.h>
@@ -38,7 +38,8 @@ typedef struct pruner {
     int enabled;
     int64_t n_startup, n_warmup;
     int direction;
-    double *steps;               /* [n_trials][k] running means of this run's complete trials */
+    double *steps;               /* [n_trials][k] running means of the study's complete trials */
+    int64_t *ids;                /* [n_trials] their trial ids */
     size_t n_trials, cap;
     int k;
     /* the trial being evaluated */
@@ -82,15 +83,26 @@ static int prune_check(void *user, int fold, double running)
     return stop;
 }
 
-static void pruner_add(pruner *p, const eval_result *r)
+/* Room for one more trial's row; NULL when memory is short (the pruner then has less evidence). */
+static double *pruner_row(pruner *p, int64_t trial_id)
 {
     if (p->n_trials == p->cap) {
         size_t cap = p->cap ? 2 * p->cap : 32;
         double *s = realloc(p->steps, cap * (size_t)p->k * sizeof *s);
-        if (!s) return;
+        if (!s) return NULL;
         p->steps = s;
+        int64_t *ids = realloc(p->ids, cap * sizeof *ids);
+        if (!ids) return NULL;
+        p->ids = ids;
         p->cap = cap;
     }
+    p->ids[p->n_trials] = trial_id;
+    return p->steps + p->n_trials * (size_t)p->k;
+}
+
+static void pruner_add(pruner *p, const eval_result *r)
+{
+    if (!pruner_row(p, p->trial_id)) return;
     double sum = 0;
     for (int f = 0; f < p->k; f++) {
         sum += r->fold_values[f];
@@ -329,6 +341,22 @@ typedef struct history {
     size_t nv;
 } history;
 
+/* Optuna's MedianPruner takes its evidence from every complete trial of the study: the ones
+ * earlier runs and other workers finished come from the store, once each. A trial whose
+ * values cannot be read is left out (it is evidence, not a result). */
+static void pruner_sync(pruner *p, const history *h)
+{
+    if (!p->enabled || !p->st) return;
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->t[i].state != XP_TRIAL_COMPLETE) continue;
+        size_t j = 0;
+        while (j < p->n_trials && p->ids[j] != h->t[i].trial_id) j++;
+        if (j < p->n_trials) continue;
+        double *row = pruner_row(p, h->t[i].trial_id);
+        if (row && !store_trial_intermediates(p->st, h->t[i].trial_id, p->k, row)) p->n_trials++;
+    }
+}
+
 static void history_free(history *h)
 {
     store_trials_free(h->t, h->n);
@@ -382,6 +410,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     step_prune *spr = pr.enabled && c.within_fold ? step_prune_new(x->folds, c.n_startup, c.within_warmup) : NULL;
     if (!names || !params || (pr.enabled && c.within_fold && !spr)) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
     if ((rc = history_load(x, names, &h, err, n))) goto done;
+    pruner_sync(&pr, &h);
     int64_t finished = 0;
     for (size_t i = 0; i < h.n; i++) {
         const store_trial *t = &h.t[i];
@@ -436,6 +465,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         if (np) {
             double tl = now_s();
             if ((rc = history_load(x, names, &h, err, n))) { finish_failed(x, trial_id, number, NULL); break; }
+            pruner_sync(&pr, &h);
             /* Each earlier pass of this loop finished one trial of this runner's. */
             size_t own = i > 0, others = h.n > seen + own ? h.n - seen - own : 0;
             host_log(&x->env, XP_LOG_DEBUG, "search", "trial %lld: sampler %s asked with %zu finished trials of the study "
@@ -592,6 +622,7 @@ done:
     free(names);
     free(params);
     free(pr.steps);
+    free(pr.ids);
     step_prune_free(spr);
     return rc;
 }

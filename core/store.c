@@ -1493,6 +1493,25 @@ int store_trials_load(store *s, int64_t study_id, const char *const *names, size
     return rc ? rc : txn_end(s, trials_load(s, study_id, names, n_names, out, n_out));
 }
 
+int store_trial_intermediates(store *s, int64_t trial_id, int64_t n_steps, double *out)
+{
+    if (!s) return XP_EINVAL;
+    if (n_steps < 0 || (n_steps && !out)) return fail(s, XP_EINVAL, "trial_intermediates: out is NULL");
+    for (int64_t i = 0; i < n_steps; i++) out[i] = NAN;
+    int rc = txn_begin(s, 0);
+    if (rc) return rc;
+    db_stmt *st = prep(s, "SELECT step, intermediate_value FROM trial_intermediate_values "
+                          "WHERE trial_id = ?1 AND step >= 0 AND step < ?2");
+    if (!st) return txn_end(s, s->code);
+    bind_int(s, st, 1, trial_id);
+    bind_int(s, st, 2, n_steps);
+    while ((rc = step(s, st)) == DB_ROW)
+        if (!col_null(s, st, 1)) out[col_int(s, st, 0)] = col_dbl(s, st, 1);
+    rc = rc == DB_DONE ? XP_OK : dbfail(s, "loading intermediate values");
+    done(s, st);
+    return txn_end(s, rc);
+}
+
 void store_trials_free(store_trial *t, size_t n)
 {
     if (!t) return;

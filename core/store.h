@@ -140,6 +140,10 @@ typedef struct store_trial {
 int store_trials_load(store *s, int64_t study_id, const char *const *names, size_t n_names,
                       store_trial **out, size_t *n_out);
 void store_trials_free(store_trial *t, size_t n);
+/* A trial's intermediate values at steps 0..n_steps-1 into out (NaN where it reported none):
+ * the median pruner's evidence from trials other runs finished (Optuna's pruner counts every
+ * complete trial of the study). */
+int store_trial_intermediates(store *s, int64_t trial_id, int64_t n_steps, double *out);
 
 /* For `runner predict`: the run's config text and the path of an artifact of a kind. */
 int store_run_config(store *s, int64_t run_id, char **config_yaml);   /* caller frees */

@@ -7,6 +7,7 @@
 # The data is noisy enough that some trials' running mean rises above the median after a
 # step at or below it: there the two readings of the rule (best value so far, Optuna's;
 # latest value) differ, and the test requires at least one such step.
+# The study runs in two parts (a resumed run takes the first run's trials as evidence too).
 # usage: test_median_pruner.sh RUNNER SRCDIR PYTHON
 runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3")
 . "$(dirname "$0")/lib.sh"
@@ -28,8 +29,12 @@ search:
     model.params.subsample: {type: float, low: 0.3, high: 1.0}
     model.params.min_child_weight: {type: float, low: 0.5, high: 60, log: true}
 Y
-expect_rc 0 "$runner" prune.yaml
+# In two runs: the second resumes the study, and its pruner's evidence is every complete
+# trial of the study, the first run's too (Optuna's pruner reads the whole study).
+expect_rc 0 "$runner" prune.yaml search.trials=20
 expect_in "$tmp/out" "trials: "
+expect_rc 0 "$runner" prune.yaml
+expect_in "$tmp/err" "resuming study 'prune': 20 finished trials"
 expect_rc 0 "$py" - exp.db <<'PY'
 import datetime, sys
 import optuna
