@@ -1496,7 +1496,8 @@ int store_trials_load(store *s, int64_t study_id, const char *const *names, size
 int store_trial_intermediates(store *s, int64_t trial_id, int64_t n_steps, double *out)
 {
     if (!s) return XP_EINVAL;
-    if (n_steps < 0 || (n_steps && !out)) return fail(s, XP_EINVAL, "trial_intermediates: out is NULL");
+    if (n_steps < 0) return fail(s, XP_EINVAL, "trial_intermediates: n_steps must be >= 0, got %lld", (long long)n_steps);
+    if (n_steps && !out) return fail(s, XP_EINVAL, "trial_intermediates: out is NULL");
     for (int64_t i = 0; i < n_steps; i++) out[i] = NAN;
     int rc = txn_begin(s, 0);
     if (rc) return rc;

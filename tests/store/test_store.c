@@ -585,6 +585,16 @@ static void test_find_and_last_step(void)
         CHECK_EQ_INT(tr[2].last_step, -1);
     }
     store_trials_free(tr, n);
+    /* A trial's values by step, as the median pruner reads another run's trials: steps it
+     * did not report and steps past n_steps stay out (NaN / untouched). */
+    double v[4] = { -1, -1, -1, 42 };
+    CHECK_EQ_INT(store_trial_intermediates(s, t0, 3, v), XP_OK);
+    CHECK(v[0] == 0.5 && v[1] == 0.6 && v[2] == 0.7 && v[3] == 42);
+    CHECK_EQ_INT(store_trial_intermediates(s, t1, 3, v), XP_OK);
+    CHECK(v[0] == 0.4 && isnan(v[1]) && isnan(v[2]));
+    CHECK_EQ_INT(store_trial_intermediates(s, t0, 2, v), XP_OK);
+    CHECK(v[0] == 0.5 && v[1] == 0.6 && isnan(v[2]));   /* v[2] reset to NaN, step 2 not read */
+    CHECK_EQ_INT(store_trial_intermediates(s, t0, -1, v), XP_EINVAL);
     store_close(s);
 }
 
