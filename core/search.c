@@ -343,8 +343,9 @@ typedef struct history {
 
 /* Optuna's MedianPruner takes its evidence from every complete trial of the study: the ones
  * earlier runs and other workers finished come from the store, once each. A trial whose
- * values cannot be read is left out (it is evidence, not a result). */
-static void pruner_sync(pruner *p, const history *h)
+ * values cannot be read is left out with a warning (it is evidence, not a result; the next
+ * ask tries it again). */
+static void pruner_sync(experiment *x, pruner *p, const history *h)
 {
     if (!p->enabled || !p->st) return;
     for (size_t i = 0; i < h->n; i++) {
@@ -353,7 +354,12 @@ static void pruner_sync(pruner *p, const history *h)
         while (j < p->n_trials && p->ids[j] != h->t[i].trial_id) j++;
         if (j < p->n_trials) continue;
         double *row = pruner_row(p, h->t[i].trial_id);
-        if (row && !store_trial_intermediates(p->st, h->t[i].trial_id, p->k, row)) p->n_trials++;
+        if (!row) return;   /* out of memory: less evidence, as pruner_add */
+        if (store_trial_intermediates(p->st, h->t[i].trial_id, p->k, row))
+            host_log(&x->env, XP_LOG_WARN, "search", "median pruner: trial %lld's intermediate values could not be read (%s); "
+                     "it is not counted as evidence", (long long)h->t[i].number, store_errmsg(p->st));
+        else
+            p->n_trials++;
     }
 }
 
@@ -410,7 +416,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
     step_prune *spr = pr.enabled && c.within_fold ? step_prune_new(x->folds, c.n_startup, c.within_warmup) : NULL;
     if (!names || !params || (pr.enabled && c.within_fold && !spr)) { rc = XP_ENOMEM; snprintf(err, n, "out of memory"); goto done; }
     if ((rc = history_load(x, names, &h, err, n))) goto done;
-    pruner_sync(&pr, &h);
+    pruner_sync(x, &pr, &h);
     int64_t finished = 0;
     for (size_t i = 0; i < h.n; i++) {
         const store_trial *t = &h.t[i];
@@ -465,7 +471,7 @@ int search_run(experiment *x, search_outcome *out, char *err, size_t n)
         if (np) {
             double tl = now_s();
             if ((rc = history_load(x, names, &h, err, n))) { finish_failed(x, trial_id, number, NULL); break; }
-            pruner_sync(&pr, &h);
+            pruner_sync(x, &pr, &h);
             /* Each earlier pass of this loop finished one trial of this runner's. */
             size_t own = i > 0, others = h.n > seen + own ? h.n - seen - own : 0;
             host_log(&x->env, XP_LOG_DEBUG, "search", "trial %lld: sampler %s asked with %zu finished trials of the study "

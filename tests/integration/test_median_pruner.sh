@@ -37,6 +37,7 @@ expect_rc 0 "$runner" prune.yaml
 expect_in "$tmp/err" "resuming study 'prune': 20 finished trials"
 expect_rc 0 "$py" - exp.db <<'PY'
 import datetime, sys
+import numpy as np
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
@@ -60,7 +61,7 @@ for t in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
         done = [c.intermediate_values[s] for c in shadow.get_trials(states=(TrialState.COMPLETE,))
                 if s in c.intermediate_values]
         if len(done) >= 3:
-            med = float(__import__("numpy").median(done))
+            med = float(np.median(done))
             if (iv[s] > med) != (min(iv.values()) > med):
                 n_differ += 1
     n_pruned += t.state == TrialState.PRUNED

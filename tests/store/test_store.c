@@ -592,8 +592,9 @@ static void test_find_and_last_step(void)
     CHECK(v[0] == 0.5 && v[1] == 0.6 && v[2] == 0.7 && v[3] == 42);
     CHECK_EQ_INT(store_trial_intermediates(s, t1, 3, v), XP_OK);
     CHECK(v[0] == 0.4 && isnan(v[1]) && isnan(v[2]));
+    v[2] = -1;
     CHECK_EQ_INT(store_trial_intermediates(s, t0, 2, v), XP_OK);
-    CHECK(v[0] == 0.5 && v[1] == 0.6 && isnan(v[2]));   /* v[2] reset to NaN, step 2 not read */
+    CHECK(v[0] == 0.5 && v[1] == 0.6 && v[2] == -1);   /* step 2 is past n_steps: not read, not reset */
     CHECK_EQ_INT(store_trial_intermediates(s, t0, -1, v), XP_EINVAL);
     store_close(s);
 }
