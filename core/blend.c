@@ -10,6 +10,8 @@
  *       method: simplex       # weights >= 0 summing to 1, least squares | mean | best
  *       space: log            # fit on log1p(prediction) (what RMSLE scores) | raw
  *       run_members: true     # false: blend the members' latest complete runs as they are
+ *       jobs: 0               # members run at once, each a runner process with its share of
+ *                             # the threads; 0 = as many as the threads allow, 1 = in turn
  *
  * Honesty: the weights see only out-of-fold predictions (never a test row). The blend's CV
  * is cross-fitted: fold k is predicted with weights fitted on the other folds' rows, so the
@@ -25,10 +27,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "frame.h"
+#include "host.h"
 #include "json_out.h"
+#include "procs.h"
 #include "sha256.h"
 
 enum { M_SIMPLEX, M_MEAN, M_BEST };
@@ -51,10 +56,11 @@ static int skip_override(const char *o)
     return !strncmp(p, "name=", 5) || !strncmp(p, "blend.", 6) || !strncmp(p, "blend=", 6);
 }
 
-int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, char *err, size_t n)
+int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, int *jobs, char *err, size_t n)
 {
     *names = NULL;
     *n_names = 0;
+    *jobs = 0;
     const xp_cfg *bl = cfg_get(root, "blend");
     const xp_cfg *ml = cfg_get(bl, "members");
     if (cfg_kind(ml) != XP_CFG_LIST || cfg_len(ml) < 1 || cfg_len(ml) > 16) {
@@ -64,6 +70,14 @@ int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, c
     *run_them = 1;
     int rc = cfg_read_bool(bl, "run_members", 0, run_them, err, n);
     if (rc) return rc;
+    int64_t j = 0;
+    if ((rc = cfg_read_int(bl, "jobs", 0, &j, err, n))) return rc;
+    if (j < 0 || j > 16) {
+        snprintf(err, n, "%s: blend.jobs must be in [0, 16] (0 = as many members at once as the threads allow)",
+                 cfg_where(cfg_get(bl, "jobs")));
+        return XP_ECONFIG;
+    }
+    *jobs = (int)j;
     /* Checked now, not after the members' minutes of work. */
     const char *method = "simplex", *space = "log";
     if ((rc = cfg_read_str(bl, "method", 0, &method, err, n)) || (rc = cfg_read_str(bl, "space", 0, &space, err, n))) return rc;
@@ -99,28 +113,104 @@ int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, c
     return rc;
 }
 
-int blend_run_members(char **paths, size_t count, registry *reg, const run_options *opt,
+/* The members side by side, each a runner process of its own (procs.c) with its share of
+ * the threads: on 2 cores two members on one thread each finish sooner than each member on
+ * two, whose folds run in waves and leave a core idle at the end of every wave. Each
+ * child gets the same command-line overrides as an in-process member, plus its thread
+ * count, so a member runs exactly as `runner MEMBER.yaml OVERRIDES threads=T` would. */
+static int run_members_at_once(char **paths, size_t count, char **studies, const int *threads, int width,
+                               const run_options *opt, char *err, size_t n)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        snprintf(err, n, "cannot find the runner's own program (/proc/self/exe: %s); blend.jobs=1 runs the members in turn",
+                 strerror(errno));
+        return XP_EIO;
+    }
+    exe[len] = 0;
+    size_t per = 2 + 2 * opt->n_plugin_dirs + 1 + opt->n_overrides + 2;
+    char **argv = calloc(count * per, sizeof *argv);
+    char (*thr)[40] = calloc(count, sizeof *thr);
+    proc_job *jobs = calloc(count, sizeof *jobs);
+    if (!argv || !thr || !jobs) {
+        free(argv); free(thr); free(jobs);
+        snprintf(err, n, "out of memory");
+        return XP_ENOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char **a = argv + i * per;
+        size_t k = 0;
+        a[k++] = exe;
+        if (opt->verbosity <= XP_LOG_ERROR) a[k++] = "-q";
+        else if (opt->verbosity >= XP_LOG_DEBUG) a[k++] = "-v";
+        for (size_t d = 0; d < opt->n_plugin_dirs; d++) {
+            a[k++] = "--plugin-dir";
+            a[k++] = (char *)opt->plugin_dirs[d];
+        }
+        a[k++] = paths[i];
+        for (size_t o = 0; o < opt->n_overrides; o++)
+            if (!skip_override(opt->overrides[o])) a[k++] = (char *)opt->overrides[o];
+        snprintf(thr[i], sizeof thr[i], "++threads=%d", threads[i]);
+        a[k++] = thr[i];
+        a[k] = NULL;
+        jobs[i] = (proc_job){ .argv = a, .label = studies[i] };
+        fprintf(stderr, "[blend] member %zu/%zu: %s (study %s), %d thread%s, %d member%s at once\n", i + 1, count,
+                paths[i], studies[i], threads[i], threads[i] > 1 ? "s" : "", width, width > 1 ? "s" : "");
+    }
+    int rc = procs_run(jobs, count, width, err, n);
+    if (!rc && host_interrupted()) {
+        snprintf(err, n, "interrupted by %s (passed on to the members running, which record their runs as INTERRUPTED)",
+                 host_signal_name(host_interrupted()));
+        rc = XP_EINTERRUPTED;
+    }
+    for (size_t i = 0; i < count && !rc; i++) {
+        if (jobs[i].status <= 0) continue;   /* 0 = done, -1 = not started after a failure */
+        snprintf(err, n, "blend member %s (study %s) failed (exit %d); see its messages above", paths[i], studies[i],
+                 jobs[i].status);
+        rc = jobs[i].status == 2 ? XP_ECONFIG : XP_EMODEL;
+    }
+    free(argv);
+    free(thr);
+    free(jobs);
+    return rc;
+}
+
+int blend_run_members(char **paths, size_t count, registry *reg, const run_options *opt, int jobs, int threads,
                       char ***studies, char *err, size_t n)
 {
     *studies = calloc(count ? count : 1, sizeof **studies);
-    if (!*studies) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    int *member_threads = calloc(count ? count : 1, sizeof *member_threads);
+    if (!*studies || !member_threads) { free(member_threads); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    /* The thread budget is the blend's (its `threads`, else the machine's), shared by the
+     * members that run at once; a member asking for fewer threads keeps its own count. */
+    host_env env = { .threads = threads };
+    int budget = host_threads(&env);
+    int width = jobs > 0 ? jobs : budget;
+    if ((size_t)width > count) width = (int)count;
+    if (width < 1) width = 1;
+    int share = budget / width > 0 ? budget / width : 1;
+    int at_once = opt->run_members && width > 1;
+    int rc = XP_OK;
     /* Pass 0 checks every member's config (plugins, keys, data) before pass 1 runs any: a
      * typo in the last member must not cost the first member's minutes. */
-    for (int pass = opt->run_members ? 0 : 1; pass < 2; pass++)
-    for (size_t i = 0; i < count; i++) {
+    for (int pass = opt->run_members ? 0 : 1; pass < 2 && !rc; pass++)
+    for (size_t i = 0; i < count && !rc; i++) {
         xp_cfg *mroot = cfg_load_file(paths[i], err, n);
-        if (!mroot) return XP_ECONFIG;
-        int rc = XP_OK;
+        if (!mroot) { rc = XP_ECONFIG; break; }
         for (size_t k = 0; k < opt->n_overrides && !rc; k++)
             if (!skip_override(opt->overrides[k])) rc = cfg_override(mroot, opt->overrides[k], err, n);
         const char *name = "default";
+        int64_t own = 0;
         if (!rc) rc = cfg_read_str(mroot, "name", 0, &name, err, n);
+        if (!rc) rc = cfg_read_int(mroot, "threads", 0, &own, err, n);
         if (!rc && cfg_get(mroot, "blend")) {
             snprintf(err, n, "%s: a blend member is itself a blend; list its members instead", paths[i]);
             rc = XP_ECONFIG;
         }
         if (!rc && pass == 1 && !((*studies)[i] = strdup(name))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; }
-        if (!rc && (pass == 0 || opt->run_members)) {
+        member_threads[i] = own > 0 && own < share ? (int)own : share;
+        if (!rc && (pass == 0 || (opt->run_members && !at_once))) {
             if (pass == 1) fprintf(stderr, "[blend] member %zu/%zu: %s (study %s)\n", i + 1, count, paths[i], name);
             run_options mo = *opt;
             mo.config_path = paths[i];
@@ -134,9 +224,10 @@ int blend_run_members(char **paths, size_t count, registry *reg, const run_optio
             }
         }
         cfg_free(mroot);
-        if (rc) return rc;
     }
-    return XP_OK;
+    if (!rc && at_once) rc = run_members_at_once(paths, count, *studies, member_threads, width, opt, err, n);
+    free(member_threads);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ reading a member's run */

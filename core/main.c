@@ -399,7 +399,8 @@ int main(int argc, char **argv)
     size_t o = 0;
     for (int i = 0; i < argc && o < sizeof cmd - 2; i++)
         o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s%s", i ? " " : "", argv[i]);
-    run_options opt = { config, cmd, verbosity, overrides, no, 1, 0 };
+    run_options opt = { .config_path = config, .command_line = cmd, .verbosity = verbosity, .overrides = overrides,
+                        .n_overrides = no, .run_members = 1, .plugin_dirs = dirs, .n_plugin_dirs = nd };
     rc = run_experiment(root, reg, &opt);
     free(overrides);
     cfg_free(root);

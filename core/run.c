@@ -40,12 +40,19 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* CPU seconds of this process and of the children it waited for (a blend's members run as
+ * processes of their own: procs.c). */
 static double cpu_s(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
+    double s = 0;
+    int who[2] = { RUSAGE_SELF, RUSAGE_CHILDREN };
+    for (int i = 0; i < 2; i++) {
+        struct rusage ru;
+        if (getrusage(who[i], &ru)) continue;
+        s += (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+             ru.ru_stime.tv_usec * 1e-6;
+    }
+    return s;
 }
 
 static int mkdirs(const char *path)
@@ -926,11 +933,12 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     x->env.threads = (int)threads;
     if (cfg_get(root, "blend")) {
         /* The members first, each a full run of its own study; then this run blends them. */
-        int run_them = 1;
-        if ((rc = blend_members(root, &member_paths, &n_members, &run_them, err, sizeof err))) goto config_error;
+        int run_them = 1, jobs = 0;
+        if ((rc = blend_members(root, &member_paths, &n_members, &run_them, &jobs, err, sizeof err))) goto config_error;
         run_options mo = *opt;
         mo.run_members = opt->run_members && run_them;
-        if ((rc = blend_run_members(member_paths, n_members, reg, &mo, &member_studies, err, sizeof err))) {
+        if ((rc = blend_run_members(member_paths, n_members, reg, &mo, jobs, (int)threads, &member_studies, err,
+                                    sizeof err))) {
             if (rc == XP_ECONFIG) goto config_error;
             goto fail_early;
         }

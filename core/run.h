@@ -15,6 +15,9 @@ typedef struct run_options {
     const char *const *overrides;
     size_t n_overrides;
     int run_members;             /* blend: run the members first (blend.run_members) */
+    /* The command line's --plugin-dir folders, passed on to members run as processes. */
+    const char *const *plugin_dirs;
+    size_t n_plugin_dirs;
     int check_only;              /* stop after the config check (plugins, keys, data): exit 0 */
 } run_options;
 

@@ -244,9 +244,14 @@ def main():
     L.append("|---|---|---|---|---|---|---|")
     fus = by.get("step2_fusion") or (xs["runs"][-1] if xs["runs"] else {})
     if xt:
-        L.append(f"| **xp runner** `{ph.get('config', '')}` (whole process) | {fmt_s(xt['wall'])} | {fmt_s(xt['cpu'])} | "
+        # Members run as processes of their own, side by side: the peak is the process tree's
+        # (peak_mem.py, PSS summed), not /usr/bin/time's largest single process.
+        mem = kv(os.path.join(a.work, "xp", "mem.txt"))
+        if mem.get("pss_kb"):
+            xt["rss_mb"] = float(mem["pss_kb"]) / 1024
+        L.append(f"| **xp runner** `{ph.get('config', '')}` (whole process tree) | {fmt_s(xt['wall'])} | {fmt_s(xt['cpu'])} | "
                  f"{xt['rss_mb']:.0f} MB | {f4(fus.get('cv'))} | **{f4(fus.get('test_rmsle'))}** | {f4(fus.get('test_r2'))} |")
-    for st in ("step2_xgb", "step2_mlp"):
+    for st in ("step2_xgb", "step2_mlp", "step2_mlp_text"):
         r = by.get(st)
         if r:
             cv = r["cv_polish"] if r.get("cv_polish") is not None and r["cv_polish"] < (r["cv"] or 9) else r["cv"]

@@ -23,7 +23,8 @@
 #      python3-sklearn, python3-xgboost, python3-pandas, python3-numpy, python3-pil,
 #      python3-optuna, time;
 #   2. the runner under /usr/bin/time -v, with a fresh store (so the embedding cache is cold):
-#      `runner -v CONFIG data.path=... data.images=... store.path=WORK/xp/exp.db`;
+#      `runner -v CONFIG data.path=... data.images=... store.path=WORK/xp/exp.db`; its peak
+#      memory is sampled over the whole process tree (peak_mem.py: members run side by side);
 #   3. python_stack.py under /usr/bin/time -v, on the runner's folds.csv, with 2 threads and
 #      OMP_WAIT_POLICY=PASSIVE (the runner sets it for itself in core/main.c);
 #   4. report.py: the table (wall, CPU, peak RSS, CV and test RMSLE, R²), where the runner's time
@@ -102,10 +103,16 @@ echo "== runner: $CONFIG on $DATA (log: $WORK/xp/runner.log)"
     --print-config >"$WORK/xp/resolved.yaml"
 echo "xp_load_before=$(load)" >>"$PH"
 echo "xp_start=$(now)" >>"$PH"
+# The blend's members run as processes of their own, side by side: /usr/bin/time's peak RSS
+# is the largest single process, so peak_mem.py samples the whole process tree (PSS summed).
 # shellcheck disable=SC2086
 /usr/bin/time -v -o "$WORK/xp/time.txt" "$RUNNER" -v "$CONFIG" data.path="$DATA" data.images="$IMAGES" \
-    store.path="$WORK/xp/exp.db" $RUNNER_OVR >"$WORK/xp/runner.out" 2>"$WORK/xp/runner.log" ||
-    { echo "run.sh: the runner failed:" >&2; tail -20 "$WORK/xp/runner.log" >&2; exit 1; }
+    store.path="$WORK/xp/exp.db" $RUNNER_OVR >"$WORK/xp/runner.out" 2>"$WORK/xp/runner.log" &
+xp_pid=$!
+"$PY" "$HERE/peak_mem.py" "$xp_pid" "$WORK/xp/mem.txt" &
+mem_pid=$!
+wait "$xp_pid" || { echo "run.sh: the runner failed:" >&2; tail -20 "$WORK/xp/runner.log" >&2; exit 1; }
+wait "$mem_pid" || true
 echo "xp_end=$(now)" >>"$PH"
 echo "xp_load_after=$(load)" >>"$PH"
 cat "$WORK/xp/runner.out"

@@ -145,4 +145,101 @@ studies = [s for (s,) in db.execute("select json_extract(m.value, '$.study') fro
                                     "json_each(b.json, '$.members') m where b.kind = 'blend' order by m.key")]
 assert studies == ["shallow", 'sh"al\\low'], studies
 PY
+# Members side by side (blend.jobs; default: as many as the threads allow), each a runner
+# process with its share of the threads, are the same runs as members run in turn inside
+# this process on as many threads: every trial's value and parameters, the weights, the
+# blend's CV and test scores. Their output comes line by line under their study's name.
+expect_rc 0 "$runner" blend.yaml store.path=turn.db ++threads=1
+cp "$tmp/err" turn.err
+expect_rc 0 "$runner" blend.yaml store.path=once.db ++threads=2 ++blend.jobs=2
+cp "$tmp/out" once.out
+cp "$tmp/err" once.err
+expect_in once.err "member 1/2: small.yaml (study small), 1 thread, 2 members at once"
+expect_in once.err "[shallow] [search] info: trial 0 complete"
+expect_in once.out "[small] study small  run "
+grep -q "members at once" turn.err && bad "blend.jobs auto on 1 thread ran members side by side" || ok
+expect_rc 0 "$py" - turn.db once.db <<'PY'
+import json, sqlite3, sys
+def runs(path):
+    db = sqlite3.connect(path)
+    trials = {}
+    for study, number, state, value in db.execute(
+            "select s.study_name, t.number, t.state, v.value from trials t join studies s using(study_id) "
+            "left join trial_values v using(trial_id) order by s.study_name, t.number"):
+        trials.setdefault(study, []).append((number, state, value))
+    params = sorted(db.execute("select s.study_name, t.number, p.param_name, p.param_value from trial_params p "
+                               "join trials t using(trial_id) join studies s using(study_id)"))
+    blend = json.loads(db.execute("select json from xp_records where kind='blend'").fetchone()[0])
+    metrics = sorted(db.execute("select split, metric, fold, value from xp_metrics m join xp_runs r on r.id = m.run_id "
+                                "where r.name = 'small_blend'"))
+    cmds = {n: c for n, c in db.execute("select name, command from xp_runs")}
+    return trials, params, [(m["study"], m["weight"]) for m in blend["members"]], metrics, cmds
+a, b = runs(sys.argv[1]), runs(sys.argv[2])
+assert a[0] == b[0], ("trials differ", a[0], b[0])
+assert a[1] == b[1], "trial parameters differ"
+assert a[2] == b[2], ("weights differ", a[2], b[2])
+assert a[3] == b[3], ("blend scores differ", a[3], b[3])
+assert len(a[0]) == 2 and all(s == "COMPLETE" for t in a[0].values() for _, s, _ in t), a[0]
+# The members ran as runner processes with one thread each: their recorded command says so.
+assert b[4]["small"].endswith(" ++threads=1") and " small.yaml " in b[4]["small"], b[4]
+assert " blend.yaml " in a[4]["small"], a[4]   # in turn: inside the blend's own process
+print("same trials, weights and scores:", a[2])
+PY
+
+# A member that fails while another runs: the other finishes and is recorded, no member
+# starts after the failure, and the blend fails naming the member.
+cat > bad.yaml <<'Y'
+extends: shallow.yaml
+name: bad
+model:
+  params: {max_depth: -1}
+Y
+cat > longer.yaml <<'Y'
+extends: small.yaml
+name: longer
+search: {trials: 40}
+Y
+expect_rc 1 "$runner" blend.yaml store.path=bad.db 'blend.members=[bad.yaml, longer.yaml, odd.yaml]' ++threads=2 -q
+expect_in "$tmp/err" "[bad] runner: run failed: xgboost (fold 0)"
+expect_in "$tmp/err" "blend member bad.yaml (study bad) failed (exit 1); see its messages above"
+st=$("$py" -c "import sqlite3; print(sorted(sqlite3.connect('bad.db').execute('select name, status from xp_runs').fetchall()))")
+[ "$st" = "[('bad', 'FAIL'), ('longer', 'COMPLETE')]" ] && ok || bad "after a failing member: runs $st"
+
+# SIGTERM to the blend while its members run: passed on to each once, each records its run
+# INTERRUPTED (its trial in flight FAIL), the blend exits 143 and no member is left running.
+# Killed outright (SIGKILL), the members still stop and record the same (they get SIGTERM
+# when their parent dies).
+cat > slow.yaml <<'Y'
+extends: small.yaml
+name: slow
+search: {trials: 100000, timeout: 0}
+Y
+sed 's/name: slow/name: slow2/' slow.yaml > slow2.yaml
+for sig in TERM KILL; do
+    db=sig_$sig.db
+    "$runner" blend.yaml store.path=$db 'blend.members=[slow.yaml, slow2.yaml]' ++threads=2 -q > /dev/null 2> sig.err &
+    pid=$!
+    n=0
+    for _ in $(seq 1 300); do
+        n=$("$py" -c "import sqlite3, sys
+try: print(sqlite3.connect('$db').execute(\"select count(*) from trials where state = 'COMPLETE'\").fetchone()[0])
+except Exception: print(0)")
+        [ "$n" -ge 4 ] && break
+        sleep 0.1
+    done
+    [ "$n" -ge 4 ] && ok || bad "SIG$sig: the members did not get going ($n complete trials)"
+    kill -$sig $pid
+    wait $pid
+    rc=$?
+    if [ $sig = TERM ]; then
+        [ $rc = 143 ] && ok || bad "SIGTERM: the blend exited $rc, expected 143"
+        expect_in sig.err "interrupted by SIGTERM (passed on to the members running"
+    fi
+    for _ in $(seq 1 100); do pgrep -f 'slow2?\.yaml [+][+]threads' > /dev/null || break; sleep 0.1; done
+    pgrep -f 'slow2?\.yaml [+][+]threads' > /dev/null && { bad "SIG$sig: a member is still running"; pkill -f 'slow2?\.yaml [+][+]threads'; } || ok
+    st=$("$py" -c "import sqlite3; print(sorted(sqlite3.connect('$db').execute('select name, status from xp_runs').fetchall()))")
+    [ "$st" = "[('slow', 'INTERRUPTED'), ('slow2', 'INTERRUPTED')]" ] && ok || bad "SIG$sig: member runs $st"
+    running=$("$py" -c "import sqlite3; print(sqlite3.connect('$db').execute(\"select count(*) from trials where state = 'RUNNING'\").fetchone()[0])")
+    [ "$running" = 0 ] && ok || bad "SIG$sig: $running trials left RUNNING"
+done
 finish
