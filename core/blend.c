@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -118,8 +119,24 @@ int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, i
  * two, whose folds run in waves and leave a core idle at the end of every wave. Each
  * child gets the same command-line overrides as an in-process member, plus its thread
  * count, so a member runs exactly as `runner MEMBER.yaml OVERRIDES threads=T` would. */
-static int run_members_at_once(char **paths, size_t count, char **studies, const int *threads, int width,
-                               const run_options *opt, char *err, size_t n)
+/* The blend config's own plugin_path folders that exist: an in-process member uses the
+ * blend's registry, which has them; a member process loads its own, so they are passed on
+ * as --plugin-dir (which, unlike plugin_path, refuses a missing folder). Relative folders
+ * stay relative to the working directory, which the child shares. */
+static size_t blend_plugin_path(const xp_cfg *root, const char **dirs, size_t max)
+{
+    const xp_cfg *pp = cfg_get(root, "plugin_path");
+    size_t k = 0, len = cfg_kind(pp) == XP_CFG_LIST ? cfg_len(pp) : cfg_kind(pp) == XP_CFG_SCALAR ? 1 : 0;
+    for (size_t i = 0; i < len && k < max; i++) {
+        const char *d = cfg_scalar(cfg_kind(pp) == XP_CFG_LIST ? cfg_at(pp, i) : pp);
+        struct stat sb;
+        if (d && !stat(d, &sb) && S_ISDIR(sb.st_mode)) dirs[k++] = d;
+    }
+    return k;
+}
+
+static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, char **studies, const int *threads,
+                               int width, const run_options *opt, char *err, size_t n)
 {
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -129,7 +146,9 @@ static int run_members_at_once(char **paths, size_t count, char **studies, const
         return XP_EIO;
     }
     exe[len] = 0;
-    size_t per = 2 + 2 * opt->n_plugin_dirs + 1 + opt->n_overrides + 2;
+    const char *own_dirs[32];
+    size_t n_own = blend_plugin_path(root, own_dirs, sizeof own_dirs / sizeof *own_dirs);
+    size_t per = 2 + 2 * (opt->n_plugin_dirs + n_own) + 1 + opt->n_overrides + 2;
     char **argv = calloc(count * per, sizeof *argv);
     char (*thr)[40] = calloc(count, sizeof *thr);
     proc_job *jobs = calloc(count, sizeof *jobs);
@@ -147,6 +166,10 @@ static int run_members_at_once(char **paths, size_t count, char **studies, const
         for (size_t d = 0; d < opt->n_plugin_dirs; d++) {
             a[k++] = "--plugin-dir";
             a[k++] = (char *)opt->plugin_dirs[d];
+        }
+        for (size_t d = 0; d < n_own; d++) {
+            a[k++] = "--plugin-dir";
+            a[k++] = (char *)own_dirs[d];
         }
         a[k++] = paths[i];
         for (size_t o = 0; o < opt->n_overrides; o++)
@@ -176,8 +199,8 @@ static int run_members_at_once(char **paths, size_t count, char **studies, const
     return rc;
 }
 
-int blend_run_members(char **paths, size_t count, registry *reg, const run_options *opt, int jobs, int threads,
-                      char ***studies, char *err, size_t n)
+int blend_run_members(const xp_cfg *root, char **paths, size_t count, registry *reg, const run_options *opt, int jobs,
+                      int threads, char ***studies, char *err, size_t n)
 {
     *studies = calloc(count ? count : 1, sizeof **studies);
     int *member_threads = calloc(count ? count : 1, sizeof *member_threads);
@@ -225,7 +248,7 @@ int blend_run_members(char **paths, size_t count, registry *reg, const run_optio
         }
         cfg_free(mroot);
     }
-    if (!rc && at_once) rc = run_members_at_once(paths, count, *studies, member_threads, width, opt, err, n);
+    if (!rc && at_once) rc = run_members_at_once(root, paths, count, *studies, member_threads, width, opt, err, n);
     free(member_threads);
     return rc;
 }

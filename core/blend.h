@@ -3,7 +3,7 @@
  *
  *     char **paths; size_t k; int run, jobs;
  *     blend_members(root, &paths, &k, &run, &jobs, err, n);        // member config files
- *     blend_run_members(paths, k, reg, opt, jobs, threads, &studies, err, n);   // each a full run
+ *     blend_run_members(root, paths, k, reg, opt, jobs, threads, &studies, err, n);   // each a full run
  *     ... the blend's own run: data, split, store ...
  *     blend_fit(x, studies, k, artifact_dir, folds_sha, &out, err, n);
  */
@@ -30,9 +30,10 @@ int blend_members(xp_cfg *root, char ***paths, size_t *n, int *run_them, int *jo
 /* Loads each member (overrides in opt applied, but name and blend.*), records its study name
  * in *studies (caller frees), and runs it when opt->run_members: `jobs` at once (0: as many
  * as the thread budget `threads` allows; 0 = the machine's), each a runner process with an
- * equal share of the threads, or in turn in this process when one runs at a time. */
-int blend_run_members(char **paths, size_t n, registry *reg, const run_options *opt, int jobs, int threads,
-                      char ***studies, char *err, size_t errlen);
+ * equal share of the threads (root's plugin_path passed on as --plugin-dir), or in turn in
+ * this process when one runs at a time. */
+int blend_run_members(const xp_cfg *root, char **paths, size_t n, registry *reg, const run_options *opt, int jobs,
+                      int threads, char ***studies, char *err, size_t errlen);
 /* Fits and scores the blend of the members' latest complete runs into x's run. folds_sha: the
  * sha256 of this run's folds.csv, which every member's must equal. */
 int blend_fit(experiment *x, char **studies, size_t n, const char *artifact_dir, const char *folds_sha,

@@ -937,7 +937,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if ((rc = blend_members(root, &member_paths, &n_members, &run_them, &jobs, err, sizeof err))) goto config_error;
         run_options mo = *opt;
         mo.run_members = opt->run_members && run_them;
-        if ((rc = blend_run_members(member_paths, n_members, reg, &mo, jobs, (int)threads, &member_studies, err,
+        if ((rc = blend_run_members(root, member_paths, n_members, reg, &mo, jobs, (int)threads, &member_studies, err,
                                     sizeof err))) {
             if (rc == XP_ECONFIG) goto config_error;
             goto fail_early;

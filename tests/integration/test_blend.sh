@@ -3,8 +3,8 @@
 # weights (fitted on out-of-fold predictions only) agree with an independent fit in numpy,
 # its test score is recomputed from the files, and every way to blend the wrong things fails
 # with a message: a changed prediction file, a member on another split, a bad method.
-# usage: test_blend.sh RUNNER SRCDIR PYTHON
-runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3")
+# usage: test_blend.sh RUNNER SRCDIR PYTHON CXX_METRIC_SO
+runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3") cxx=$(readlink -f "$4")
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 cp "$src/small.yaml" small.yaml
@@ -145,6 +145,22 @@ studies = [s for (s,) in db.execute("select json_extract(m.value, '$.study') fro
                                     "json_each(b.json, '$.members') m where b.kind = 'blend' order by m.key")]
 assert studies == ["shallow", 'sh"al\\low'], studies
 PY
+# A blend config's own plugin_path reaches its members run side by side (each a process
+# that loads its own plugins) as it reaches members run in turn (the blend's registry):
+# members that score with a plugin only that folder holds, and that name no folder.
+mkdir -p own_plugins && cp "$cxx" own_plugins/
+for m in pm1 pm2; do
+  printf 'extends: small.yaml\nname: %s\nmetrics: [rmsle, cxx_mae]\nsearch: {trials: 1, space: null}\n' $m > $m.yaml
+done
+printf 'extends: small.yaml\nname: pblend\nplugin_path: [own_plugins, no_such_folder]\nblend: {members: [pm1.yaml, pm2.yaml]}\n' > pblend.yaml
+for jobs in 1 2; do
+  expect_rc 0 "$runner" pblend.yaml store.path=pp$jobs.db ++threads=2 ++blend.jobs=$jobs -q
+  got=$("$py" -c "import sqlite3; print(sqlite3.connect('pp$jobs.db').execute(\"select count(*) from studies s join trials t using(study_id) where s.study_name in ('pm1', 'pm2') and t.state = 'COMPLETE'\").fetchone()[0])")
+  [ "$got" = 2 ] && ok || bad "blend.jobs=$jobs with plugin_path: $got complete member trials, expected 2"
+done
+cmd=$("$py" -c "import sqlite3; print(sqlite3.connect('pp2.db').execute(\"select command from xp_runs where name = 'pm2'\").fetchone()[0])")
+case "$cmd" in *"--plugin-dir own_plugins pm2.yaml"*) ok ;; *) bad "member pm2's recorded command: $cmd" ;; esac
+
 # Members side by side (blend.jobs; default: as many as the threads allow), each a runner
 # process with its share of the threads, are the same runs as members run in turn inside
 # this process on as many threads: every trial's value and parameters, the weights, the
