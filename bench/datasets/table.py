@@ -27,7 +27,8 @@ DESCR = {
 JOBS = {
     "xp": "runner, as shipped",
     "xplog": "runner, tabular.yaml + target_log (before 3a03de9)",
-    "codes": "runner, tabular_codes.yaml (categoricals as codes)",
+    "codes": "runner, tabular_codes.yaml (categoricals as codes; tabular.yaml since 2026-12-03)",
+    "native": "runner, tabular_native.yaml (native categoricals; tabular.yaml until 2026-12-03)",
     "py": "Python stack",
     "nogmm": "runner without cluster_gmm",
     "noweights": "runner without source weights",
@@ -36,7 +37,7 @@ JOBS = {
     "t180": "runner as shipped, 50 trials, search.timeout=180",
     "full50": "runner as shipped, 50 trials",
 }
-JOB_ORDER = ["xp", "xplog", "codes", "py", "nogmm", "noweights", "weights", "nopolish", "t180", "full50"]
+JOB_ORDER = ["xp", "xplog", "codes", "native", "py", "nogmm", "noweights", "weights", "nopolish", "t180", "full50"]
 
 
 def read_jobs(work):
@@ -158,7 +159,8 @@ def main():
         xl = te(ds, "xplog")
         xc = te(ds, "codes")
         rp = diff(x, te(ds, "py")) + (f"; with target_log {diff(xl, te(ds, 'py'))}" if xl is not None else "") \
-            + (f"; codes {diff(xc, te(ds, 'py'))}" if xc is not None else "")
+            + (f"; codes {diff(xc, te(ds, 'py'))}" if xc is not None else "") \
+            + (f"; native {diff(te(ds, 'native'), te(ds, 'py'))}" if te(ds, "native") is not None else "")
         # Source weights: a `weights` job (since fb69d14 `xp` ships without them) against `xp`,
         # else an older `xp` (made with them) against `noweights`.
         sw = diff(te(ds, "weights"), x) if te(ds, "weights") is not None else diff(x, te(ds, "noweights"))
