@@ -351,7 +351,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) verbosity = XP_LOG_ERROR;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbosity = XP_LOG_DEBUG;
         else if (!strcmp(a, "--plugin-dir")) {
-            if (i + 1 >= argc || nd >= MAX_DIRS) { fprintf(stderr, "runner: --plugin-dir needs a directory\n"); free(overrides); return 2; }
+            if (i + 1 >= argc) { fprintf(stderr, "runner: --plugin-dir needs a directory\n"); free(overrides); return 2; }
+            if (nd >= MAX_DIRS) {
+                fprintf(stderr, "runner: at most %d --plugin-dir folders (a blend passes its config's plugin_path on as more)\n", MAX_DIRS);
+                free(overrides);
+                return 2;
+            }
             dirs[nd++] = argv[++i];
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "runner: unknown option '%s' (see runner --help)\n", a);

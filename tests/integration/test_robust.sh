@@ -95,6 +95,10 @@ expect_in "$tmp/err" "no_such_dir: no such directory"
 : > not_a_dir
 expect_rc 2 "$runner" plugins --plugin-dir not_a_dir
 expect_in "$tmp/err" "not a directory"
+# More --plugin-dir folders than the runner takes: said so, not "needs a directory".
+mkdir -p many_dirs && many=$(for i in $(seq 33); do printf -- '--plugin-dir many_dirs '; done)
+expect_rc 2 "$runner" small.yaml $many store.path=md.db -q
+expect_in "$tmp/err" "at most 32 --plugin-dir folders"
 expect_rc 2 "$runner" predict --run 1 --store typo_store.db small.csv
 expect_in "$tmp/err" "typo_store.db"
 [ ! -e typo_store.db ] && ok || bad "predict --store created typo_store.db"
