@@ -35,6 +35,7 @@
 #include "host.h"
 #include "json_out.h"
 #include "procs.h"
+#include "run.h"
 #include "sha256.h"
 
 enum { M_SIMPLEX, M_MEAN, M_BEST };
@@ -114,27 +115,28 @@ int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, i
     return rc;
 }
 
+/* The blend config's own plugin_path folders that exist: an in-process member uses the
+ * blend's registry, which has them; a member process loads its own, so they are passed on
+ * as --plugin-dir (which, unlike plugin_path, refuses a missing folder). Relative folders
+ * stay relative to the working directory, which the child shares. Filters *dirs in place. */
+static int blend_plugin_path(const xp_cfg *root, const char ***dirs, size_t *n_dirs, char *err, size_t n)
+{
+    int rc = run_plugin_path(root, dirs, n_dirs, err, n);
+    if (rc) return rc;
+    size_t k = 0;
+    for (size_t i = 0; i < *n_dirs; i++) {
+        struct stat sb;
+        if (!stat((*dirs)[i], &sb) && S_ISDIR(sb.st_mode)) (*dirs)[k++] = (*dirs)[i];
+    }
+    *n_dirs = k;
+    return XP_OK;
+}
+
 /* The members side by side, each a runner process of its own (procs.c) with its share of
  * the threads: on 2 cores two members on one thread each finish sooner than each member on
  * two, whose folds run in waves and leave a core idle at the end of every wave. Each
  * child gets the same command-line overrides as an in-process member, plus its thread
  * count, so a member runs exactly as `runner MEMBER.yaml OVERRIDES threads=T` would. */
-/* The blend config's own plugin_path folders that exist: an in-process member uses the
- * blend's registry, which has them; a member process loads its own, so they are passed on
- * as --plugin-dir (which, unlike plugin_path, refuses a missing folder). Relative folders
- * stay relative to the working directory, which the child shares. */
-static size_t blend_plugin_path(const xp_cfg *root, const char **dirs, size_t max)
-{
-    const xp_cfg *pp = cfg_get(root, "plugin_path");
-    size_t k = 0, len = cfg_kind(pp) == XP_CFG_LIST ? cfg_len(pp) : cfg_kind(pp) == XP_CFG_SCALAR ? 1 : 0;
-    for (size_t i = 0; i < len && k < max; i++) {
-        const char *d = cfg_scalar(cfg_kind(pp) == XP_CFG_LIST ? cfg_at(pp, i) : pp);
-        struct stat sb;
-        if (d && !stat(d, &sb) && S_ISDIR(sb.st_mode)) dirs[k++] = d;
-    }
-    return k;
-}
-
 static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, char **studies, const int *threads,
                                int width, const run_options *opt, char *err, size_t n)
 {
@@ -146,14 +148,16 @@ static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, c
         return XP_EIO;
     }
     exe[len] = 0;
-    const char *own_dirs[32];
-    size_t n_own = blend_plugin_path(root, own_dirs, sizeof own_dirs / sizeof *own_dirs);
+    const char **own_dirs;
+    size_t n_own;
+    int rc = blend_plugin_path(root, &own_dirs, &n_own, err, n);
+    if (rc) return rc;
     size_t per = 2 + 2 * (opt->n_plugin_dirs + n_own) + 1 + opt->n_overrides + 2;
     char **argv = calloc(count * per, sizeof *argv);
     char (*thr)[40] = calloc(count, sizeof *thr);
     proc_job *jobs = calloc(count, sizeof *jobs);
     if (!argv || !thr || !jobs) {
-        free(argv); free(thr); free(jobs);
+        free(argv); free(thr); free(jobs); free(own_dirs);
         snprintf(err, n, "out of memory");
         return XP_ENOMEM;
     }
@@ -181,7 +185,7 @@ static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, c
         fprintf(stderr, "[blend] member %zu/%zu: %s (study %s), %d thread%s, %d member%s at once\n", i + 1, count,
                 paths[i], studies[i], threads[i], threads[i] > 1 ? "s" : "", width, width > 1 ? "s" : "");
     }
-    int rc = procs_run(jobs, count, width, err, n);
+    rc = procs_run(jobs, count, width, err, n);
     if (!rc && host_interrupted()) {
         snprintf(err, n, "interrupted by %s (passed on to the members running, which record their runs as INTERRUPTED)",
                  host_signal_name(host_interrupted()));
@@ -196,6 +200,7 @@ static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, c
     free(argv);
     free(thr);
     free(jobs);
+    free(own_dirs);
     return rc;
 }
 

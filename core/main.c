@@ -28,8 +28,6 @@
 #include "worker.h"
 #include "xp/xp.h"
 
-#define MAX_DIRS 32
-
 static const char *const usage_main =
     "usage: runner [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
     "       runner worker [OPTIONS] CONFIG.yaml [OVERRIDE ...]\n"
@@ -227,29 +225,44 @@ static int plugin_help(const registry *reg, const char *name)
 
 static int cmd_plugins(int argc, char **argv)
 {
-    const char *dirs[MAX_DIRS];
-    size_t nd = 0;
-    const char *config = NULL, *help_names[MAX_DIRS];
-    size_t n_help = 0;
+    /* As many folders and names as there are arguments: none is dropped for want of room. */
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs), **help_names = calloc((size_t)argc + 1, sizeof *help_names);
+    size_t nd = 0, n_help = 0;
+    const char *config = NULL;
+    if (!dirs || !help_names) { free(dirs); free(help_names); fprintf(stderr, "runner: out of memory\n"); return 1; }
     for (int i = 0; i < argc; i++) {
         if ((!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) && i + 1 < argc && argv[i + 1][0] != '-') {
-            while (i + 1 < argc && argv[i + 1][0] != '-' && n_help < MAX_DIRS) help_names[n_help++] = argv[++i];
+            while (i + 1 < argc && argv[i + 1][0] != '-') help_names[n_help++] = argv[++i];
             continue;
         }
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fputs(usage_plugins, stdout); return 0; }
-        if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage_plugins, stdout);
+            free(dirs); free(help_names);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc) dirs[nd++] = argv[++i];
         else if (argv[i][0] != '-' && !config) config = argv[i];
-        else { fprintf(stderr, "runner plugins: unexpected argument '%s'\n%s", argv[i], usage_plugins); return 2; }
+        else {
+            fprintf(stderr, "runner plugins: unexpected argument '%s'\n%s", argv[i], usage_plugins);
+            free(dirs); free(help_names);
+            return 2;
+        }
     }
     char err[4096];
     xp_cfg *root = NULL;
-    if (config && !(root = cfg_load_file(config, err, sizeof err))) { fprintf(stderr, "runner: %s\n", err); return 2; }
+    if (config && !(root = cfg_load_file(config, err, sizeof err))) {
+        fprintf(stderr, "runner: %s\n", err);
+        free(dirs); free(help_names);
+        return 2;
+    }
     registry *reg = registry_new();
     int rc = run_load_plugins(reg, dirs, nd, root, err, sizeof err);
+    free(dirs);
     if (rc) {
         fprintf(stderr, "runner: %s\n", err);
         registry_free(reg);
         cfg_free(root);
+        free(help_names);
         return 2;
     }
     if (n_help) {
@@ -260,8 +273,10 @@ static int cmd_plugins(int argc, char **argv)
         }
         registry_free(reg);
         cfg_free(root);
+        free(help_names);
         return rc;
     }
+    free(help_names);
     printf("%-10s %-16s %-8s %s\n", "KIND", "NAME", "VERSION", "FILE / DESCRIPTION");
     for (size_t i = 0; i < registry_count(reg); i++) {
         const char *file;
@@ -281,9 +296,10 @@ static int cmd_plugins(int argc, char **argv)
     return 0;
 }
 
-static int cmd_predict(int argc, char **argv, int verbosity)
+/* dirs has room for every argument, so no --plugin-dir is dropped. */
+static int predict_with(int argc, char **argv, int verbosity, const char **dirs)
 {
-    const char *dirs[MAX_DIRS], *store = "experiments/experiments.db", *csv = NULL, *images = NULL;
+    const char *store = "experiments/experiments.db", *csv = NULL, *images = NULL;
     size_t nd = 0;
     long long run = -1;
     for (int i = 0; i < argc; i++) {
@@ -294,7 +310,7 @@ static int cmd_predict(int argc, char **argv, int verbosity)
             if (*end || run <= 0) { fprintf(stderr, "runner predict: --run expects a positive run id, got '%s'\n", argv[i]); return 2; }
         } else if (!strcmp(argv[i], "--store") && i + 1 < argc) store = argv[++i];
         else if (!strcmp(argv[i], "--images") && i + 1 < argc) images = argv[++i];
-        else if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc && nd < MAX_DIRS) dirs[nd++] = argv[++i];
+        else if (!strcmp(argv[i], "--plugin-dir") && i + 1 < argc) dirs[nd++] = argv[++i];
         else if (!strcmp(argv[i], "-q")) verbosity = XP_LOG_ERROR;
         else if (!strcmp(argv[i], "-v")) verbosity = XP_LOG_DEBUG;
         else if (argv[i][0] != '-' && !csv) csv = argv[i];
@@ -319,6 +335,15 @@ static int cmd_predict(int argc, char **argv, int verbosity)
     return rc;
 }
 
+static int cmd_predict(int argc, char **argv, int verbosity)
+{
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    if (!dirs) { fprintf(stderr, "runner: out of memory\n"); return 1; }
+    int rc = predict_with(argc, argv, verbosity, dirs);
+    free(dirs);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* OpenMP worker threads (XGBoost) spin while waiting by default; when the cores are
@@ -332,48 +357,46 @@ int main(int argc, char **argv)
      * switches) with it and 219 s (31 s system) with OPENBLAS_NUM_THREADS=1, same result. */
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
     int verbosity = XP_LOG_INFO, print_config = 0;
-    const char *dirs[MAX_DIRS], *config = NULL;
+    const char *config = NULL;
     size_t nd = 0;
+    /* Room for every argument as an override or a --plugin-dir (a blend passes its config's
+     * plugin_path on to its member processes as more of them): none is dropped. */
     const char **overrides = calloc((size_t)argc + 1, sizeof *overrides);
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
     size_t no = 0;
-    if (!overrides) return 1;
-    if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); return cmd_plugins(argc - 2, argv + 2); }
-    if (argc >= 2 && !strcmp(argv[1], "report")) { free(overrides); return cmd_report(argc - 2, argv + 2); }
-    if (argc >= 2 && !strcmp(argv[1], "compare")) { free(overrides); return cmd_compare(argc - 2, argv + 2); }
-    if (argc >= 2 && !strcmp(argv[1], "export")) { free(overrides); return cmd_export(argc - 2, argv + 2); }
+    if (!overrides || !dirs) { free(overrides); free(dirs); return 1; }
+    if (argc >= 2 && !strcmp(argv[1], "plugins")) { free(overrides); free(dirs); return cmd_plugins(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "report")) { free(overrides); free(dirs); return cmd_report(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "compare")) { free(overrides); free(dirs); return cmd_compare(argc - 2, argv + 2); }
+    if (argc >= 2 && !strcmp(argv[1], "export")) { free(overrides); free(dirs); return cmd_export(argc - 2, argv + 2); }
     int worker = argc >= 2 && !strcmp(argv[1], "worker");
-    if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); return cmd_predict(argc - 2, argv + 2, verbosity); }
+    if (argc >= 2 && !strcmp(argv[1], "predict")) { free(overrides); free(dirs); return cmd_predict(argc - 2, argv + 2, verbosity); }
     for (int i = 1 + worker; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(worker ? usage_worker : usage_main, stdout); free(overrides); return 0; }
-        else if (!strcmp(a, "--version")) { printf("runner 0.1.0 (plugin ABI %u)\n", XP_ABI_VERSION); free(overrides); return 0; }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fputs(worker ? usage_worker : usage_main, stdout); free(overrides); free(dirs); return 0; }
+        else if (!strcmp(a, "--version")) { printf("runner 0.1.0 (plugin ABI %u)\n", XP_ABI_VERSION); free(overrides); free(dirs); return 0; }
         else if (!strcmp(a, "--print-config")) print_config = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) verbosity = XP_LOG_ERROR;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbosity = XP_LOG_DEBUG;
         else if (!strcmp(a, "--plugin-dir")) {
-            if (i + 1 >= argc) { fprintf(stderr, "runner: --plugin-dir needs a directory\n"); free(overrides); return 2; }
-            if (nd >= MAX_DIRS) {
-                fprintf(stderr, "runner: at most %d --plugin-dir folders (a blend passes its config's plugin_path on as more)\n", MAX_DIRS);
-                free(overrides);
-                return 2;
-            }
+            if (i + 1 >= argc) { fprintf(stderr, "runner: --plugin-dir needs a directory\n"); free(overrides); free(dirs); return 2; }
             dirs[nd++] = argv[++i];
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "runner: unknown option '%s' (see runner --help)\n", a);
-            free(overrides);
+            free(overrides); free(dirs);
             return 2;
         } else if (!config && !strchr(a, '=') && a[0] != '~' && a[0] != '+') config = a;
         else overrides[no++] = a;
     }
-    if (!config) { fputs(worker ? usage_worker : usage_main, stderr); free(overrides); return 2; }
+    if (!config) { fputs(worker ? usage_worker : usage_main, stderr); free(overrides); free(dirs); return 2; }
     char err[4096];
     xp_cfg *root = cfg_load_file(config, err, sizeof err);
-    if (!root) { fprintf(stderr, "runner: %s\n", err); free(overrides); return 2; }
+    if (!root) { fprintf(stderr, "runner: %s\n", err); free(overrides); free(dirs); return 2; }
     for (size_t i = 0; i < no; i++)
         if (cfg_override(root, overrides[i], err, sizeof err)) {
             fprintf(stderr, "runner: %s\n", err);
             cfg_free(root);
-            free(overrides);
+            free(overrides); free(dirs);
             return 2;
         }
     if (print_config) {
@@ -381,14 +404,14 @@ int main(int argc, char **argv)
         if (yaml) fputs(yaml, stdout);
         free(yaml);
         cfg_free(root);
-        free(overrides);
+        free(overrides); free(dirs);
         return yaml ? 0 : 1;
     }
     int wrc = worker ? worker_check(root, err, sizeof err) : XP_OK;   /* before any data is read */
     if (wrc) {
         fprintf(stderr, "runner worker: %s\n", err);
         cfg_free(root);
-        free(overrides);
+        free(overrides); free(dirs);
         return wrc == XP_EIO ? 1 : 2;   /* the store unreachable: not a usage error */
     }
     registry *reg = registry_new();
@@ -397,17 +420,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "runner: %s\n", err);
         registry_free(reg);
         cfg_free(root);
-        free(overrides);
+        free(overrides); free(dirs);
         return 2;
     }
-    char cmd[4096];
+    /* The whole command line goes into the run record, however long (no fixed buffer to
+     * cut it short): it is what reruns the run. */
+    size_t cmd_len = 1;
+    for (int i = 0; i < argc; i++) cmd_len += strlen(argv[i]) + 1;
+    char *cmd = malloc(cmd_len);
+    if (!cmd) {
+        fprintf(stderr, "runner: out of memory\n");
+        registry_free(reg); cfg_free(root); free(overrides); free(dirs);
+        return 1;
+    }
     size_t o = 0;
-    for (int i = 0; i < argc && o < sizeof cmd - 2; i++)
-        o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s%s", i ? " " : "", argv[i]);
+    cmd[0] = 0;
+    for (int i = 0; i < argc; i++) o += (size_t)snprintf(cmd + o, cmd_len - o, "%s%s", i ? " " : "", argv[i]);
     run_options opt = { .config_path = config, .command_line = cmd, .verbosity = verbosity, .overrides = overrides,
                         .n_overrides = no, .run_members = 1, .plugin_dirs = dirs, .n_plugin_dirs = nd };
     rc = run_experiment(root, reg, &opt);
-    free(overrides);
+    free(overrides); free(dirs); free(cmd);
     cfg_free(root);
     registry_free(reg);   /* after the config: plugins may hold nothing past their destroy */
     return rc;

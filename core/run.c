@@ -142,6 +142,33 @@ static int scan(registry *reg, const char *dir, char *err, size_t n)
     return registry_scan(reg, dir, err, n);
 }
 
+int run_plugin_path(const xp_cfg *root, const char ***dirs, size_t *n_dirs, char *err, size_t n)
+{
+    *dirs = NULL;
+    *n_dirs = 0;
+    const xp_cfg *pp = cfg_get(root, "plugin_path");
+    if (!pp || cfg_kind(pp) == XP_CFG_NULL) return XP_OK;
+    if (cfg_kind(pp) != XP_CFG_SCALAR && cfg_kind(pp) != XP_CFG_LIST) {
+        snprintf(err, n, "%s: plugin_path: expected a directory or a list of them", cfg_where(pp));
+        return XP_ECONFIG;
+    }
+    size_t len = cfg_kind(pp) == XP_CFG_LIST ? cfg_len(pp) : 1;
+    if (!len) return XP_OK;
+    const char **out = calloc(len, sizeof *out);
+    if (!out) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < len; i++) {
+        const xp_cfg *item = cfg_kind(pp) == XP_CFG_LIST ? cfg_at(pp, i) : pp;
+        if (!(out[i] = cfg_scalar(item))) {
+            snprintf(err, n, "%s: expected a directory", cfg_where(item));
+            free(out);
+            return XP_ECONFIG;
+        }
+    }
+    *dirs = out;
+    *n_dirs = len;
+    return XP_OK;
+}
+
 int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, const xp_cfg *root,
                      char *err, size_t n)
 {
@@ -157,21 +184,12 @@ int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, cons
         if (!S_ISDIR(sb.st_mode)) { snprintf(err, n, "--plugin-dir %s: not a directory", dirs[i]); return XP_ECONFIG; }
         if ((rc = scan(reg, dirs[i], err, n))) return rc;
     }
-    const xp_cfg *pp = cfg_get(root, "plugin_path");
-    if (pp) {
-        if (cfg_kind(pp) == XP_CFG_SCALAR) {
-            if ((rc = scan(reg, cfg_scalar(pp), err, n))) return rc;
-        } else if (cfg_kind(pp) == XP_CFG_LIST) {
-            for (size_t i = 0; i < cfg_len(pp); i++) {
-                const char *d = cfg_scalar(cfg_at(pp, i));
-                if (!d) { snprintf(err, n, "%s: expected a directory", cfg_where(cfg_at(pp, i))); return XP_ECONFIG; }
-                if ((rc = scan(reg, d, err, n))) return rc;
-            }
-        } else if (cfg_kind(pp) != XP_CFG_NULL) {
-            snprintf(err, n, "%s: plugin_path: expected a directory or a list of them", cfg_where(pp));
-            return XP_ECONFIG;
-        }
-    }
+    const char **own = NULL;
+    size_t n_own = 0;
+    if ((rc = run_plugin_path(root, &own, &n_own, err, n))) return rc;
+    for (size_t i = 0; i < n_own && !rc; i++) rc = scan(reg, own[i], err, n);
+    free(own);
+    if (rc) return rc;
     const char *env = getenv("XP_PLUGIN_PATH");
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;

@@ -28,6 +28,10 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt);
 int run_predict(const char *store_path, long long run_id, const char *csv, const char *images, registry *reg,
                 int verbosity);
 
+/* The folders a config's plugin_path names (one folder or a list of them), in order; *dirs
+ * is NULL when there are none. The strings belong to root; the caller frees *dirs. */
+int run_plugin_path(const xp_cfg *root, const char ***dirs, size_t *n_dirs, char *err, size_t n);
+
 /* Plugin search path from --plugin-dir, config plugin_path, XP_PLUGIN_PATH, ./plugins and the
  * build's or install's plugin folder. */
 int run_load_plugins(registry *reg, const char *const *dirs, size_t n_dirs, const xp_cfg *root,

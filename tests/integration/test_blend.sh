@@ -152,7 +152,10 @@ mkdir -p own_plugins && cp "$cxx" own_plugins/
 for m in pm1 pm2; do
   printf 'extends: small.yaml\nname: %s\nmetrics: [rmsle, cxx_mae]\nsearch: {trials: 1, space: null}\n' $m > $m.yaml
 done
-printf 'extends: small.yaml\nname: pblend\nplugin_path: [own_plugins, no_such_folder]\nblend: {members: [pm1.yaml, pm2.yaml]}\n' > pblend.yaml
+# 39 empty folders before it: all 40 are passed on (the pass-on once stopped at 32).
+for i in $(seq 39); do mkdir -p empty_$i; done
+printf 'extends: small.yaml\nname: pblend\nplugin_path: [%s own_plugins, no_such_folder]\nblend: {members: [pm1.yaml, pm2.yaml]}\n' \
+  "$(for i in $(seq 39); do printf 'empty_%d,' $i; done)" > pblend.yaml
 for jobs in 1 2; do
   expect_rc 0 "$runner" pblend.yaml store.path=pp$jobs.db ++threads=2 ++blend.jobs=$jobs -q
   got=$("$py" -c "import sqlite3; print(sqlite3.connect('pp$jobs.db').execute(\"select count(*) from studies s join trials t using(study_id) where s.study_name in ('pm1', 'pm2') and t.state = 'COMPLETE'\").fetchone()[0])")
