@@ -693,7 +693,8 @@ static void method_section(FILE *f, sqlite3 *db, const rrun *runs, int n, const 
             fputs("<code>", f);
             rp_esc(f, runs[i].name);
             fputs("</code> blends its members with non-negative weights summing to one, fitted on their out-of-fold predictions "
-                  "(its CV cross-fitted); ", f);
+                  "(then, with <code>calibrate: affine</code>, a scale and an offset fitted on the same rows; its CV "
+                  "cross-fitted); ", f);
         }
         fputs("every study runs on the same split and folds, so the differences are the inputs' and the models'.</p>\n", f);
     }

@@ -221,10 +221,12 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
     if (r->blend) {
         sqlite3_stmt *st = rdb_query(db,
             "SELECT json_extract(m.value, '$.study'), json_extract(m.value, '$.run_id'), json_extract(m.value, '$.weight'), "
-            "json_extract(m.value, '$.oof'), json_extract(b.json, '$.method'), json_extract(b.json, '$.space') "
+            "json_extract(m.value, '$.oof'), json_extract(b.json, '$.method'), json_extract(b.json, '$.space'), "
+            "json_extract(b.json, '$.scale'), json_extract(b.json, '$.offset') "
             "FROM xp_records b, json_each(b.json, '$.members') m WHERE b.run_id = ?1 AND b.kind = 'blend'", "i", r->id);
         fputs("<table><tr><th>member study</th><th>run</th><th>blend weight</th><th>member out-of-fold score</th></tr>\n", f);
         char b1[32], b2[32], method[64] = "", space[64] = "";
+        double scale = NAN, offset = NAN;   /* blend runs before calibrate have neither */
         while (st && sqlite3_step(st) == SQLITE_ROW) {
             fputs("<tr><td>", f);
             rp_esc(f, (const char *)sqlite3_column_text(st, 0));
@@ -232,13 +234,19 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
                     rp_fmt(sqlite3_column_double(st, 2), b1), rp_fmt(sqlite3_column_double(st, 3), b2));
             rdb_col(st, 4, method, sizeof method);
             rdb_col(st, 5, space, sizeof space);
+            if (sqlite3_column_type(st, 6) != SQLITE_NULL) scale = sqlite3_column_double(st, 6);
+            if (sqlite3_column_type(st, 7) != SQLITE_NULL) offset = sqlite3_column_double(st, 7);
         }
         sqlite3_finalize(st);
         fputs("</table>\n<p class=\"note\">Weights fitted on the members' out-of-fold predictions (method ", f);
         rp_esc(f, method);
         fputs(", in ", f);
         rp_esc(f, space);
-        fputs(" space); record <code>blend</code>.</p>\n", f);
+        fputs(" space)", f);
+        if (!isnan(scale) && !isnan(offset) && (scale != 1 || offset != 0))
+            fprintf(f, ", then calibrated on the same rows: prediction = %s + %s &times; weighted sum", rp_fmt(offset, b1),
+                    rp_fmt(scale, b2));
+        fputs("; record <code>blend</code>.</p>\n", f);
         return;
     }
     /* The refit's own config (artifact refit_config) holds the values actually used; the

@@ -1478,7 +1478,7 @@ out:
 
 
 /* A blend run has no model: its `blend_members` artifact names the member runs (same store),
- * their weights and the space they are combined in (blend.c); each member predicts the rows
+ * their weights, the space they are combined in and the scale and offset after (blend.c); each member predicts the rows
  * as a run of its own and the blend combines them as blend_fit did for the test part. */
 static int predict_blend_run(store *st, const char *store_path, const char *members_csv, const char *csv,
                              const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
@@ -1488,23 +1488,32 @@ static int predict_blend_run(store *st, const char *store_path, const char *memb
     if (!fp) { snprintf(err, errn, "%s: %s", members_csv, strerror(errno)); return 1; }
     char line[1024], space[16] = "", study[512];
     long long mrun;
-    double w;
-    int rc = 0, lineno = 1, got = 0;
+    double w, scale = 1, offset = 0;
+    int rc = 0, lineno = 1, got = 0, calibrated = 0;
     double *sum = NULL;
     *row_ids = NULL;
-    if (!fgets(line, sizeof line, fp) || strncmp(line, "space,run_id,weight,study", 25)) {
-        snprintf(err, errn, "%s:1: expected the header space,run_id,weight,study", members_csv);
+    /* Blend runs before blend.calibrate wrote no scale and offset: 1 and 0. */
+    if (!fgets(line, sizeof line, fp)) line[0] = 0;
+    if (!strcmp(line, "space,scale,offset,run_id,weight,study\n")) calibrated = 1;
+    else if (strcmp(line, "space,run_id,weight,study\n")) {
+        snprintf(err, errn, "%s:1: expected the header space,scale,offset,run_id,weight,study", members_csv);
         rc = 1;
     }
     while (!rc && fgets(line, sizeof line, fp)) {
         lineno++;
         char sp[16];
-        if (sscanf(line, "%15[^,],%lld,%lf,%511[^\n]", sp, &mrun, &w, study) != 4 || (strcmp(sp, "log") && strcmp(sp, "raw")) ||
-            (space[0] && strcmp(sp, space))) {
-            snprintf(err, errn, "%s:%d: expected space (log or raw, one for all lines),run_id,weight,study", members_csv, lineno);
+        double sc = 1, off = 0;
+        int ok = calibrated ? sscanf(line, "%15[^,],%lf,%lf,%lld,%lf,%511[^\n]", sp, &sc, &off, &mrun, &w, study) == 6
+                            : sscanf(line, "%15[^,],%lld,%lf,%511[^\n]", sp, &mrun, &w, study) == 4;
+        if (!ok || (strcmp(sp, "log") && strcmp(sp, "raw")) || (space[0] && strcmp(sp, space)) ||
+            !isfinite(sc) || !isfinite(off) || (got && (sc != scale || off != offset))) {
+            snprintf(err, errn, "%s:%d: expected space (log or raw),%srun_id,weight,study, the same space%s on every line",
+                     members_csv, lineno, calibrated ? "scale,offset," : "", calibrated ? ", scale and offset" : "");
             rc = 1;
             break;
         }
+        scale = sc;
+        offset = off;
         snprintf(space, sizeof space, "%s", sp);
         long long *ids = NULL;
         double *p = NULL;
@@ -1540,8 +1549,10 @@ static int predict_blend_run(store *st, const char *store_path, const char *memb
     }
     fclose(fp);
     if (!rc && !got) { snprintf(err, errn, "%s: no members", members_csv); rc = 1; }
-    if (!rc && !strcmp(space, "log"))
-        for (size_t i = 0; i < *n_out; i++) sum[i] = expm1(sum[i]);
+    for (size_t i = 0; !rc && i < *n_out; i++) {
+        sum[i] = offset + scale * sum[i];
+        if (!strcmp(space, "log")) sum[i] = expm1(sum[i]);
+    }
     if (rc) {
         free(sum);
         free(*row_ids);

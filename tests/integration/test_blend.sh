@@ -32,6 +32,8 @@ Y
 # A bad method is refused before any member runs.
 expect_rc 2 "$runner" blend.yaml blend.method=median -q
 expect_in "$tmp/err" "blend.method must be simplex, mean or best, got 'median'"
+expect_rc 2 "$runner" blend.yaml ++blend.calibrate=stretch -q
+expect_in "$tmp/err" "blend.calibrate must be affine or none, got 'stretch'"
 [ ! -f exp.db ] && ok || bad "a member ran although the blend config was invalid"
 
 # A member whose config is broken fails the blend before any member runs.
@@ -70,22 +72,44 @@ t0 = grid[::100][int(np.argmin(err))]
 fine = grid[(grid >= t0 - 0.01) & (grid <= t0 + 0.01)]
 t = fine[int(np.argmin([((A[:, 0] * u + A[:, 1] * (1 - u) - b) ** 2).sum() for u in fine]))]
 assert abs(t - w[0]) < 2e-4, (t, w)
-# The test score recomputed from the members' test files and the recorded weights.
+# blend.calibrate: affine (the default): the least-squares line of the target on the weighted
+# sum, on the same out-of-fold rows (numpy's polyfit, independently).
+assert rec["calibrate"] == "affine", rec
+scale, offset = np.polyfit(A @ np.array(w), b, 1)
+assert abs(scale - rec["scale"]) < 1e-6 and abs(offset - rec["offset"]) < 1e-5, (scale, offset, rec)
+# The test score recomputed from the members' test files and the recorded weights, scale, offset.
 test = [preds(m["run_id"], "test_predictions") for m in rec["members"]]
 ys, ps = [], []
 for r in sorted(test[0]):
     ys.append(test[0][r][0])
-    ps.append(math.expm1(sum(wk * math.log1p(max(tk[r][1], 0)) for wk, tk in zip(w, test))))
+    z = sum(wk * math.log1p(max(tk[r][1], 0)) for wk, tk in zip(w, test))
+    ps.append(math.expm1(rec["offset"] + rec["scale"] * z))
 rmsle = math.sqrt(sum((math.log1p(p) - math.log1p(y)) ** 2 for y, p in zip(ys, ps)) / len(ys))
 rec_rmsle = db.execute("select value from xp_metrics where run_id=3 and split='test' and metric='rmsle' and source is null").fetchone()[0]
 assert abs(rmsle - rec_rmsle) < 1e-9, (rmsle, rec_rmsle)
 # The blend's own files: its test predictions are what it scored.
 own = preds(3, "test_predictions")
 assert max(abs(own[r][1] - p) for r, p in zip(sorted(test[0]), ps)) < 1e-6 * max(ps)
-# Cross-fitted CV recorded, per fold too.
+# Cross-fitted CV recorded, per fold too: fold k scored with the weights, scale and offset
+# fitted on the other folds (recomputed here with a grid for the weight and polyfit).
 assert db.execute("select count(*) from xp_metrics where run_id=3 and split='valid' and metric='rmsle'").fetchone()[0] == 3
-print("weights", w, "grid", t, "test rmsle", rmsle)
+fold = {int(r["row"]): int(r["fold"]) for r in csv.DictReader(open(art(3, "folds"))) if r["part"] == "dev"}
+fk = np.array([fold[r] for r in rows])
+for k in range(3):
+    tr, va = fk != k, fk == k
+    u = grid[int(np.argmin([((A[tr, 0] * g + A[tr, 1] * (1 - g) - b[tr]) ** 2).sum() for g in grid[::20]])) * 20]
+    z = A @ np.array([u, 1 - u])
+    sc, of = np.polyfit(z[tr], b[tr], 1)
+    want = math.sqrt(((of + sc * z[va] - b[va]) ** 2).mean())
+    got = db.execute("select value from xp_metrics where run_id=3 and split='valid' and metric='rmsle' and fold=?", (k,)).fetchone()[0]
+    assert abs(want - got) < 2e-4, (k, want, got)
+print("weights", w, "grid", t, "scale", scale, "offset", offset, "test rmsle", rmsle)
 PY
+
+# The report says how the blend's prediction is made, scale and offset included.
+expect_rc 0 "$runner" report --store exp.db --html --out rep
+grep -q "then calibrated on the same rows: prediction = .* &times; weighted sum" rep/index.html && ok ||
+  bad "the report does not show the blend's calibration"
 
 # predict with the blend run: each member predicts, combined with the recorded weights in log
 # space; on the test rows this reproduces the blend's own test_predictions.
@@ -97,6 +121,35 @@ echo "log,not_a_run,1,x" >> "$m"
 expect_rc 1 "$runner" predict --run 3 --store exp.db small.csv -q
 expect_in "$tmp/err" "blend_members.csv is not the file the run wrote"
 cp members.saved "$m"
+# blend.calibrate: none blends the same member runs with the weights alone (scale 1, offset
+# 0); its test score is the weighted sum's. A blend_members.csv as runs wrote it before
+# calibrate (no scale and offset columns) still predicts.
+# (In a copy of the store, so the run counts below stay as they are.)
+"$py" -c "import sqlite3; sqlite3.connect('exp.db').backup(sqlite3.connect('cal.db'))"
+expect_rc 0 "$runner" blend.yaml ++blend.run_members=false ++blend.calibrate=none store.path=cal.db -q
+expect_rc 0 "$py" - cal.db <<'PY'
+import csv, json, math, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rec = json.loads(db.execute("select json from xp_records where run_id=4 and kind='blend'").fetchone()[0])
+assert rec["calibrate"] == "none" and rec["scale"] == 1 and rec["offset"] == 0, rec
+art = lambda run, kind: db.execute("select path from xp_artifacts where run_id=? and kind=?", (run, kind)).fetchone()[0]
+test = [{int(r["row"]): (float(r["target"]), float(r["prediction"])) for r in csv.DictReader(open(art(m["run_id"], "test_predictions")))}
+        for m in rec["members"]]
+w = [m["weight"] for m in rec["members"]]
+e = [math.log1p(math.expm1(sum(wk * math.log1p(max(t[r][1], 0)) for wk, t in zip(w, test)))) - math.log1p(test[0][r][0]) for r in test[0]]
+got = db.execute("select value from xp_metrics where run_id=4 and split='test' and metric='rmsle' and source is null").fetchone()[0]
+assert abs(math.sqrt(sum(x * x for x in e) / len(e)) - got) < 1e-9, got
+PY
+m4=$("$py" -c "import sqlite3; print(sqlite3.connect('cal.db').execute(\"select path from xp_artifacts where run_id=4 and kind='blend_members'\").fetchone()[0])")
+head -1 "$m4" | grep -q '^space,scale,offset,run_id,weight,study$' && ok || bad "blend_members.csv header: $(head -1 "$m4")"
+"$py" - "$m4" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+out = ["space,run_id,weight,study"] + [",".join([l.split(",")[0]] + l.split(",")[3:]) for l in lines[1:]]
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+"$py" -c "import hashlib, sqlite3, sys; db = sqlite3.connect('cal.db'); db.execute(\"update xp_artifacts set sha256=? where run_id=4 and kind='blend_members'\", (hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest(),)); db.commit()" "$m4"
+expect_predict_reproduces "$runner" cal.db 4 small.csv
 
 # Reuse the members' runs as they are (run_members: false): no new member runs.
 expect_rc 0 "$runner" blend.yaml +blend.run_members=false -q
