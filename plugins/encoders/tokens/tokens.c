@@ -20,7 +20,9 @@
  * vocabulary's words, so the columns are then mostly empty and XGBoost, which skips missing
  * entries when it builds its histograms, pays for the words present only (a tree splits
  * "present" from "absent" either way). The columns depend on the fitted vocabulary, so
- * the config check cannot know their names.
+ * the config check cannot know their names. `all_text: true` (counts / binary) instead of
+ * `column:` encodes every TEXT feature column of the training rows, each with a vocabulary
+ * and <column>_ prefix of its own: a generic config names no column (configs/tabular.yaml).
  *
  * fit() records (kind "tokens") and logs the vocabulary size, the training tokens and their
  * unknown share (words cut by min_count / max_vocab), the texts longer than max_len and the
@@ -47,27 +49,40 @@ enum { AS_IDS = 0, AS_COUNTS = 1, AS_BINARY = 2 };
 static const char *const as_names[] = { "ids", "counts", "binary" };   /* by AS_* */
 static const char *const absent_names[] = { "zero", "missing" };       /* by state.absent_missing */
 
-typedef struct state {
-    const char *column;
+/* One text column's fitted vocabulary. */
+typedef struct vocab {
+    char *column;                /* the TEXT column */
     char out[256];               /* ids: the VECTOR column; counts / binary: the name prefix */
+    char **words;                /* id - 2 -> word */
+    size_t n;
+    word *sorted;                /* vocabulary by text, for lookups */
+} vocab;
+
+typedef struct state {
+    const char *column;          /* NULL with all_text */
+    const char *given_out;       /* out: (ids) or prefix: (counts / binary), NULL: default */
+    int all_text;                /* every TEXT feature column (counts / binary) */
     int as;                      /* AS_* */
     int absent_missing;          /* counts / binary: a word the text lacks is NaN, not 0 */
     int64_t max_len, min_count, max_vocab;
     int lowercase, split_hyphens;
-    char **vocab;                /* id - 2 -> word */
-    size_t n_vocab;
-    word *sorted;                /* vocabulary by text, for lookups */
+    vocab *v;                    /* one per encoded column */
+    size_t n_v;
     int fitted;
 } state;
 
 static void clear_vocab(state *s)
 {
-    for (size_t i = 0; i < s->n_vocab; i++) free(s->vocab[i]);
-    free(s->vocab);
-    free(s->sorted);             /* texts are shared with vocab */
-    s->vocab = NULL;
-    s->sorted = NULL;
-    s->n_vocab = 0;
+    for (size_t k = 0; k < s->n_v; k++) {
+        vocab *v = &s->v[k];
+        for (size_t i = 0; i < v->n; i++) free(v->words[i]);
+        free(v->words);
+        free(v->sorted);         /* texts are shared with words */
+        free(v->column);
+    }
+    free(s->v);
+    s->v = NULL;
+    s->n_v = 0;
     s->fitted = 0;
 }
 
@@ -77,6 +92,14 @@ static void destroy(void *st)
     if (!s) return;
     clear_vocab(s);
     free(s);
+}
+
+/* The output name of one column: out:/prefix: when given, else <column>_tokens / <column>_. */
+static int out_name(const state *s, const char *column, char *buf, size_t n)
+{
+    if (s->given_out) snprintf(buf, n, "%s", s->given_out);
+    else snprintf(buf, n, s->as == AS_IDS ? "%s_tokens" : "%s_", column);
+    return (s->as == AS_IDS && !*buf) || strlen(buf) >= 200;
 }
 
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
@@ -95,7 +118,8 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         goto fail;
     /* A column per word: a vocabulary of tokens-for-a-tower size would be 20,000 columns. */
     s->max_vocab = s->as == AS_IDS ? 20000 : 256;
-    if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
+    if ((rc = h->cfg_str(ctx, cfg, "column", 0, &s->column)) ||
+        (rc = h->cfg_bool(ctx, cfg, "all_text", 0, &s->all_text)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &out)) ||
         (rc = h->cfg_str(ctx, cfg, "prefix", 0, &prefix)) ||
         (rc = xp_cfg_choice(ctx, cfg, "absent", absent_names,
@@ -114,6 +138,11 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
         rc = xp_fail(ctx, XP_ECONFIG, "%s: %s must be %s", h->cfg_where(h->cfg_get(cfg, key)), key, bad);
         goto fail;
     }
+    if (!s->column == !s->all_text) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: tokens needs `column: NAME` or `all_text: true` (one of the two)",
+                     cfg ? h->cfg_where(cfg) : "tokens");
+        goto fail;
+    }
     const char *wrong = s->as == AS_IDS ? (prefix ? "prefix" : h->cfg_get(cfg, "absent") ? "absent" : NULL)
                                         : (out ? "out" : NULL);
     if (wrong) {
@@ -123,17 +152,24 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **outp)
                      as_names[s->as]);
         goto fail;
     }
-    const char *given = s->as == AS_IDS ? out : prefix;
-    if (given) snprintf(s->out, sizeof s->out, "%s", given);
-    else snprintf(s->out, sizeof s->out, s->as == AS_IDS ? "%s_tokens" : "%s_", s->column);
-    if ((s->as == AS_IDS && !*s->out) || strlen(s->out) >= 200) {
-        rc = xp_fail(ctx, XP_ECONFIG, "%s: a column name of 1..199 bytes, got '%s'",
-                     s->as == AS_IDS ? "out" : "prefix", s->out);
+    /* ids make one VECTOR column, which a second text column would need a name for; word
+     * columns of several text columns would share one prefix. */
+    if (s->all_text && (s->as == AS_IDS || prefix)) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: all_text: true takes as: counts or binary, without prefix: "
+                     "(each column's words are named <column>_<word>)",
+                     h->cfg_where(h->cfg_get(cfg, s->as == AS_IDS ? "all_text" : "prefix")));
         goto fail;
     }
-    if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
+    s->given_out = s->as == AS_IDS ? out : prefix;
+    char name[256];
+    if (s->column && out_name(s, s->column, name, sizeof name)) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: a column name of 1..199 bytes, got '%s'",
+                     s->as == AS_IDS ? "out" : "prefix", name);
+        goto fail;
+    }
+    if (s->column && XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
         h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
-        if (s->as == AS_IDS) h->column_add(ctx, s->out);
+        if (s->as == AS_IDS) h->column_add(ctx, name);
     }
     *outp = s;
     return XP_OK;
@@ -220,26 +256,22 @@ static int by_text(const void *a, const void *b)
     return strcmp(((const word *)a)->text, ((const word *)b)->text);
 }
 
-static int find_text(xp_ctx *ctx, const state *s, const xp_frame *f, const xp_column **out)
+static int find_text(xp_ctx *ctx, const xp_frame *f, const char *name, const xp_column **out)
 {
-    const xp_column *c = ctx->host->frame_find(f, s->column);
-    if (!c) return xp_fail(ctx, XP_ENOTFOUND, "tokens: no column '%s' in the frame", s->column);
+    const xp_column *c = ctx->host->frame_find(f, name);
+    if (!c) return xp_fail(ctx, XP_ENOTFOUND, "tokens: no column '%s' in the frame", name);
     if (c->type != XP_COL_TEXT)
-        return xp_fail(ctx, XP_EINVAL, "tokens: column '%s' is %s, not text", s->column,
-                       xp_col_type_name(c->type));
+        return xp_fail(ctx, XP_EINVAL, "tokens: column '%s' is %s, not text", name, xp_col_type_name(c->type));
     *out = c;
     return XP_OK;
 }
 
-static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
+/* Fits one column's vocabulary into v (column and out already set) and records it. */
+static int fit_column(xp_ctx *ctx, const state *s, const xp_column *col, size_t n_rows, vocab *v)
 {
-    state *s = st;
-    const xp_column *col;
     int rc;
-    if ((rc = find_text(ctx, s, train, &col))) return rc;
-    clear_vocab(s);
     tk_distinct d;
-    if (tk_distinct_build(col, train->n_rows, &d)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    if (tk_distinct_build(col, n_rows, &d)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     counter c = { 0 };
     size_t over_rows = 0;
     for (size_t k = 0; k < d.n; k++) {
@@ -259,26 +291,25 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     while (keep < n && c.w[keep].count >= (size_t)s->min_count &&
            (s->max_vocab == 0 || keep < (size_t)s->max_vocab))
         kept_tokens += c.w[keep++].count;
-    s->vocab = malloc((keep ? keep : 1) * sizeof *s->vocab);
-    s->sorted = malloc((keep ? keep : 1) * sizeof *s->sorted);
-    if (!s->vocab || !s->sorted) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
+    v->words = malloc((keep ? keep : 1) * sizeof *v->words);
+    v->sorted = malloc((keep ? keep : 1) * sizeof *v->sorted);
+    if (!v->words || !v->sorted) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < keep; i++) {
-        s->vocab[i] = c.w[i].text;   /* moved: owned by vocab now */
+        v->words[i] = c.w[i].text;   /* moved: owned by the vocabulary now */
         c.w[i].text = NULL;
-        s->sorted[i] = (word){ s->vocab[i], c.w[i].count, (int32_t)i + 2 };
+        v->sorted[i] = (word){ v->words[i], c.w[i].count, (int32_t)i + 2 };
     }
-    s->n_vocab = keep;
-    if (keep) qsort(s->sorted, keep, sizeof *s->sorted, by_text);
-    s->fitted = 1;
+    v->n = keep;
+    if (keep) qsort(v->sorted, keep, sizeof *v->sorted, by_text);
 
     double unk = c.tokens ? (double)(c.tokens - kept_tokens) / (double)c.tokens : 0.0;
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
-    json_out_kv_str(&j, "column", s->column);
+    json_out_kv_str(&j, "column", v->column);
     json_out_kv_str(&j, "as", as_names[s->as]);
-    json_out_kv_str(&j, "out", s->out);
-    json_out_kv_int(&j, "rows", (int64_t)train->n_rows);
+    json_out_kv_str(&j, "out", v->out);
+    json_out_kv_int(&j, "rows", (int64_t)n_rows);
     json_out_kv_int(&j, "distinct", (int64_t)d.n);
     json_out_kv_int(&j, "words", (int64_t)n);
     json_out_kv_int(&j, "vocabulary", (int64_t)keep);
@@ -294,11 +325,11 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if ((rc = json_out_record(ctx, &j, "tokens"))) goto out;
     if (s->as == AS_IDS)
         xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %s: vocabulary %zu of %zu words (%.1f%% of %zu training "
-               "tokens unknown), %zu rows longer than %lld (longest %zu)", s->column, s->out, keep, n,
+               "tokens unknown), %zu rows longer than %lld (longest %zu)", v->column, v->out, keep, n,
                100 * unk, c.tokens, over_rows, (long long)s->max_len, c.longest);
     else   /* max_len does not apply: every word is counted */
         xp_log(ctx, XP_LOG_INFO, "tokens: %s -> %zu word columns %s*: vocabulary %zu of %zu words (%.1f%% "
-               "of %zu training tokens outside it)", s->column, keep, s->out, keep, n, 100 * unk, c.tokens);
+               "of %zu training tokens outside it)", v->column, keep, v->out, keep, n, 100 * unk, c.tokens);
     rc = XP_OK;
 out:
     for (size_t i = 0; i < c.cap; i++) free(c.w[i].text);
@@ -307,51 +338,89 @@ out:
     return rc;
 }
 
+static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
+{
+    state *s = st;
+    int rc;
+    clear_vocab(s);
+    /* The columns: the one named, or every TEXT feature column (not one the user set to
+     * ignore, e.g. an id, nor the group key). */
+    size_t want = 0;
+    for (size_t i = 0; i < train->n_cols; i++)
+        want += s->all_text && train->cols[i]->type == XP_COL_TEXT && train->cols[i]->role == XP_ROLE_FEATURE;
+    if (!s->all_text) want = 1;
+    if (want && !(s->v = calloc(want, sizeof *s->v))) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < train->n_cols && s->n_v < want; i++) {
+        const xp_column *col = train->cols[i];
+        if (s->all_text ? col->type != XP_COL_TEXT || col->role != XP_ROLE_FEATURE : strcmp(col->name, s->column))
+            continue;
+        if ((rc = find_text(ctx, train, col->name, &col))) return rc;
+        vocab *v = &s->v[s->n_v++];
+        if (!(v->column = strdup(col->name))) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+        if (out_name(s, col->name, v->out, sizeof v->out))
+            return xp_fail(ctx, XP_EINVAL, "tokens: the word columns of '%s' need a name of 1..199 bytes",
+                           col->name);
+        if ((rc = fit_column(ctx, s, col, train->n_rows, v))) return rc;
+    }
+    if (!s->all_text && !s->n_v) {
+        const xp_column *col;
+        return find_text(ctx, train, s->column, &col);   /* says why */
+    }
+    if (s->all_text && !s->n_v) xp_log(ctx, XP_LOG_INFO, "tokens: all_text: no text feature column, nothing to encode");
+    s->fitted = 1;
+    return XP_OK;
+}
+
 /* ------------------------------------------------------------ apply */
 
 typedef struct seq {
     const state *s;
+    const vocab *v;
     float *ids;
     size_t len, unk, total;
 } seq;
 
+static const word *lookup(const vocab *v, const char *w)
+{
+    word key = { (char *)w, 0, 0 };
+    return v->n ? bsearch(&key, v->sorted, v->n, sizeof key, by_text) : NULL;
+}
+
 static int put_word(const char *w, void *user)
 {
     seq *q = user;
-    const state *s = q->s;
-    word key = { (char *)w, 0, 0 };
-    const word *hit = s->n_vocab ? bsearch(&key, s->sorted, s->n_vocab, sizeof key, by_text) : NULL;
+    const word *hit = lookup(q->v, w);
     q->total++;
     if (!hit) q->unk++;
-    if (q->len < (size_t)s->max_len) q->ids[q->len] = hit ? (float)hit->id : 1.0f;
+    if (q->len < (size_t)q->s->max_len) q->ids[q->len] = hit ? (float)hit->id : 1.0f;
     q->len++;
     return 0;
 }
 
 /* as: counts / binary — one NUMERIC column per vocabulary word. */
 typedef struct bag {
-    const state *s;
-    double *count;               /* n_vocab counts of the current text */
+    const vocab *v;
+    double *count;               /* the vocabulary's counts of the current text */
 } bag;
 
 static int count_known(const char *w, void *user)
 {
     bag *b = user;
-    word key = { (char *)w, 0, 0 };
-    const word *hit = b->s->n_vocab ? bsearch(&key, b->s->sorted, b->s->n_vocab, sizeof key, by_text) : NULL;
+    const word *hit = lookup(b->v, w);
     if (hit) b->count[hit->id - 2] += 1;
     return 0;
 }
 
-static int apply_bag(xp_ctx *ctx, const state *s, const xp_column *col, xp_frame *f)
+static int apply_bag(xp_ctx *ctx, const state *s, const vocab *v, const xp_column *col, xp_frame *f)
 {
     const xp_host *h = ctx->host;
-    size_t V = s->n_vocab;
+    size_t V = v->n;
     char name[512];
     for (size_t i = 0; i < V; i++) {   /* every name free before the frame changes */
-        snprintf(name, sizeof name, "%s%s", s->out, s->vocab[i]);
+        snprintf(name, sizeof name, "%s%s", v->out, v->words[i]);
         if (h->frame_find(f, name))
-            return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists (set prefix:)", name);
+            return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists%s", name,
+                           s->all_text ? "" : " (set prefix:)");
     }
     tk_distinct d;
     if (tk_distinct_build(col, f->n_rows, &d)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
@@ -359,7 +428,7 @@ static int apply_bag(xp_ctx *ctx, const state *s, const xp_column *col, xp_frame
     double *counts = calloc((d.n ? d.n : 1) * (V ? V : 1), sizeof *counts);
     if (!counts) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
     for (size_t k = 0; k < d.n; k++) {
-        bag b = { s, counts + k * V };
+        bag b = { v, counts + k * V };
         words_of(s, d.text[k], count_known, &b);
         if (s->as == AS_BINARY)
             for (size_t i = 0; i < V; i++) b.count[i] = b.count[i] > 0;
@@ -368,33 +437,26 @@ static int apply_bag(xp_ctx *ctx, const state *s, const xp_column *col, xp_frame
                 if (b.count[i] == 0) b.count[i] = NAN;
     }
     for (size_t i = 0; i < V; i++) {
-        snprintf(name, sizeof name, "%s%s", s->out, s->vocab[i]);
+        snprintf(name, sizeof name, "%s%s", v->out, v->words[i]);
         xp_column *oc = h->frame_add(f, name, XP_COL_NUMERIC, XP_ROLE_FEATURE);
         if (!oc) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory adding %s", name); goto out; }
         for (size_t r = 0; r < f->n_rows; r++)
             oc->num[r] = d.of_row[r] < 0 ? NAN : counts[(size_t)d.of_row[r] * V + i];
     }
     xp_log(ctx, XP_LOG_DEBUG, "tokens: %zu rows, %zu distinct texts -> %zu word columns %s*", f->n_rows,
-           d.n, V, s->out);
+           d.n, V, v->out);
 out:
     free(counts);
     tk_distinct_free(&d);
     return rc;
 }
 
-static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+static int apply_ids(xp_ctx *ctx, const state *s, const vocab *v, const xp_column *col, xp_frame *f)
 {
-    state *s = st;
     const xp_host *h = ctx->host;
-    const xp_column *col;
     int rc;
-    if (!s->fitted) return xp_fail(ctx, XP_EINVAL, "tokens: the vocabulary needs fit() before apply()");
-    if (s->as == AS_IDS && (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors))
-        return xp_fail(ctx, XP_EUNSUPPORTED, "tokens: this runner has no vector columns");
-    if ((rc = find_text(ctx, s, f, &col))) return rc;
-    if (s->as != AS_IDS) return apply_bag(ctx, s, col, f);
-    if (h->frame_find(f, s->out))
-        return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists", s->out);
+    if (h->frame_find(f, v->out))
+        return xp_fail(ctx, XP_EINVAL, "tokens: cannot add %s: a column of that name exists", v->out);
     tk_distinct d;
     if (tk_distinct_build(col, f->n_rows, &d)) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     size_t L = (size_t)s->max_len;
@@ -403,15 +465,15 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     if (!ids || !slot) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto out; }
     size_t n_vec = 0, unk = 0, total = 0;
     for (size_t k = 0; k < d.n; k++) {
-        seq q = { s, ids + n_vec * L, 0, 0, 0 };
+        seq q = { s, v, ids + n_vec * L, 0, 0, 0 };
         words_of(s, d.text[k], put_word, &q);
         unk += q.unk * d.rows[k];
         total += q.total * d.rows[k];
         if (q.len == 0) { slot[k] = -1; continue; }
         slot[k] = (int32_t)n_vec++;
     }
-    xp_column *oc = h->frame_add(f, s->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
-    if (!oc) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory adding %s", s->out); goto out; }
+    xp_column *oc = h->frame_add(f, v->out, XP_COL_VECTOR, XP_ROLE_FEATURE);
+    if (!oc) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory adding %s", v->out); goto out; }
     float *data = h->col_vectors(oc, L, n_vec);
     if (!data) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory (%zu x %zu ids)", n_vec, L); goto out; }
     if (n_vec) memcpy(data, ids, n_vec * L * sizeof *ids);
@@ -419,10 +481,10 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         rc = xp_fail(ctx, XP_ENOMEM, "out of memory (levels)");
         goto out;
     }
-    for (size_t i = 0; i < s->n_vocab; i++)
-        if (h->col_level(oc, s->vocab[i]) != (int32_t)i + 2) {
+    for (size_t i = 0; i < v->n; i++)
+        if (h->col_level(oc, v->words[i]) != (int32_t)i + 2) {
             rc = xp_fail(ctx, XP_EINTERNAL, "tokens: level %zu ('%s') did not get id %zu", i + 2,
-                         s->vocab[i], i + 2);
+                         v->words[i], i + 2);
             goto out;
         }
     for (size_t i = 0; i < f->n_rows; i++) oc->vec_row[i] = d.of_row[i] < 0 ? -1 : slot[d.of_row[i]];
@@ -436,12 +498,31 @@ out:
     return rc;
 }
 
+static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+{
+    state *s = st;
+    const xp_host *h = ctx->host;
+    int rc;
+    if (!s->fitted) return xp_fail(ctx, XP_EINVAL, "tokens: the vocabulary needs fit() before apply()");
+    if (s->as == AS_IDS && (!XP_HOST_HAS(h, col_vectors) || !h->col_vectors))
+        return xp_fail(ctx, XP_EUNSUPPORTED, "tokens: this runner has no vector columns");
+    for (size_t k = 0; k < s->n_v; k++) {
+        const xp_column *col;
+        if ((rc = find_text(ctx, f, s->v[k].column, &col))) return rc;
+        rc = s->as == AS_IDS ? apply_ids(ctx, s, &s->v[k], col, f) : apply_bag(ctx, s, &s->v[k], col, f);
+        if (rc) return rc;
+    }
+    return XP_OK;
+}
+
 static const xp_encoder_ops ops = { sizeof(xp_encoder_ops), create, fit, apply, NULL, destroy };
 /* The options, as `runner plugins --help tokens` prints them. */
 static const char options_text[] =
     "pipeline:\n"
     "  - plugin: tokens\n"
-    "    column: description       # the TEXT column (required)\n"
+    "    column: description       # the TEXT column (this or all_text)\n"
+    "    all_text: false           # true: every TEXT feature column instead (counts / binary;\n"
+    "                              # words named <column>_<word>, a vocabulary per column)\n"
     "    as: ids                   # ids: token ids for a text tower | counts: a NUMERIC column\n"
     "                              # per vocabulary word (its count) | binary: 1 if it occurs\n"
     "    out: description_tokens   # as: ids: the output VECTOR column (default <column>_tokens)\n"

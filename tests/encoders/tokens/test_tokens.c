@@ -2,7 +2,8 @@
  * rows only (ordered by count, ties by bytes), unknown ids on validation rows, padding and
  * truncation to max_len, min_count / max_vocab / split_hyphens, the levels naming the ids,
  * distinct texts sharing one vector, missing texts, the record and config errors; `as: counts`
- * and `as: binary` (a NUMERIC column per vocabulary word); a long column name with quotes and
+ * and `as: binary` (a NUMERIC column per vocabulary word); `all_text` (every TEXT feature
+ * column, a vocabulary each); a long column name with quotes and
  * backslashes stored whole in the record.
  *
  *     ./test_tokens path/to/tokens.so
@@ -254,6 +255,82 @@ static void test_word_columns(const char *so)
     txh_close(&h);
 }
 
+/* all_text: every TEXT feature column, each with its own vocabulary and <column>_ words; a
+ * text column set to ignore (an id) is left alone; config errors name the key. */
+static void test_all_text(const char *so)
+{
+    txh h;
+    if (enc_open(&h, so, "tokens")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "all_text: true\nas: counts\nabsent: missing\n"), XP_OK);
+    CHECK_EQ_INT(h.unused, 0);
+    const char *titles[] = { "The Hull", "hull panel", NULL }, *notes[] = { "red", "red red", "blue" },
+               *ids[] = { "a1", "b2", "c3" };
+    xp_frame *t = frame_new(3);
+    xp_column *c1 = fr_col(t, "title", XP_COL_TEXT, XP_ROLE_FEATURE);
+    xp_column *c2 = fr_col(t, "notes", XP_COL_TEXT, XP_ROLE_FEATURE);
+    xp_column *c3 = fr_col(t, "id", XP_COL_TEXT, XP_ROLE_IGNORE);
+    xp_column *x = fr_col(t, "x", XP_COL_NUMERIC, XP_ROLE_FEATURE);
+    for (size_t i = 0; i < 3; i++) {
+        col_set_text(c1, i, titles[i]);
+        col_set_text(c2, i, notes[i]);
+        col_set_text(c3, i, ids[i]);
+        x->num[i] = (double)i;
+    }
+    size_t before = t->n_cols;
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    CHECK_EQ_INT(t->n_cols, before + 5);              /* title: hull, the, panel; notes: red, blue */
+    const xp_column *hull = frame_find(t, "title_hull"), *red = frame_find(t, "notes_red");
+    CHECK(hull && red && frame_find(t, "title_panel") && frame_find(t, "notes_blue"));
+    CHECK(frame_find(t, "id_a1") == NULL && frame_find(t, "x_") == NULL);
+    if (hull && red) {
+        CHECK_NEAR(hull->num[0], 1, 0);
+        CHECK(isnan(hull->num[2]));                    /* missing title: missing */
+        CHECK_NEAR(red->num[1], 2, 0);
+        CHECK(isnan(red->num[2]));                     /* absent word: missing */
+    }
+    CHECK_NEAR(txh_sql_num(&h, "SELECT count(*) FROM xp_records WHERE kind = 'tokens'"), 2, 0);
+    char *rec = txh_sql(&h, "SELECT group_concat(json_extract(json,'$.column') || ':' || "
+                            "json_extract(json,'$.vocabulary')) FROM xp_records WHERE kind = 'tokens'");
+    CHECK_STR(rec, "title:3,notes:2");
+    free(rec);
+    /* Rows to predict: each column counted with its own training words. */
+    const char *vt[] = { "blue hull" }, *vn[] = { "hull" };
+    xp_frame *v = frame_new(1);
+    col_set_text(fr_col(v, "title", XP_COL_TEXT, XP_ROLE_FEATURE), 0, vt[0]);
+    col_set_text(fr_col(v, "notes", XP_COL_TEXT, XP_ROLE_FEATURE), 0, vn[0]);
+    col_set_text(fr_col(v, "id", XP_COL_TEXT, XP_ROLE_IGNORE), 0, "z9");
+    CHECK_EQ_INT(txh_apply(&h, v), XP_OK);
+    hull = frame_find(v, "title_hull");
+    CHECK(hull && hull->num[0] == 1 && frame_find(v, "title_blue") == NULL && frame_find(v, "notes_hull") == NULL);
+    frame_free(v);
+    /* A frame to predict without one of the fitted columns: said, with its name. */
+    v = frame_new(1);
+    col_set_text(fr_col(v, "title", XP_COL_TEXT, XP_ROLE_FEATURE), 0, "hull");
+    CHECK_EQ_INT(txh_apply(&h, v), XP_ENOTFOUND);
+    CHECK_CONTAINS(h.call.msg, "no column 'notes'");
+    frame_free(v);
+    frame_free(t);
+
+    /* No text feature column: nothing to do, not an error. */
+    CHECK_EQ_INT(txh_create(&h, "all_text: true\nas: binary\n"), XP_OK);
+    t = frame_new(2);
+    fr_col(t, "x", XP_COL_NUMERIC, XP_ROLE_FEATURE);
+    before = t->n_cols;
+    CHECK_EQ_INT(txh_fit_apply(&h, t), XP_OK);
+    CHECK_EQ_INT(t->n_cols, before);
+    frame_free(t);
+
+    CHECK_EQ_INT(txh_create(&h, "as: counts\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "tokens needs `column: NAME` or `all_text: true`");
+    CHECK_EQ_INT(txh_create(&h, "column: description\nall_text: true\nas: counts\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "one of the two");
+    CHECK_EQ_INT(txh_create(&h, "all_text: true\n"), XP_ECONFIG);      /* ids: one VECTOR column */
+    CHECK_CONTAINS(h.call.msg, "test.yaml:1:11 (all_text): all_text: true takes as: counts or binary");
+    CHECK_EQ_INT(txh_create(&h, "all_text: true\nas: counts\nprefix: w_\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "test.yaml:3:9 (prefix): all_text: true takes as: counts or binary, without prefix:");
+    txh_close(&h);
+}
+
 /* The record names the column as it is, whatever it holds: quotes and backslashes escaped,
  * nothing cut (records were built in fixed buffers once, which cut names over ~400 bytes). */
 static void test_record_names(const char *so)
@@ -300,6 +377,7 @@ int main(int argc, char **argv)
     test_vocabulary(argv[1]);
     test_options(argv[1]);
     test_word_columns(argv[1]);
+    test_all_text(argv[1]);
     test_record_names(argv[1]);
     test_refused_record(argv[1]);
     return check_done();
