@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calibrate.h"
 #include "config.h"
 #include "frame.h"
 #include "host.h"
@@ -470,28 +471,18 @@ static double weighted(const double *row, const double *w, size_t m)
     return v;
 }
 
-/* blend.calibrate: affine — the least-squares scale and offset of the weighted sum z on the
- * rows with use[i]: b ~ offset + scale * z. A constant z keeps scale 1 and moves the offset. */
-static void fit_affine(const double *A, const double *b, const unsigned char *use, size_t rows, size_t m,
-                       const double *w, double *scale, double *offset)
+/* blend.calibrate: affine — the least-squares scale and offset of the weighted sum on the
+ * rows with use[i] (calibrate.c's affine_fit, as validation.calibrate uses). */
+static int fit_affine(const double *A, const double *b, const unsigned char *use, size_t rows, size_t m,
+                      const double *w, double *scale, double *offset)
 {
-    double sz = 0, sb = 0, cnt = 0;
-    for (size_t i = 0; i < rows; i++)
-        if (!use || use[i]) { sz += weighted(A + i * m, w, m); sb += b[i]; cnt++; }
-    *scale = 1;
-    *offset = 0;
-    if (!cnt) return;
-    double mz = sz / cnt, mb = sb / cnt, szz = 0, szb = 0;
-    for (size_t i = 0; i < rows; i++) {
-        if (use && !use[i]) continue;
-        double dz = weighted(A + i * m, w, m) - mz;
-        szz += dz * dz;
-        szb += dz * (b[i] - mb);
-    }
-    if (szz > 1e-12 * cnt * (1 + mz * mz)) *scale = szb / szz;
-    *offset = mb - *scale * mz;
+    double *z = malloc((rows ? rows : 1) * sizeof *z);
+    if (!z) return XP_ENOMEM;
+    for (size_t i = 0; i < rows; i++) z[i] = weighted(A + i * m, w, m);
+    affine_fit(z, b, use, rows, scale, offset);
+    free(z);
+    return XP_OK;
 }
-
 
 /* ------------------------------------------------------------------ the blend run */
 
@@ -594,6 +585,23 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
             break;
         }
         free(fpath);
+        fpath = NULL;
+        /* A calibrated member's test predictions went through a line its out-of-fold ones did
+         * not: weights fitted on the one would be applied to the other. */
+        int crc = store_run_artifact(x->st, me->run_id, "calibration", &fpath);
+        if (crc && crc != XP_ENOTFOUND) {
+            snprintf(err, n, "blend: study %s (run %lld): %s", studies[k], (long long)me->run_id, store_errmsg(x->st));
+            rc = crc;
+            break;
+        }
+        if (!crc) {
+            snprintf(err, n, "blend: study %s (run %lld) calibrated its test predictions (validation.calibrate: affine) "
+                     "but not its out-of-fold ones; a blend member needs validation.calibrate: none (the blend "
+                     "calibrates its sum: blend.calibrate)", studies[k], (long long)me->run_id);
+            free(fpath);
+            rc = XP_EINVAL;
+            break;
+        }
         if (!(me->oof = malloc((nd ? nd : 1) * sizeof *me->oof)) || !(me->test = malloc((nt ? nt : 1) * sizeof *me->test))) {
             snprintf(err, n, "out of memory");
             rc = XP_ENOMEM;
@@ -616,7 +624,11 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     for (int f = 0; f < k_folds && !rc; f++) {
         for (size_t i = 0; i < nd; i++) use[i] = fold[i] >= 0 && fold[i] != f;
         fit_weights(method, A, b, use, nd, m, w);
-        if (affine) fit_affine(A, b, use, nd, m, w, &scale, &offset);
+        if (affine && fit_affine(A, b, use, nd, m, w, &scale, &offset)) {
+            snprintf(err, n, "out of memory");
+            rc = XP_ENOMEM;
+            break;
+        }
         size_t c = 0;
         for (size_t i = 0; i < nd; i++) {
             if (fold[i] != f) continue;
@@ -646,7 +658,11 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     fit_weights(method, A, b, NULL, nd, m, w);
     scale = 1;
     offset = 0;
-    if (affine) fit_affine(A, b, NULL, nd, m, w, &scale, &offset);
+    if (affine && fit_affine(A, b, NULL, nd, m, w, &scale, &offset)) {
+        snprintf(err, n, "out of memory");
+        rc = XP_ENOMEM;
+        goto done;
+    }
     for (size_t i = 0; i < nt; i++) pred[i] = pred_from_space(logspace, offset + scale * weighted(T + i * m, w, m));
     out->test = calloc(x->n_metrics, sizeof *out->test);
     if (!out->test) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }

@@ -90,6 +90,7 @@ typedef struct experiment {
      * model refitted on all dev rows. The best evaluation's averaged test predictions and
      * its k models are kept (NULL until known) so no model is trained again. */
     int final_folds, final_log;
+    int calibrate;               /* validation.calibrate: affine (calibrate.c) */
     double *test_best;
     void **models_best;
 

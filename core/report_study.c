@@ -305,6 +305,24 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
     }
     sqlite3_finalize(st);
     if (!first) fprintf(f, "%s</p>\n", tail);
+    /* validation.calibrate: affine (calibrate.c) */
+    st = rdb_query(db,
+        "SELECT json_extract(json, '$.offset'), json_extract(json, '$.scale'), json_extract(json, '$.space'), "
+        "json_extract(json, '$.metric'), json_extract(json, '$.cv_uncalibrated'), json_extract(json, '$.cv_cross_fitted') "
+        "FROM xp_records WHERE run_id = ?1 AND kind = 'calibration'", "i", r->id);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        char b3[32], b4[32], space[16] = "", metric[64] = "";
+        rdb_col(st, 2, space, sizeof space);
+        rdb_col(st, 3, metric, sizeof metric);
+        fprintf(f, "<p>Calibrated (<code>validation.calibrate: affine</code>): test prediction = %s + %s &times; prediction "
+                   "(%s space), fitted on the best configuration's out-of-fold predictions; cross-fitted CV ",
+                rp_fmt(sqlite3_column_double(st, 0), b1), rp_fmt(sqlite3_column_double(st, 1), b2),
+                strcmp(space, "log") ? "raw" : "log1p");
+        rp_esc(f, metric);
+        fprintf(f, " %s &rarr; %s; record <code>calibration</code>.</p>\n", rp_fmt(sqlite3_column_double(st, 4), b3),
+                rp_fmt(sqlite3_column_double(st, 5), b4));
+    }
+    sqlite3_finalize(st);
 }
 
 /* ------------------------------------------------------------------ validation and test */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "blend.h"
+#include "calibrate.h"
 #include "config.h"
 #include "embcache.h"
 #include "experiment.h"
@@ -372,7 +373,7 @@ static int read_final(experiment *x, const xp_cfg *root, char *err, size_t n)
  * data is identified by content (data_identity), not by path. */
 static const char *const identity_free_keys[] = {
     "name", "store", "threads", "plugin_path", "profile", "polish", "search.trials", "search.timeout",
-    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "data.path", "data.test_path", "data.images",
+    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "validation.calibrate", "data.path", "data.test_path", "data.images",
 };
 
 static int config_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
@@ -635,7 +636,9 @@ static int fold_models_test(experiment *x, const xp_cfg *cfg, const char *artifa
         goto out;
     }
     if (!(tr->values = calloc(x->n_metrics, sizeof *tr->values))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto out; }
-    if ((rc = test_metrics_store(x, x->test, y, x->test_best, tr->values, err, n))) goto out;
+    if ((rc = calibrate_final(x, x->test_best, x->test->n_rows, artifact_dir, err, n)) ||
+        (rc = test_metrics_store(x, x->test, y, x->test_best, tr->values, err, n)))
+        goto out;
     if (artifact_dir) {
         if (!x->mops->save || !x->mops->load) {
             snprintf(err, n, "validation.final: folds: model plugin %s cannot save and load models, which `runner predict` needs",
@@ -726,7 +729,9 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         (rc = x->mops->fit(&ctx, model, dev, dprep, NULL, NULL)) ||
         (rc = x->mops->predict(&ctx, model, test, tprep, pred)))
         goto model_err;
-    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
+    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n)) ||
+        (rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n)))
+        goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
     if ((rc = store_record(x->st, x->run_id, "final", "{\"mode\": \"refit\"}"))) {
@@ -939,7 +944,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
         (rc = store_cfg_read(root, &scfg, err, sizeof err)) ||
         (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)) ||
-        (rc = read_final(x, root, err, sizeof err)))
+        (rc = read_final(x, root, err, sizeof err)) || (rc = calibrate_read(x, root, err, sizeof err)))
         goto config_error;
     store_path = scfg.target;
     artifacts = scfg.artifacts;
@@ -974,6 +979,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         if (rc == XP_ECONFIG) goto config_error;
         goto fail_early;
     }
+    if ((rc = calibrate_check(x, err, sizeof err))) goto config_error;
     {
         int unknown = 0;
         cfg_unused(root, report_unused, &unknown);
@@ -1391,7 +1397,7 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
                              const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
                              size_t *n_out, char *err, size_t errn)
 {
-    char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL, *manifest = NULL;
+    char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL, *manifest = NULL, *calib_path = NULL;
     inputs *in = NULL;
     xp_cfg *root = NULL;
     experiment X = { 0 }, *x = &X;
@@ -1406,7 +1412,8 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     x->env.verbosity = verbosity;
     int64_t seed = 42, threads = 0;
     if ((rc = cfg_read_int(root, "seed", 0, &seed, err, errn)) ||
-        (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)) || (rc = read_final(x, root, err, errn)))
+        (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)) || (rc = read_final(x, root, err, errn)) ||
+        (rc = calibrate_read(x, root, err, errn)))
         goto out;
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
@@ -1447,6 +1454,17 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
         }
         for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(x->final_log, pred[i]);
     }
+    if (x->calibrate) {   /* the line the run fitted on its out-of-fold predictions */
+        calibration c;
+        if (checked_artifact(st, store_path, run_id, "calibration", &calib_path, err, errn) ||
+            calibrate_load(calib_path, &c, err, errn))
+            goto out;
+        if (c.logspace != x->final_log) {
+            snprintf(err, errn, "%s: its space is not the run's validation.final_space", calib_path);
+            goto out;
+        }
+        calibrate_apply(&c, pred, input->n_rows);
+    }
     if (!(*row_ids = malloc(nr * sizeof **row_ids))) {
         snprintf(err, errn, "out of memory");
         goto out;
@@ -1472,6 +1490,7 @@ out:
     free(model_path);
     free(train_path);
     free(manifest);
+    free(calib_path);
     inputs_free(in);
     return exit_code;
 }

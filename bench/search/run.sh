@@ -23,8 +23,9 @@
 # CONFIG (configs/step1_xgb.yaml), SKIP_B (0), PY_REPLAY (1), PY_DEFAULT_ENV (0).
 # Both runner runs get `seed=SEED ++model.params.seed=SEED validation.random_split_check=false`
 # (one XGBoost seed for every fit; the leak check is an extra no other side does); part B adds
-# `~pipeline[i]` for every cluster_gmm step (i found in the resolved config), `~polish` and
-# `++source_weights.enabled=false` — overrides of the resolved config, no temporary config file.
+# `~pipeline[i]` for every cluster_gmm step (i found in the resolved config), `~polish`,
+# `++source_weights.enabled=false` and `++validation.calibrate=none` — overrides of the
+# resolved config, no temporary config file.
 # The Python side runs with OMP_WAIT_POLICY=PASSIVE, as the runner sets for itself
 # (core/main.c); PY_DEFAULT_ENV=1 adds a Python search in the environment a user has by default
 # (no OMP_WAIT_POLICY), which on a busy machine is many times slower (see README.md).
@@ -156,7 +157,7 @@ cfg = yaml.safe_load(open(sys.argv[1]))
 p = cfg.get("pipeline") or []
 out = [f"~pipeline[{i}]" for i in reversed(range(len(p))) if p[i].get("plugin") == "cluster_gmm"]
 print(" ".join(out + (["~polish"] if "polish" in cfg else [])))' "$WORK/A/resolved.yaml")
-    OVR_B="store.path=$WORK/B/xp.db $COMMON $DEL ++source_weights.enabled=false"
+    OVR_B="store.path=$WORK/B/xp.db $COMMON $DEL ++source_weights.enabled=false ++validation.calibrate=none"
     echo "overrides_b=$DEL ++source_weights.enabled=false" >>"$PH"
     # shellcheck disable=SC2086
     "$RUNNER" "$CONFIG" $OVR_B --print-config >"$WORK/B/resolved.yaml"

@@ -14,7 +14,8 @@
 #     network evaluates the same sampled point, so only the inputs differ): ablations/mlp_tabular,
 #     ablations/mlp_pretrained (frozen GloVe mean + MobileNetV2), step2_mlp (trainable towers),
 #     ablations/mlp_both (towers + frozen vectors)
-# All with `seed=$SEED validation.random_split_check=false search.timeout=0` and the data of
+# All with `seed=$SEED validation.random_split_check=false search.timeout=0` (and
+# `++validation.calibrate=none`: step1_xgb calibrates its test part, the others do not) and the data of
 # DATA_DIR (default data/: `make data`), so every run has the same dev/test rows and folds.
 # Each run's wall/CPU seconds and peak memory go to $ABL_DIR/<config>.time (/usr/bin/time -v),
 # its log to $ABL_DIR/<config>.log; a config whose run finished (`.done`) is skipped, so the
@@ -45,7 +46,7 @@ run() {   # $1 = config (without .yaml), $2 = trials
     if /usr/bin/time -v -o "$WORK/$tag.time" "$RUNNER" "configs/$1.yaml" \
         "data.path=$DATA_DIR/candidates_data.csv" "data.images=$DATA_DIR/spacecraft_images" \
         "search.trials=$2" search.timeout=0 "seed=$SEED" validation.random_split_check=false \
-        "store.path=$WORK/exp.db" >"$WORK/$tag.out" 2>"$WORK/$tag.log"; then
+        ++validation.calibrate=none "store.path=$WORK/exp.db" >"$WORK/$tag.out" 2>"$WORK/$tag.log"; then
         touch "$WORK/$tag.done"
         sed -n 's/^test (.*scored once): *//p' "$WORK/$tag.out" | tail -1
     else

@@ -106,6 +106,13 @@ for k in range(3):
 print("weights", w, "grid", t, "scale", scale, "offset", offset, "test rmsle", rmsle)
 PY
 
+# A member that calibrated its test predictions (validation.calibrate: affine) but not its
+# out-of-fold ones is refused: the blend's weights would meet two different scales.
+"$py" -c "import sqlite3; sqlite3.connect('exp.db').backup(sqlite3.connect('calm.db'))"
+expect_rc 0 "$runner" shallow.yaml ++validation.calibrate=affine store.path=calm.db -q
+expect_rc 1 "$runner" blend.yaml ++blend.run_members=false store.path=calm.db -q
+expect_in "$tmp/err" "study shallow (run 4) calibrated its test predictions (validation.calibrate: affine) but not its out-of-fold ones"
+
 # The report says how the blend's prediction is made, scale and offset included.
 expect_rc 0 "$runner" report --store exp.db --html --out rep
 grep -q "then calibrated on the same rows: prediction = .* &times; weighted sum" rep/index.html && ok ||
