@@ -21,6 +21,9 @@ expect_in run.err "plain K-fold on rows (no validation.group"
 expect_in run.err "date: 1 column(s) -> _year, _month, _weekday, _days: Release Date"
 expect_in run.err "are no date (e.g. \"TBD\")"
 expect_in run.err "frequency: 2 column(s)"
+# The title's words as count columns (all_text: the one text column left after the date stage).
+expect_in run.err "tokens: Title -> "
+expect_in run.err "word columns Title_*"
 # Categoricals reach XGBoost as level codes (numbers), not native categorical splits.
 expect_in run.err "categorical (as codes): Genre (4 levels), Distributor ("
 # Per-fold messages are said once per fold set with the differences as ranges, not 5 times:
