@@ -24,6 +24,7 @@ static const struct { const char *plugin, *yaml; } STAGES[] = {
     { "cluster_gmm", "threshold: 0.01\nmin_size: 2\nclasses: 3\n" },
     { "rank_gauss", "{}\n" },
     { "rank_gauss", "quantiles: 2\n" },
+    { "ridge_encode", "columns: [x, b, \"w_*\"]\nout: enc\ngroup: t\n" },
 };
 
 /* n rows; every value missing except `quantity` (-2) and, with `present`, a few others. */
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
         if (strcmp(STAGES[s].plugin, "set_role") == 0) {
             CHECK_EQ_INT(rc, XP_ECONFIG);
             CHECK_CONTAINS(h.call.msg, "needs `roles`");
+        } else if (strcmp(STAGES[s].plugin, "ridge_encode") == 0) {
+            CHECK_EQ_INT(rc, XP_ECONFIG);
+            CHECK_CONTAINS(h.call.msg, "needs `columns:`");
         } else {
             CHECK_EQ_INT(rc, XP_OK);
         }
