@@ -226,6 +226,24 @@ static void test_errors(const char *so)
     fr_text(u, "txt", t);
     CHECK_EQ_INT(txh_fit_apply(&h, u), XP_OK);                 /* nothing to learn: missing */
     CHECK(isnan(frame_find(u, "e")->num[0]));
+    /* One group value for every training row: nothing to fit without it, so its rows get a
+     * missing value (the full fit would be their own targets); a new value the full fit. */
+    double yy[4] = { 1, 5, 2, 8 };
+    const char *same[4] = { "one", "one", "one", "one" };
+    xp_frame *o = frame_new(4);
+    fr_num(o, "a", XP_ROLE_FEATURE, v);
+    fr_num(o, "target", XP_ROLE_TARGET, yy);
+    fr_text(o, "txt", same);
+    CHECK_EQ_INT(txh_fit_apply(&h, o), XP_OK);
+    for (int i = 0; i < 4; i++) CHECK(isnan(frame_find(o, "e")->num[i]));
+    const char *other[4] = { "two", "two", "two", "two" };
+    xp_frame *o2 = frame_new(4);
+    fr_num(o2, "a", XP_ROLE_FEATURE, v);
+    fr_text(o2, "txt", other);
+    CHECK_EQ_INT(txh_apply(&h, o2), XP_OK);
+    CHECK(isfinite(frame_find(o2, "e")->num[0]));
+    frame_free(o);
+    frame_free(o2);
     frame_free(f);
     frame_free(g);
     frame_free(k);

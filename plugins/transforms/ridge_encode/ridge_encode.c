@@ -403,8 +403,15 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         for (size_t a = 0; a < m; a++)
             for (size_t c = 0; c <= a; c++) Ao[a * m + c] = Ao[c * m + a] = At[a * m + c] - Ak[a * m + c];
         for (size_t e = 0; e < m; e++) bo[e] = bt[e] - bk[e];
-        if (Ao[0] <= 0) {   /* every row is in this part: its fit is the full one */
-            memcpy(s->beta + k * m, s->beta + K * m, m * sizeof *s->beta);
+        if (Ao[0] <= 0) {
+            /* Every training row is in this part (one group value, or a few that hash alike):
+             * nothing is left to fit without them, and the full fit would hand them their own
+             * targets. Their value is missing. */
+            for (size_t e = 0; e < m; e++) s->beta[k * m + e] = NAN;
+            if (A[k * m * m] > 0)
+                xp_log(ctx, XP_LOG_WARN, "ridge_encode: part %zu of %zu holds every training row with a %s "
+                       "value; its rows get a missing %s (too few distinct %s values to fit out of fold)",
+                       k + 1, K, s->group_col, s->out, s->group_col);
             continue;
         }
         if (ridge_solve(Ao, bo, m, s->alpha, s->beta + k * m, L)) {
@@ -431,15 +438,17 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         s->n_keys = i + 1;
     }
     /* Out-of-fold RMSE over the training rows, for the record. */
-    double se = 0;
+    double se = 0, sw_oof = 0;
     for (size_t i = 0; i < n; i++) {
         if (row_fold[i] == -2) continue;
         size_t k = row_entries(cols, p, i, idx, val);
         const double *beta = s->beta + (size_t)(row_fold[i] >= 0 ? row_fold[i] : (int)K) * m;
         double r = row_value(beta, idx, val, k) - y->num[i];
+        if (isnan(r)) continue;   /* a part with nothing outside it */
         se += (w ? w->num[i] : 1) * r * r;
+        sw_oof += w ? w->num[i] : 1;
     }
-    double oof = sqrt(se / sw), mean = sy / sw, sd = sqrt(fmax(syy / sw - mean * mean, 0));
+    double oof = sw_oof > 0 ? sqrt(se / sw_oof) : NAN, mean = sy / sw, sd = sqrt(fmax(syy / sw - mean * mean, 0));
     xp_log(ctx, XP_LOG_INFO, "ridge_encode: %s from %zu column(s) on %zu rows of %zu %s value(s); out-of-fold "
            "RMSE %.4f (the target's SD %.4f)", s->out, p, rows, d, s->group_col, oof, sd);
     nomem = 0;
