@@ -79,7 +79,7 @@ static void test_full_fit(const char *so)
     CHECK_STR(top, "w_a");                                   /* |1.5| is the largest effect */
     free(top);
     /* New items: the full fit. */
-    double nx[3][4] = { { 1, 0, 2, 0 }, { 0, 3, NAN, 0 }, { 2, 1, 0, 0 } };
+    double nx[3][4] = { { 1, 0, 2, 0 }, { 0, 3, NAN, 0 }, { 2, 1, 0, INFINITY } };
     const char *nitem[4] = { "new1", "new2", NULL, "new3" };
     xp_frame *te = frame_new(4);
     fr_num(te, "w_a", XP_ROLE_FEATURE, nx[0]);
@@ -90,7 +90,8 @@ static void test_full_fit(const char *so)
     const xp_column *e = frame_find(te, "enc");
     CHECK(e && e->type == XP_COL_NUMERIC && e->role == XP_ROLE_FEATURE);
     for (int i = 0; e && i < 4; i++) {
-        double want = beta[0] + beta[1] * nx[0][i] + beta[2] * (isnan(nx[1][i]) ? 0 : nx[1][i]) + beta[3] * nx[2][i];
+        double want = beta[0] + beta[1] * nx[0][i] + beta[2] * (isnan(nx[1][i]) ? 0 : nx[1][i]) +
+                      beta[3] * (isfinite(nx[2][i]) ? nx[2][i] : 0);   /* missing or infinite: 0 */
         CHECK_NEAR(e->num[i], want, 1e-9);
     }
     /* Applying twice replaces the column. */

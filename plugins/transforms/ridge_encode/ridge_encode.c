@@ -30,10 +30,10 @@
  * thousands of rows).
  *
  * The fit: weighted least squares (the weight role's column, if any) with an unpenalised
- * intercept and `alpha` times the identity on the coefficients; a missing regressor counts
- * as 0 (a word absent from a text). The normal equations of the parts are summed once, and
- * each out-of-fold system is the total minus one part, so the cost is one pass over the rows
- * plus folds + 1 Cholesky solves of (p + 1)^2. Records kind "ridge_encode": the column count,
+ * intercept and `alpha` times the identity on the coefficients; a missing (or infinite)
+ * regressor counts as 0 (a word absent from a text). The normal equations of the parts are
+ * summed once, and each out-of-fold system is the total minus one part, so the cost is one
+ * pass over the rows plus folds + 1 Cholesky solves of (p + 1)^2. Records kind "ridge_encode": the column count,
  * rows, groups, the out-of-fold RMSE against the target's SD, and the largest coefficients.
  */
 #include <math.h>
@@ -232,7 +232,7 @@ static size_t row_entries(const double *const *cols, size_t p, size_t i, size_t 
     val[k++] = 1;
     for (size_t j = 0; j < p; j++) {
         double v = cols[j][i];
-        if (v != 0 && !isnan(v)) { idx[k] = j + 1; val[k++] = v; }
+        if (v != 0 && isfinite(v)) { idx[k] = j + 1; val[k++] = v; }   /* missing or infinite: 0 */
     }
     return k;
 }
