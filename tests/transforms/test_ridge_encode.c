@@ -208,6 +208,13 @@ static void test_errors(const char *so)
     CHECK_EQ_INT(txh_create(&h, "columns: [a]\nout: e\ngroup: item\n"), XP_OK);
     CHECK_EQ_INT(txh_fit(&h, f), XP_ENOTFOUND);
     CHECK_CONTAINS(h.call.msg, "group column item");
+    /* A vector column cannot name a group: a config error, not a missing column. */
+    CHECK_EQ_INT(txh_create(&h, "columns: [a]\nout: e\ngroup: emb\n"), XP_OK);
+    xp_column *vc = frame_add(f, "emb", XP_COL_VECTOR, XP_ROLE_FEATURE);
+    col_vectors(vc, 2, 1);
+    for (int i = 0; i < 4; i++) vc->vec_row[i] = 0;
+    CHECK_EQ_INT(txh_fit(&h, f), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "group column emb is a vector column");
     /* Fitted, then applied to rows without a regressor or without the group column. */
     CHECK_EQ_INT(txh_create(&h, "columns: [a]\nout: e\ngroup: txt\n"), XP_OK);
     CHECK_EQ_INT(txh_fit(&h, f), XP_OK);

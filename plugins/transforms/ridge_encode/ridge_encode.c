@@ -171,20 +171,18 @@ static int seen_fold(const state *s, const char *key)
     return hit ? hit->fold : -1;
 }
 
-static const xp_column *find_group(xp_ctx *ctx, const state *s, const xp_frame *f, const char *name)
+/* The group column of f, or NULL with *rc set and the reason reported. */
+static const xp_column *find_group(xp_ctx *ctx, const xp_frame *f, const char *name, int *rc)
 {
     const xp_column *g = ctx->host->frame_find(f, name);
-    if (!g) {
-        xp_fail(ctx, XP_ENOTFOUND, "ridge_encode: the group column %s is not in these rows", name);
-        return NULL;
-    }
-    if (g->type == XP_COL_VECTOR) {
-        xp_fail(ctx, XP_ECONFIG, "ridge_encode: the group column %s is a vector column; name a text, categorical "
-                "or numeric one", name);
-        return NULL;
-    }
-    (void)s;
-    return g;
+    if (!g)
+        *rc = xp_fail(ctx, XP_ENOTFOUND, "ridge_encode: the group column %s is not in these rows", name);
+    else if (g->type == XP_COL_VECTOR)
+        *rc = xp_fail(ctx, XP_ECONFIG, "ridge_encode: the group column %s is a vector column; name a text, "
+                      "categorical or numeric one", name);
+    else
+        return g;
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ least squares */
@@ -311,8 +309,8 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if (!s->group_col)
         return xp_fail(ctx, XP_ECONFIG, "ridge_encode: give `group:` (the column whose value identifies an item: "
                        "rows sharing it are held out together); these rows have no group column");
-    const xp_column *g = find_group(ctx, s, train, s->group_col);
-    if (!g) { clear_learned(s); return XP_ENOTFOUND; }
+    const xp_column *g = find_group(ctx, train, s->group_col, &rc);
+    if (!g) { clear_learned(s); return rc; }
     /* The regressors: numeric or bool features the selection names. A glob passes over other
      * columns (description_* also matches a VECTOR column description_tokens); a column named
      * exactly must be one. */
@@ -468,8 +466,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     const xp_host *h = ctx->host;
     if (!s->beta) return xp_fail(ctx, XP_EINVAL, "ridge_encode: apply before fit");
     size_t p = s->names.n, m = p + 1, K = (size_t)s->folds;
-    const xp_column *g = find_group(ctx, s, f, s->group_col);
-    if (!g) return XP_ENOTFOUND;
+    int rc = XP_OK;
+    const xp_column *g = find_group(ctx, f, s->group_col, &rc);
+    if (!g) return rc;
     const double **cols = malloc((p ? p : 1) * sizeof *cols);
     double *val = malloc(m * sizeof *val), *v = malloc((f->n_rows ? f->n_rows : 1) * sizeof *v);
     size_t *idx = malloc(m * sizeof *idx);
@@ -477,7 +476,6 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         free(cols); free(val); free(v); free(idx);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
-    int rc = XP_OK;
     for (size_t j = 0; j < p && !rc; j++) {
         const xp_column *c = h->frame_find(f, s->names.v[j]);
         if (!c || !is_number_col(c))
