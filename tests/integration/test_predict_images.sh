@@ -15,14 +15,11 @@ bash "$src/make_small_csv.sh" small.csv 300
 # One 12x12 PNG per item ("Item 7 Part" -> item_7_part.png), its colour following the
 # item's x1 and x2 so the pixels carry signal; written with zlib (no imaging library).
 mkdir images
-"$py" - images <<'PY'
-import struct, sys, zlib
-def png(path, w, h, rgb):
-    raw = b"".join(b"\0" + b"".join(bytes(rgb(x, y)) for x in range(w)) for y in range(h))
-    def chunk(t, d):
-        return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
-    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-                           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+"$py" - images "$src" <<'PY'
+import sys
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, sys.argv[2])
+from pngw import png
 for item in range(60):
     x1, x2 = item * 0.37 % 5, (item * 7) % 11
     r, g = int(x1 * 50), int(x2 * 23)

@@ -25,10 +25,13 @@ static const struct { const char *plugin, *yaml; } STAGES[] = {
     { "rank_gauss", "{}\n" },
     { "rank_gauss", "quantiles: 2\n" },
     { "ridge_encode", "columns: [x, b, \"w_*\"]\nout: enc\ngroup: t\n" },
+    { "image_stats", "column: v\n" },
 };
 
-/* n rows; every value missing except `quantity` (-2) and, with `present`, a few others. */
-static xp_frame *odd_frame(size_t n, int present)
+/* n rows; every value missing except `quantity` (-2) and, with `present`, a few others.
+ * With `pixels`, also a vector column v of 8 x 8 RGB pictures: with `present`, every other
+ * row shows one all-black picture. */
+static xp_frame *odd_frame(size_t n, int present, int pixels)
 {
     xp_frame *f = frame_new(n);
     xp_column *q = fr_col(f, "quantity", XP_COL_NUMERIC, XP_ROLE_FEATURE);
@@ -38,6 +41,13 @@ static xp_frame *odd_frame(size_t n, int present)
     xp_column *b = fr_col(f, "b", XP_COL_BOOL, XP_ROLE_FEATURE);
     xp_column *y = fr_col(f, "target", XP_COL_NUMERIC, XP_ROLE_TARGET);
     col_level(c, "nr_1");   /* a level no row uses */
+    xp_column *v = NULL;
+    if (pixels) {
+        v = frame_add(f, "v", XP_COL_VECTOR, XP_ROLE_FEATURE);
+        float *d = col_vectors(v, 3 * 8 * 8, present ? 1 : 0);
+        if (present && d) memset(d, 0, 3 * 8 * 8 * sizeof *d);
+        for (size_t i = 0; i < n; i++) v->vec_row[i] = -1;
+    }
     for (size_t i = 0; i < n; i++) {
         q->num[i] = -2;
         if (present && i % 2 == 0) {
@@ -46,6 +56,7 @@ static xp_frame *odd_frame(size_t n, int present)
             col_set_text(t, i, "sh_3");
             b->num[i] = 1;
             y->num[i] = 7;
+            if (v) v->vec_row[i] = 0;
         }
     }
     return f;
@@ -57,6 +68,7 @@ static void check_shape(const xp_frame *f, const char *what)
         const xp_column *c = f->cols[j];
         int ok = c->name && (c->type == XP_COL_NUMERIC || c->type == XP_COL_BOOL ? c->num != NULL
                              : c->type == XP_COL_CATEGORICAL ? c->codes != NULL
+                             : c->type == XP_COL_VECTOR ? c->vec_row != NULL || f->n_rows == 0
                                                              : c->text != NULL);
         if (!ok) fprintf(stderr, "  %s: column %zu is broken\n", what, j);
         CHECK(ok);
@@ -78,7 +90,8 @@ int main(int argc, char **argv)
         for (size_t r = 0; r < sizeof rows / sizeof *rows; r++)
             for (int present = 0; present <= 1; present++) {
                 CHECK_EQ_INT(txh_create(&h, STAGES[s].yaml), XP_OK);
-                xp_frame *train = odd_frame(rows[r], present), *valid = odd_frame(rows[r], 1);
+                int pixels = strcmp(STAGES[s].plugin, "image_stats") == 0;
+                xp_frame *train = odd_frame(rows[r], present, pixels), *valid = odd_frame(rows[r], 1, pixels);
                 int rc = txh_fit_apply(&h, train);
                 if (!rc) rc = txh_apply(&h, valid);
                 if (rc)
@@ -99,6 +112,9 @@ int main(int argc, char **argv)
         } else if (strcmp(STAGES[s].plugin, "ridge_encode") == 0) {
             CHECK_EQ_INT(rc, XP_ECONFIG);
             CHECK_CONTAINS(h.call.msg, "needs `columns:`");
+        } else if (strcmp(STAGES[s].plugin, "image_stats") == 0) {
+            CHECK_EQ_INT(rc, XP_ECONFIG);
+            CHECK_CONTAINS(h.call.msg, "needs `column:`");
         } else {
             CHECK_EQ_INT(rc, XP_OK);
         }

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# `image_stats` through the runner, on a table whose x1 is hidden from the model and shown
+# only by the size of a disc in each item's picture (48x48 PNGs on a gradient backdrop, the
+# disc placed and coloured at random): with image_stats the model reads x1 back and the CV
+# falls well below the same config's without it; every fold pipeline records the pictures and
+# the objects found; `runner predict` reproduces the run's test predictions; a misspelt pixel
+# column is refused by the config check with its place in the file, before any study exists.
+# usage: test_image_stats.sh RUNNER SRCDIR PYTHON
+runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3")
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+cp "$src/small.yaml" small.yaml
+bash "$src/make_small_csv.sh" small.csv 600
+mkdir images
+"$py" - images "$src" <<'PY'
+import random, sys
+sys.dont_write_bytecode = True   # nothing written into the source tree
+sys.path.insert(0, sys.argv[2])
+from pngw import png
+rnd = random.Random(5)
+S = 48
+for item in range(60):
+    x1 = item * 0.37 % 5                      # make_small_csv.sh's x1 of the item
+    r = S * (0.12 + 0.06 * x1)                # radius 0.12 ... 0.42 of the side
+    cx, cy = S / 2 + rnd.uniform(-3, 3), S / 2 + rnd.uniform(-3, 3)
+    col = [rnd.randint(150, 255), rnd.randint(0, 90), rnd.randint(0, 255)]
+    b0, b1 = rnd.randint(20, 60), rnd.randint(60, 110)
+    def rgb(x, y):
+        if (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r:
+            return col
+        g = b0 + (b1 - b0) * x // S
+        return (g, g, g + 20)
+    png(f"{sys.argv[1]}/item_{item}_part.png", S, S, rgb)
+PY
+cat > stats.yaml <<'Y'
+extends: small.yaml
+name: stats
+data:
+  images: images
+  roles: {description: ignore, x1: ignore}
+pipeline:
+  - plugin: target_log
+  - plugin: image_pixels
+    column: description
+    out: px
+    size: 32
+  - plugin: image_stats
+    column: px
+    out: pic
+validation:
+  final: folds
+  random_split_check: false
+Y
+expect_rc 0 "$runner" stats.yaml -q
+sql() { "$py" -c "import sqlite3, sys; r = sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone(); print('' if r is None or r[0] is None else r[0])" exp.db "$1"; }
+n=$(sql "select count(*) from xp_records where kind='image_stats'")
+[ "$n" -ge 3 ] && ok || bad "expected an image_stats record per fold pipeline (3 folds), got $n"
+"$py" - exp.db <<'PY' && ok || bad "image_stats records: every picture should show its disc"
+import json, sqlite3, sys
+recs = [json.loads(j) for (j,) in sqlite3.connect(sys.argv[1]).execute("select json from xp_records where kind='image_stats'")]
+for r in recs:
+    assert r["side"] == 32 and r["pictures"] >= 10 and r["objects_found"] == r["pictures"], r
+    assert 0.05 < r["mean_fill"] < 0.5, r
+PY
+expect_predict_reproduces "$runner" exp.db 1 small.csv
+# Without the picture's numbers the model has x2 and quantity only.
+sed 's/^name: stats/name: blind/; /plugin: image_pixels/,/out: pic/d' stats.yaml > blind.yaml
+expect_rc 0 "$runner" blind.yaml -q
+best() { sql "select min(v.value) from trial_values v join trials t using(trial_id) join studies s using(study_id) where s.study_name='$1'"; }
+cv_stats=$(best stats) cv_blind=$(best blind)
+echo "CV with image_stats $cv_stats, without $cv_blind"
+"$py" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if 0 < a < 0.6 * b else 1)" "$cv_stats" "$cv_blind" \
+  && ok || bad "CV with image_stats $cv_stats against $cv_blind without: the disc's size was not read"
+# A misspelt pixel column: refused by the config check, named with its place in the file.
+sed 's/column: px$/column: pxx/; s/^name: stats/name: typo/' stats.yaml > typo.yaml
+expect_rc 2 "$runner" typo.yaml
+expect_in "$tmp/err" "pxx"
+expect_in "$tmp/err" "typo.yaml:"
+[ "$(sql "select count(*) from studies where study_name='typo'")" = 0 ] && ok || bad "the typo config created a study"
+finish
