@@ -69,5 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     b.background = 0.5f;
     b.filter = (int)(size % 5);
     decode(data, size, &b);
+    image_opts c = image_opts_default(7, 2);     /* a centred crop of any shape to 7:2 */
+    c.fit = IMAGE_FIT_CROP;
+    decode(data, size, &c);
     return 0;
 }

@@ -2,9 +2,11 @@
  * drawn here whose answers are known in closed form: a flat disc of radius r on a gradient
  * backdrop fills pi r^2 / S^2 of the frame, its RMS distance from the centre is r / sqrt(2),
  * its median distance r sqrt(1/2), its 90th percentile r sqrt(0.9), its colour is the one
- * drawn and it has no texture. Then: a bigger disc reads bigger on every size feature, the
- * hwc layout gives the chw numbers, a textured backdrop without an object finds nothing, a
- * striped disc has texture, a row without a picture gets missing values, and the errors. */
+ * drawn (and its saturation), it has no texture, no highlight and no shading. Then: a bigger
+ * disc reads bigger on every size feature, the hwc layout gives the chw numbers, a textured
+ * backdrop without an object finds nothing, a striped disc has texture (grain, one
+ * direction, highlights and shading in closed form), a row without a picture gets missing
+ * values, and the errors. */
 #include "check.h"
 #include "harness.h"
 
@@ -13,8 +15,8 @@ enum { S = 48, NPIC = 4 };
 static const double disc_rgb[3] = { 0.8, 0.3, 0.2 };
 
 /* Picture `which`: 0 a disc of radius 8 px, 1 of radius 16 px, 2 no object (a checker
- * backdrop at +-3 %), 3 a striped disc of radius 12 px. Backdrop: a horizontal gradient
- * from dark to light blue-grey. hwc != 0 writes HWC, else CHW. */
+ * backdrop at +-3 %), 3 a disc of radius 12 px in vertical stripes of three brightnesses.
+ * Backdrop: a horizontal gradient from dark to light blue-grey. hwc != 0 writes HWC, else CHW. */
 static void draw(int which, int hwc, float *v)
 {
     double cx = 25.5, cy = 22.5, r = which == 0 ? 8 : which == 1 ? 16 : 12;
@@ -25,7 +27,7 @@ static void draw(int which, int hwc, float *v)
                 double tex = ((x / 6 + y / 6) & 1) ? 0.97 : 1.03;
                 for (int c = 0; c < 3; c++) px[c] *= tex;
             } else if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r) {
-                double stripe = which == 3 && (x / 2) % 2 ? 0.6 : 1;
+                double stripe = which != 3 ? 1 : (x / 2) % 3 == 1 ? 0.6 : (x / 2) % 3 == 2 ? 0.8 : 1;
                 for (int c = 0; c < 3; c++) px[c] = disc_rgb[c] * stripe;
             }
             for (int c = 0; c < 3; c++) {
@@ -89,6 +91,12 @@ int main(int argc, char **argv)
     CHECK_NEAR(val(f, "light", 0), sum / 3, 1e-5);
     CHECK_NEAR(val(f, "light_sd", 0), 0, 1e-4);
     CHECK_NEAR(val(f, "edges", 0), 0, 1e-5);
+    /* the surface of a flat disc: its drawn saturation, no tails, no grain, no direction */
+    CHECK_NEAR(val(f, "saturation", 0), (disc_rgb[0] - disc_rgb[2]) / disc_rgb[0], 1e-5);
+    CHECK_NEAR(val(f, "bright_tail", 0), 0, 1e-6);
+    CHECK_NEAR(val(f, "dark_tail", 0), 0, 1e-6);
+    CHECK_NEAR(val(f, "fine", 0), 0, 1e-5);
+    CHECK(isnan(val(f, "coherence", 0)));
     /* the backdrop's brightness at the centre: the gradient's mean, (0.3 + 0.35 + 0.45) / 3 + 0.2 */
     CHECK_NEAR(val(f, "contrast", 0), sum / 3 - (1.1 / 3 + 0.2), 0.01);
     CHECK_NEAR(val(f, "fill", 1), val(f, "fill", 0), 0);    /* rows of one picture agree */
@@ -108,7 +116,15 @@ int main(int argc, char **argv)
 
     /* the striped disc (rows 9-11): texture, and brightness spread */
     CHECK(val(f, "edges", 9) > 0.05);
-    CHECK(val(f, "light_sd", 9) > 0.05);   /* stripes at 1 and 0.6: SD ~0.087 */
+    CHECK(val(f, "light_sd", 9) > 0.05);   /* stripes at 1, 0.6 and 0.8: SD ~0.071 */
+    CHECK(val(f, "fine", 9) > 0.05);
+    /* the stripes run one way (vertical: every gradient is along x) */
+    CHECK_NEAR(val(f, "coherence", 9), 1, 1e-9);
+    /* three brightnesses in about equal shares, 1, 0.8 and 0.6 of the disc's: the median is
+     * the middle one, the 95th percentile the brightest, the 5th the darkest */
+    CHECK_NEAR(val(f, "bright_tail", 9), 0.2 * sum / 3, 1e-5);
+    CHECK_NEAR(val(f, "dark_tail", 9), 0.2 * sum / 3, 1e-5);
+    CHECK_NEAR(val(f, "saturation", 9), val(f, "saturation", 0), 1e-5);   /* a stripe dims, not greys */
 
     /* no picture (row 12): every feature missing */
     CHECK(isnan(val(f, "fill", 12)));
@@ -125,7 +141,8 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(txh_fit_apply(&h, g), XP_OK);
     CHECK(frame_find(g, "px") != NULL);
     static const char *const feats[] = { "fill", "spread", "reach50", "reach90", "box", "red", "green",
-                                         "blue", "light", "light_sd", "edges", "contrast" };
+                                         "blue", "light", "light_sd", "edges", "contrast", "saturation",
+                                         "bright_tail", "dark_tail", "fine", "coherence" };
     for (size_t k = 0; k < sizeof feats / sizeof *feats; k++)
         for (size_t i = 0; i < 12; i += 3) {
             double a = val(f, feats[k], i), b = val(g, feats[k], i);

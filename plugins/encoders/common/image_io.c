@@ -385,7 +385,7 @@ int image_resolve(const char *dir, const char *description, char *path, size_t c
 
 image_opts image_opts_default(int w, int h)
 {
-    image_opts o = { w, h, 1.0f, IMAGE_SRGB, IMAGE_FILTER_DEFAULT };
+    image_opts o = { w, h, 1.0f, IMAGE_SRGB, IMAGE_FILTER_DEFAULT, IMAGE_FIT_STRETCH };
     return o;
 }
 
@@ -700,6 +700,28 @@ static int png_chunks_ok(const unsigned char *b, size_t n, size_t *at, uint32_t 
     return 1;
 }
 
+/* Cuts the largest centred region of aspect ratio ow : oh out of the sw × sh pixels (ch bytes
+ * each) in place and updates the size. Row y of the region starts no later in the buffer than
+ * row y of the source did, so moving rows front to back never overwrites one not yet moved. */
+static void crop_centre(unsigned char *px, int *sw, int *sh, int ch, int ow, int oh)
+{
+    int w = *sw, h = *sh, cw = w, chh = h;
+    if ((int64_t)w * oh > (int64_t)h * ow) {                /* wider than the output */
+        cw = (int)(((int64_t)h * ow + oh / 2) / oh);
+        if (cw < 1) cw = 1;
+    } else {
+        chh = (int)(((int64_t)w * oh + ow / 2) / ow);
+        if (chh < 1) chh = 1;
+    }
+    if (cw == w && chh == h) return;
+    int ox = (w - cw) / 2, oy = (h - chh) / 2;
+    for (int y = 0; y < chh; y++)
+        memmove(px + (size_t)y * (size_t)cw * (size_t)ch,
+                px + ((size_t)(oy + y) * (size_t)w + (size_t)ox) * (size_t)ch, (size_t)cw * (size_t)ch);
+    *sw = cw;
+    *sh = chh;
+}
+
 int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const image_opts *o,
                      float *out, image_info *info, char *msg, size_t cap)
 {
@@ -714,8 +736,9 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
         return XP_EINVAL;
     }
     if ((o->colorspace != IMAGE_SRGB && o->colorspace != IMAGE_LINEAR) ||
-        o->filter < IMAGE_FILTER_DEFAULT || o->filter > IMAGE_FILTER_CATMULLROM) {
-        say(msg, cap, "%s: unknown colour space or filter", name);
+        o->filter < IMAGE_FILTER_DEFAULT || o->filter > IMAGE_FILTER_CATMULLROM ||
+        (o->fit != IMAGE_FIT_STRETCH && o->fit != IMAGE_FIT_CROP)) {
+        say(msg, cap, "%s: unknown colour space, filter or fit", name);
         return XP_EINVAL;
     }
     if (!buf || n == 0) { say(msg, cap, "%s: empty file", name); return XP_EFORMAT; }
@@ -777,6 +800,7 @@ int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const
         say(msg, cap, "%s: header and data disagree on the size", name);
         return XP_EFORMAT;
     }
+    if (o->fit == IMAGE_FIT_CROP) crop_centre(px, &sw, &sh, ch, o->w, o->h);
     float lut[256];
     for (int i = 0; i < 256; i++)
         lut[i] = o->colorspace == IMAGE_SRGB ? srgb_to_linear((float)i / 255.0f) : (float)i / 255.0f;

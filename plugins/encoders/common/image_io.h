@@ -32,7 +32,10 @@
  * or taller than IMAGE_MAX_SIDE or larger than IMAGE_MAX_PIXELS are refused before any pixel
  * buffer is allocated; files above IMAGE_MAX_FILE_BYTES are refused before reading. Grey is
  * expanded to RGB, an alpha channel is composited onto a uniform grey `background` (0 black
- * … 1 white), and the image is resized (stretched, aspect ratio not kept) to w × h.
+ * … 1 white), and the image is resized to w × h: stretched, aspect ratio not kept
+ * (IMAGE_FIT_STRETCH, the default), or its largest centred region of the output's aspect
+ * ratio is cut out first (IMAGE_FIT_CROP: what the part shows relative to the short side,
+ * its apparent size, survives any aspect ratio; a stretch distorts it by up to the ratio).
  *
  * Colour: by default (IMAGE_SRGB) resizing and alpha compositing happen in linear light
  * (8-bit sRGB values are linearised, filtered with premultiplied alpha, composited, then
@@ -132,14 +135,17 @@ enum {
     IMAGE_FILTER_CATMULLROM = 4
 };
 
+enum { IMAGE_FIT_STRETCH = 0, IMAGE_FIT_CROP = 1 };
+
 typedef struct image_opts {
     int w, h;               /* output size, 1 … IMAGE_MAX_OUT_SIDE */
     float background;       /* grey level behind transparent pixels, 0 … 1 (sRGB-encoded) */
     int colorspace;         /* IMAGE_SRGB (default) or IMAGE_LINEAR */
     int filter;             /* IMAGE_FILTER_* */
+    int fit;                /* IMAGE_FIT_STRETCH (default) or IMAGE_FIT_CROP */
 } image_opts;
 
-/* Defaults: w × h, white background, IMAGE_SRGB, IMAGE_FILTER_DEFAULT. */
+/* Defaults: w × h, white background, IMAGE_SRGB, IMAGE_FILTER_DEFAULT, IMAGE_FIT_STRETCH. */
 image_opts image_opts_default(int w, int h);
 
 /* What the header says (filled by image_decode_rgb when info != NULL, also on a refusal). */

@@ -7,8 +7,8 @@
  * descriptions that resolve to the same file share one too): resolve it to a file in `images`
  * (image_io.h: lower case, spaces -> '_', hyphen as '_', dropped or kept, case-insensitive,
  * .jpg/.jpeg/.png, never outside the folder), decode it (alpha composited on `background`,
- * grey expanded, resized with a box pre-shrink + Mitchell filter) and store size × size × 3
- * floats in the layout asked. Decoding runs on host->threads(ctx) threads.
+ * grey expanded, its centred square cut out first with `fit: crop`, resized with a box
+ * pre-shrink + Mitchell filter) and store size × size × 3 floats in the layout asked. Decoding runs on host->threads(ctx) threads.
  *
  * A row whose description is missing, names no file, or names a file that cannot be decoded
  * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
@@ -22,7 +22,8 @@
  * cache: the runner creates one instance per fold, so without a cache every fold decodes
  * its images again (about 1–2 ms each). With `cache: true` (and a host that has one), the
  * pixels ([0,1] HWC, before layout and normalisation) are kept in the host's embedding cache
- * keyed by the file's sha256, space "image_pixels/v1/<size>/<colorspace>/bg<background>":
+ * keyed by the file's sha256, space "image_pixels/v1/<size>/<colorspace>/bg<background>"
+ * (+ "/crop" with `fit: crop`, so a stretched and a cropped picture never share an entry):
  * each image is decoded once per process and the cache file spares the next run — at the
  * price of 12 KB · size²/64² per image in memory and on disk (~300 MB for 6,000 images at
  * 64×64), which is why it is off by default.
@@ -48,11 +49,12 @@ enum { N_NONE, N_IMAGENET };
 static const char *const layouts[] = { "chw", "hwc" };
 static const char *const norms[] = { "none", "imagenet" };
 static const char *const spaces[] = { "srgb", "linear" };
+static const char *const fits[] = { "stretch", "crop" };   /* IMAGE_FIT_* */
 
 typedef struct state {
     char *column, *out, *missing_name, *images;
     int64_t size;
-    int layout, normalize, colorspace, cache;
+    int layout, normalize, colorspace, fit, cache;
     double background;
     size_t dim;
     char space[160];
@@ -162,6 +164,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = h->cfg_num(ctx, cfg, "background", 0, &s->background)) ||
         (rc = xp_cfg_choice(ctx, cfg, "normalize", norms, XP_COUNT(norms), 0, &s->normalize)) ||
         (rc = xp_cfg_choice(ctx, cfg, "colorspace", spaces, XP_COUNT(spaces), 0, &s->colorspace)) ||
+        (rc = xp_cfg_choice(ctx, cfg, "fit", fits, XP_COUNT(fits), 0, &s->fit)) ||
         (rc = h->cfg_bool(ctx, cfg, "cache", 0, &s->cache)))
         goto fail;
     if (s->size < 8 || s->size > 512) {
@@ -199,8 +202,8 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         goto fail;
     }
     s->dim = 3u * (size_t)s->size * (size_t)s->size;
-    snprintf(s->space, sizeof s->space, "image_pixels/v1/%d/%s/bg%.6g", (int)s->size,
-             spaces[s->colorspace], s->background);
+    snprintf(s->space, sizeof s->space, "image_pixels/v1/%d/%s/bg%.6g%s", (int)s->size,
+             spaces[s->colorspace], s->background, s->fit == IMAGE_FIT_CROP ? "/crop" : "");
     s->keep = XP_HOST_HAS(h, input_used) && h->input_dir && h->input_used;
     if ((rc = open_folder(ctx, s))) goto fail;
     if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
@@ -319,6 +322,7 @@ static void decode_one(job *j, size_t k, float *hwc)
         image_opts o = image_opts_default((int)s->size, (int)s->size);
         o.background = (float)s->background;
         o.colorspace = s->colorspace ? IMAGE_LINEAR : IMAGE_SRGB;
+        o.fit = s->fit == 1 ? IMAGE_FIT_CROP : IMAGE_FIT_STRETCH;
         im->status = image_decode_rgb(buf, n, im->path, &o, hwc, NULL, im->msg, sizeof im->msg);
         if (!im->status && j->use_cache) j->ctx->host->cache_put(j->ctx, s->space, key, s->dim, hwc);
     }
@@ -555,6 +559,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     json_out_kv_str(&j, "layout", layouts[s->layout]);
     json_out_kv_str(&j, "normalize", norms[s->normalize]);
     json_out_kv_str(&j, "colorspace", spaces[s->colorspace]);
+    json_out_kv_str(&j, "fit", fits[s->fit]);
     json_out_kv_bool(&j, "cache", use_cache);
     json_out_kv_int(&j, "rows", (int64_t)c.rows);
     json_out_kv_int(&j, "rows_missing", (int64_t)c.rows_missing);
@@ -601,6 +606,8 @@ static const char options_text[] =
     "    background: 1.0               # grey behind transparent pixels, 0 black … 1 white\n"
     "    normalize: none               # none: [0, 1] | imagenet: (x - mean) / std per channel\n"
     "    colorspace: srgb              # srgb: resize in linear light | linear: on the 8-bit values\n"
+    "    fit: stretch                  # stretch: whole picture, aspect not kept | crop: its\n"
+    "                                  # centred square (apparent sizes kept, edges cut)\n"
     "    cache: false                  # true: keep pixels in the host's embedding cache\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_ENCODER, "image_pixels", "1.0.0",
                                           "image named by a text column -> size x size x 3 pixel tensor "

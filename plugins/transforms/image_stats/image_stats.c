@@ -34,8 +34,14 @@
  * (square root of the area between the 2nd and 98th percentiles of x and y, in sides), red /
  * green / blue (mean chromaticity: channel / sum of channels), light and light_sd (mean and
  * SD of the object's brightness), edges (mean absolute brightness gradient inside the object:
- * texture), contrast (object brightness minus the backdrop's). A row without a picture gets
- * missing values; the encoder's <column>_missing flag says so.
+ * texture), contrast (object brightness minus the backdrop's); for the surface: saturation
+ * (mean (max − min) / max of a pixel's channels: a dyed or tinted finish against bare
+ * metal), bright_tail and dark_tail (the 95th percentile of brightness minus the median, the
+ * median minus the 5th: a specular highlight, deep shading), fine (mean absolute Laplacian
+ * of brightness inside the object: grain and streaks, blind to a smooth lighting gradient)
+ * and coherence (how much of the brightness gradient runs one way, 0 … 1, from the summed
+ * structure tensor: brushing). A row without a picture gets missing values; the encoder's
+ * <column>_missing flag says so.
  *
  * Nothing is learned: each picture's numbers depend on that picture only, so fit does
  * nothing and no target can leak. The pixel column is dropped after unless `keep: true`.
@@ -55,9 +61,11 @@ enum { L_CHW, L_HWC };
 static const char *const layouts[] = { "chw", "hwc" };
 
 enum { F_FILL, F_SPREAD, F_REACH50, F_REACH90, F_BOX, F_RED, F_GREEN, F_BLUE, F_LIGHT,
-       F_LIGHT_SD, F_EDGES, F_CONTRAST, N_FEAT };
+       F_LIGHT_SD, F_EDGES, F_CONTRAST, F_SATURATION, F_BRIGHT_TAIL, F_DARK_TAIL, F_FINE,
+       F_COHERENCE, N_FEAT };
 static const char *const feat_names[N_FEAT] = { "fill", "spread", "reach50", "reach90", "box",
-    "red", "green", "blue", "light", "light_sd", "edges", "contrast" };
+    "red", "green", "blue", "light", "light_sd", "edges", "contrast", "saturation",
+    "bright_tail", "dark_tail", "fine", "coherence" };
 
 #define MIN_OBJECT_PIXELS 4
 
@@ -169,6 +177,7 @@ typedef struct scratch {
     double *res;            /* S²: largest relative difference from the backdrop */
     unsigned char *mask;    /* S² */
     double *tmp, *xs, *ys;  /* S² each: quantile work */
+    double *light;          /* S²: the object pixels' brightness */
 } scratch;
 
 /* One picture (vector v of the given layout) -> feat[N_FEAT]; returns 1 when an object was
@@ -213,6 +222,7 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
     for (size_t p = 0; p < np; p++) w->mask[p] = w->res[p] > thr;
     /* object pixels: in the mask with >= 6 of 8 neighbours in it */
     double n = 0, sx = 0, sy = 0, chrom[3] = { 0 }, lsum = 0, lsum2 = 0, grad = 0, ngrad = 0;
+    double sat = 0, lap = 0, jxx = 0, jyy = 0, jxy = 0;
     size_t k = 0;
     for (size_t y = 1; y + 1 < S; y++)
         for (size_t x = 1; x + 1 < S; x++) {
@@ -229,7 +239,10 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
             sy += (double)y;
             w->xs[k] = (double)x;
             w->ys[k] = (double)y;
+            w->light[k] = l;
             k++;
+            double hi = fmax(q[0], fmax(q[1], q[2])), lo = fmin(q[0], fmin(q[1], q[2]));
+            sat += hi > 1e-6 ? (hi - lo) / hi : 0;
             for (int c = 0; c < 3; c++) chrom[c] += sum > 1e-6 ? q[c] / sum : 1.0 / 3;
             lsum += l;
             lsum2 += l * l;
@@ -240,6 +253,11 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
                 double ly = (dn[0] + dn[1] + dn[2] - up[0] - up[1] - up[2]) / 6;
                 grad += fabs(lx) + fabs(ly);
                 ngrad++;
+                jxx += lx * lx;
+                jyy += ly * ly;
+                jxy += lx * ly;
+                lap += fabs((le[0] + le[1] + le[2] + ri[0] + ri[1] + ri[2] + up[0] + up[1] + up[2] +
+                             dn[0] + dn[1] + dn[2]) / 3 - 4 * l);
             }
         }
     for (int f = 0; f < N_FEAT; f++) feat[f] = NAN;
@@ -264,6 +282,13 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
     feat[F_LIGHT_SD] = sqrt(fmax(0, lsum2 / n - feat[F_LIGHT] * feat[F_LIGHT]));
     feat[F_EDGES] = ngrad > 0 ? grad / ngrad : NAN;
     feat[F_CONTRAST] = feat[F_LIGHT] - (coef[0][0] + coef[1][0] + coef[2][0]) / 3;
+    feat[F_SATURATION] = sat / n;
+    double l05 = quantile(w->light, k, 0.05), l50 = quantile(w->light, k, 0.5), l95 = quantile(w->light, k, 0.95);
+    feat[F_BRIGHT_TAIL] = l95 - l50;
+    feat[F_DARK_TAIL] = l50 - l05;
+    feat[F_FINE] = ngrad > 0 ? lap / ngrad : NAN;
+    double tr = jxx + jyy;
+    feat[F_COHERENCE] = tr > 1e-12 ? sqrt((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy) / tr : NAN;
     return 1;
 }
 
@@ -297,8 +322,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     w.tmp = malloc(np * sizeof *w.tmp);
     w.xs = malloc(np * sizeof *w.xs);
     w.ys = malloc(np * sizeof *w.ys);
+    w.light = malloc(np * sizeof *w.light);
     int rc = XP_OK;
-    if (!feat || !used || !w.px || !w.res || !w.mask || !w.tmp || !w.xs || !w.ys) {
+    if (!feat || !used || !w.px || !w.res || !w.mask || !w.tmp || !w.xs || !w.ys || !w.light) {
         rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
         goto done;
     }
@@ -351,6 +377,7 @@ done:
     free(w.tmp);
     free(w.xs);
     free(w.ys);
+    free(w.light);
     return rc;
 }
 
@@ -367,7 +394,7 @@ static const char options_text[] =
     "  - plugin: image_stats\n"
     "    column: description_px64      # VECTOR column of pixels (image_pixels' out), required\n"
     "    layout: chw                   # the encoder's layout: chw | hwc\n"
-    "    out: description_image        # prefix of the 12 columns (default: column)\n"
+    "    out: description_image        # prefix of the 17 columns (default: column)\n"
     "    border: 0.06                  # share of each side read as the backdrop, (0, 0.25]\n"
     "    min_contrast: 0.12            # least relative difference from the backdrop that is object\n"
     "    keep: false                   # keep the pixel column too (e.g. for pca after)\n";

@@ -275,7 +275,8 @@ static void test_config(const char *so)
     cfg_free(rootcfg);
     /* Bad values. */
     static const char *bad[] = { "size: 4\n", "size: 1000\n", "layout: nhwc\n", "normalize: yes\n",
-                                 "background: 2\n", "colorspace: cmyk\n", "size: big\n", "out: ''\n" };
+                                 "background: 2\n", "colorspace: cmyk\n", "size: big\n", "out: ''\n",
+                                 "fit: squash\n" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(yaml, sizeof yaml, "images: %s\n%s", dir, bad[i]);
         int rc = txh_create(&h, yaml);
@@ -289,9 +290,60 @@ static void test_config(const char *so)
     CHECK_CONTAINS(h.call.msg, "/nonexistent/xp_images");
     /* Every key read. */
     snprintf(yaml, sizeof yaml, "column: description\nimages: %s\nout: o\nsize: 8\nlayout: chw\n"
-             "background: 0.5\nnormalize: none\ncolorspace: linear\ncache: false\n", dir);
+             "background: 0.5\nnormalize: none\ncolorspace: linear\nfit: crop\ncache: false\n", dir);
     CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
     CHECK_EQ_INT(h.unused, 0);
+    txh_close(&h);
+}
+
+/* fit: crop keeps the centred square: a 30 x 10 picture red | green | blue in thirds is all
+ * green, a stretch shows the three colours. With the cache on, the cropped picture is never
+ * served the stretched one's entry (the cache space names the fit). */
+static void test_fit(const char *so)
+{
+    char sub[400];
+    snprintf(sub, sizeof sub, "%s/fit", root);
+    if (mkdir(sub, 0755)) exit(2);
+    unsigned char *px = malloc(30 * 10 * 3);
+    if (!px) exit(2);
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 30; x++)
+            for (int c = 0; c < 3; c++) px[(y * 30 + x) * 3 + c] = c == x / 10 ? 255 : 0;
+    fx_png(sub, "thirds.png", 30, 10, 3, px);
+    const char *rows[] = { "thirds" };
+    txh h;
+    if (enc_open(&h, so, "image_pixels")) { CHECK(0); return; }
+    char yaml[1024];
+    float worst_green[2] = { 0, 0 };
+    for (int crop = 0; crop < 2; crop++) {
+        snprintf(yaml, sizeof yaml, "images: %s\nsize: 8\nlayout: hwc\ncache: true\nfit: %s\n", sub,
+                 crop ? "crop" : "stretch");
+        CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+        CHECK_EQ_INT(h.unused, 0);
+        xp_frame *f = frame_of(rows, 1);
+        CHECK_EQ_INT(txh_apply(&h, f), XP_OK);
+        CHECK_NEAR(rec_num(&h, "decoded"), 1, 0);          /* crop: not the stretch's entry */
+        CHECK_NEAR(rec_num(&h, "cache_hits"), 0, 0);
+        CHECK_EQ_INT(txh_sql_num(&h, "SELECT json_extract(json, '$.fit') = 'crop' FROM xp_records "
+                                     "WHERE kind = 'image_pixels' ORDER BY id DESC LIMIT 1"), crop);
+        const float *v = enc_vec(frame_find(f, "description_pixels"), 0);
+        CHECK(v != NULL);
+        for (int p = 0; v && p < 64; p++) {
+            float d = fabsf(v[p * 3] - 0) + fabsf(v[p * 3 + 1] - 1) + fabsf(v[p * 3 + 2] - 0);
+            if (d > worst_green[crop]) worst_green[crop] = d;
+        }
+        frame_free(f);
+    }
+    CHECK(worst_green[1] < 1e-4);                          /* cropped: green only */
+    CHECK(worst_green[0] > 1.9f);                          /* stretched: pure red at the left */
+    /* A second cropping instance is served from the cache, with the same pixels. */
+    CHECK_EQ_INT(txh_create(&h, yaml), XP_OK);
+    xp_frame *f = frame_of(rows, 1);
+    CHECK_EQ_INT(txh_apply(&h, f), XP_OK);
+    CHECK_NEAR(rec_num(&h, "cache_hits"), 1, 0);
+    const float *v = enc_vec(frame_find(f, "description_pixels"), 0);
+    CHECK(v && fabsf(v[0]) < 1e-4 && fabsf(v[1] - 1) < 1e-4);
+    frame_free(f);
     txh_close(&h);
 }
 
@@ -410,6 +462,7 @@ int main(int argc, char **argv)
     test_layouts(argv[1]);
     test_config(argv[1]);
     test_threads_cache(argv[1]);
+    test_fit(argv[1]);
     test_record_names(argv[1]);
     test_refused_record(argv[1]);
     fx_rmrf(root);

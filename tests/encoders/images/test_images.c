@@ -316,6 +316,83 @@ static void test_gradient(void)
     for (int i = 1; i < 9; i++) CHECK(up[i * 3] >= up[(i - 1) * 3] - 1e-5f);
 }
 
+/* fit: crop keeps the largest centred region of the output's aspect ratio. Fixtures: a 60 x 20
+ * picture red | green | blue in thirds and its 20 x 60 transpose (top to bottom), and a
+ * 60 x 20 RGBA one whose centre is transparent. The centred square of each is exactly the
+ * green third, so every output pixel is green, whatever the filter; a stretch shows all three
+ * colours. An output of the picture's own aspect ratio crops nothing: crop equals stretch. */
+static void test_crop(void)
+{
+    const int W = 60, H = 20;
+    unsigned char *wide = malloc((size_t)W * H * 3), *tall = malloc((size_t)W * H * 3),
+                  *holed = malloc((size_t)W * H * 4);
+    if (!wide || !tall || !holed) exit(2);
+    const unsigned char cols[3][3] = { { 255, 0, 0 }, { 0, 255, 0 }, { 0, 0, 255 } };
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) {
+                unsigned char v = cols[x / 20][c];
+                wide[(y * W + x) * 3 + c] = v;
+                tall[(x * H + y) * 3 + c] = v;          /* row x, column y of the 20 x 60 */
+                holed[(y * W + x) * 4 + c] = v;
+                holed[(y * W + x) * 4 + 3] = x / 20 == 1 ? 0 : 255;
+            }
+    fx_png(dir, "crop_wide.png", W, H, 3, wide);           /* fx_png frees each */
+    fx_png(dir, "crop_tall.png", H, W, 3, tall);
+    fx_png(dir, "crop_holed.png", W, H, 4, holed);
+    char p[600], msg[512];
+    float out[16 * 16 * 3], ref[16 * 16 * 3];
+    const char *names[] = { "crop_wide.png", "crop_tall.png" };
+    for (int f = 0; f < 2; f++) {
+        fx_path(p, sizeof p, dir, names[f]);
+        for (int cs = 0; cs < 2; cs++)
+            for (int fl = 0; fl <= IMAGE_FILTER_CATMULLROM; fl++) {
+                image_opts o = image_opts_default(8, 8);
+                o.colorspace = cs;
+                o.filter = fl;
+                o.fit = IMAGE_FIT_CROP;
+                image_info info;
+                CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, &info, msg, sizeof msg), XP_OK);
+                CHECK_NEAR(max_abs_diff_const(out, 64, 0, 1, 0), 0, 1e-4);
+                CHECK_EQ_INT(info.width, f ? H : W);    /* the file's size, not the crop's */
+                CHECK_EQ_INT(info.height, f ? W : H);
+                o.fit = IMAGE_FIT_STRETCH;
+                CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_OK);
+                CHECK(max_abs_diff_const(out, 64, 0, 1, 0) > 0.9f);
+                /* first and last pixel: red and blue, along x for the wide, y for the tall */
+                CHECK_NEAR(out[0], 1, 1e-3);
+                CHECK_NEAR(out[63 * 3 + 2], 1, 1e-3);
+            }
+    }
+    /* The transparent centre is what a crop keeps: the background everywhere. */
+    fx_path(p, sizeof p, dir, "crop_holed.png");
+    image_opts o = image_opts_default(4, 4);
+    o.fit = IMAGE_FIT_CROP;
+    o.background = 0.5f;
+    CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_OK);
+    CHECK_NEAR(max_abs_diff_const(out, 16, 0.5f, 0.5f, 0.5f), 0, 1e-4);
+    /* A wide output of the picture's own 3:1 ratio: nothing is cut. */
+    fx_path(p, sizeof p, dir, "crop_wide.png");
+    o = image_opts_default(12, 4);
+    CHECK_EQ_INT(image_load_rgb_opts(p, &o, ref, NULL, msg, sizeof msg), XP_OK);
+    o.fit = IMAGE_FIT_CROP;
+    CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_OK);
+    CHECK(memcmp(out, ref, 12 * 4 * 3 * sizeof *out) == 0);
+    /* A 2:1 output of the 3:1 picture: its centred 40 x 20, i.e. the red third's right half,
+     * the green third, the blue third's left half: red at the left edge, green in the middle. */
+    o = image_opts_default(16, 8);
+    o.fit = IMAGE_FIT_CROP;
+    o.filter = IMAGE_FILTER_BOX;
+    CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_OK);
+    CHECK_NEAR(out[0], 1, 1e-4);                                  /* (0, 0) red */
+    CHECK_NEAR(out[(4 * 16 + 8) * 3 + 1], 1, 1e-4);                /* (8, 4) green */
+    CHECK_NEAR(out[(4 * 16 + 15) * 3 + 2], 1, 1e-4);               /* (15, 4) blue */
+    /* An unknown fit is refused. */
+    o.fit = 7;
+    CHECK_EQ_INT(image_load_rgb_opts(p, &o, out, NULL, msg, sizeof msg), XP_EINVAL);
+    CHECK(strstr(msg, "fit") != NULL);
+}
+
 static void test_checkerboard(void)
 {
     /* 1-pixel black/white checkerboard: linear light mean is 0.5 -> sRGB 0.7354; the naive
@@ -649,6 +726,7 @@ int main(void)
     test_resolver();
     test_constant();
     test_gradient();
+    test_crop();
     test_checkerboard();
     test_alpha_grey();
     test_bad_files();
