@@ -8,7 +8,8 @@
  * (image_io.h: lower case, spaces -> '_', hyphen as '_', dropped or kept, case-insensitive,
  * .jpg/.jpeg/.png, never outside the folder), decode it (alpha composited on `background`,
  * grey expanded, its centred square cut out first with `fit: crop`, resized with a box
- * pre-shrink + Mitchell filter) and store size × size × 3 floats in the layout asked. Decoding runs on host->threads(ctx) threads.
+ * pre-shrink + Mitchell filter) and store size × size × 3 floats in the layout asked.
+ * Decoding runs on host->threads(ctx) threads.
  *
  * A row whose description is missing, names no file, or names a file that cannot be decoded
  * gets no vector (vec_row -1) and <out>_missing = 1 — never a zero vector. Each apply()
@@ -322,7 +323,7 @@ static void decode_one(job *j, size_t k, float *hwc)
         image_opts o = image_opts_default((int)s->size, (int)s->size);
         o.background = (float)s->background;
         o.colorspace = s->colorspace ? IMAGE_LINEAR : IMAGE_SRGB;
-        o.fit = s->fit == 1 ? IMAGE_FIT_CROP : IMAGE_FIT_STRETCH;
+        o.fit = s->fit;                 /* fits[] is in IMAGE_FIT_* order */
         im->status = image_decode_rgb(buf, n, im->path, &o, hwc, NULL, im->msg, sizeof im->msg);
         if (!im->status && j->use_cache) j->ctx->host->cache_put(j->ctx, s->space, key, s->dim, hwc);
     }

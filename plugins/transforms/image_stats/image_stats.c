@@ -133,10 +133,11 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The q-quantile of v[0..n) (sorts v), n > 0. */
-static double quantile(double *v, size_t n, double q)
+static void sort_values(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
+
+/* The q-quantile of the sorted v[0..n), n > 0. */
+static double quantile(const double *v, size_t n, double q)
 {
-    qsort(v, n, sizeof *v, cmp_double);
     size_t k = (size_t)(q * (double)(n - 1) + 0.5);
     return v[k < n ? k : n - 1];
 }
@@ -217,6 +218,7 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
             w->res[y * S + x] = m;
             if (!(x >= b && x + b < S && y >= b && y + b < S)) w->tmp[nring++] = m;
         }
+    sort_values(w->tmp, nring);
     double thr = 1.5 * quantile(w->tmp, nring, 0.9);
     if (thr < s->min_contrast) thr = s->min_contrast;
     for (size_t p = 0; p < np; p++) w->mask[p] = w->res[p] > thr;
@@ -270,6 +272,10 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
         s2 += d * d;
     }
     feat[F_SPREAD] = sqrt(s2 / n);
+    sort_values(w->tmp, k);             /* each array sorted once, then read at its quantiles */
+    sort_values(w->xs, k);
+    sort_values(w->ys, k);
+    sort_values(w->light, k);
     feat[F_REACH50] = quantile(w->tmp, k, 0.5);
     feat[F_REACH90] = quantile(w->tmp, k, 0.9);
     double x_lo = quantile(w->xs, k, 0.02), x_hi = quantile(w->xs, k, 0.98);
