@@ -16,8 +16,9 @@ RMSLE uses its RMSLE-optimal prediction (expm1 of `<oracle>_log1p`), its R² the
 import argparse
 import csv
 import math
-import sqlite3
 import sys
+
+from runs import artifact
 
 
 def rmsle(y, p):
@@ -43,13 +44,7 @@ def main():
     if a.preds:
         run, path = a.preds, a.preds
     else:
-        db = sqlite3.connect(a.store)
-        run = a.run or db.execute("SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE'").fetchone()[0]
-        row = db.execute("SELECT path FROM xp_artifacts WHERE run_id = ? AND kind = 'test_predictions' "
-                         "ORDER BY id DESC LIMIT 1", (run,)).fetchone()
-        if row is None:
-            sys.exit(f"compare.py: run {run} in {a.store} has no test_predictions artifact")
-        path = row[0]
+        run, path = artifact("compare.py", a.store, a.run, "test_predictions")
     ours = {int(r["row"]): (float(r["target"]), float(r["prediction"])) for r in csv.DictReader(open(path))}
     if a.split:
         # The test file's row numbers back to the original file's (TRUTH.csv) rows.

@@ -22,8 +22,9 @@ import argparse
 import csv
 import json
 import math
-import sqlite3
 import sys
+
+from runs import artifact
 
 
 def slope(xs, ys):
@@ -40,16 +41,11 @@ def main():
     ap.add_argument("--truth", default="data/TRUTH.csv")
     ap.add_argument("--oracle", default="data/ORACLE.json")
     a = ap.parse_args()
-    db = sqlite3.connect(a.store)
-    run = a.run or db.execute("SELECT max(id) FROM xp_runs WHERE status = 'COMPLETE'").fetchone()[0]
-    row = db.execute("SELECT path FROM xp_artifacts WHERE run_id = ? AND kind = 'oof_predictions' "
-                     "ORDER BY id DESC LIMIT 1", (run,)).fetchone()
-    if row is None:
-        sys.exit(f"hidden.py: run {run} in {a.store} has no oof_predictions artifact")
+    run, path = artifact("hidden.py", a.store, a.run, "oof_predictions")
     alpha = json.load(open(a.oracle))["model"]["alpha"]
     truth = {int(t["row"]): t for t in csv.DictReader(open(a.truth))}
     rows = []
-    for p in csv.DictReader(open(row[0])):
+    for p in csv.DictReader(open(path)):
         t = truth.get(int(p["row"]))
         if t is None:
             sys.exit(f"hidden.py: row {p['row']} of the run is not in {a.truth} (another dataset?)")
