@@ -26,6 +26,7 @@ static const struct { const char *plugin, *yaml; } STAGES[] = {
     { "rank_gauss", "quantiles: 2\n" },
     { "ridge_encode", "columns: [x, b, \"w_*\"]\nout: enc\ngroup: t\n" },
     { "image_stats", "column: v\n" },
+    { "word_infer", "column: t\ninputs: [x, b]\nmin_labelled: 2\ngroups:\n  g: [sh, \"4\"]\n" },
 };
 
 /* n rows; every value missing except `quantity` (-2) and, with `present`, a few others.
@@ -115,6 +116,9 @@ int main(int argc, char **argv)
         } else if (strcmp(STAGES[s].plugin, "image_stats") == 0) {
             CHECK_EQ_INT(rc, XP_ECONFIG);
             CHECK_CONTAINS(h.call.msg, "needs `column:`");
+        } else if (strcmp(STAGES[s].plugin, "word_infer") == 0) {
+            CHECK_EQ_INT(rc, XP_ECONFIG);
+            CHECK_CONTAINS(h.call.msg, "column");
         } else {
             CHECK_EQ_INT(rc, XP_OK);
         }

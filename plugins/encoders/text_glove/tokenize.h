@@ -1,5 +1,6 @@
 /* tokenize.h — the tokeniser and the distinct-text index shared by the text encoders
- * (text_glove and tokens compile tokenize.c in; nothing here is exported from the .so).
+ * (text_glove and tokens compile tokenize.c in, and the transform word_infer; nothing here is
+ * exported from the .so).
  *
  *     const char *p = "Carbon-Fiber Hull Panel, 2.5m";
  *     char tok[TK_MAX];
