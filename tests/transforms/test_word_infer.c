@@ -166,6 +166,42 @@ static void test_learns(const char *so)
     txh_close(&h);
 }
 
+/* Each labelled text counts once, however many rows it has: 20 texts of level a with ten rows
+ * each (px 0..9), 20 of level b with one row (px 0..9 twice): px says nothing, so an unnamed
+ * text reads about 1/2 — counted by rows it would read 10/11 a. */
+static void test_texts_weigh_the_same(const char *so)
+{
+    enum { A = 20, B = 20, ROWS = A * 10 + B + 1 };
+    txh h;
+    if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: desc\ninputs: [px]\nwords: false\ngroups:\n  g: [a, b]\n"), XP_OK);
+    static char names[A + B + 1][32];
+    const char *t[ROWS];
+    double px[ROWS];
+    size_t r = 0;
+    for (int i = 0; i < A; i++) {
+        snprintf(names[i], sizeof names[i], "a thing No%d", i);
+        for (int k = 0; k < 10; k++, r++) { t[r] = names[i]; px[r] = k; }
+    }
+    for (int i = 0; i < B; i++, r++) {
+        snprintf(names[A + i], sizeof names[A + i], "b thing No%d", A + i);
+        t[r] = names[A + i];
+        px[r] = i % 10;
+    }
+    snprintf(names[A + B], sizeof names[A + B], "thing No%d", A + B);
+    t[r] = names[A + B];
+    px[r] = 5;
+    xp_frame *f = frame_new(ROWS);
+    fr_text(f, "desc", t);
+    fr_num(f, "px", XP_ROLE_FEATURE, px);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    const xp_column *a = frame_find(f, "desc_g_a");
+    CHECK(a && a->num[ROWS - 1] > 0.3 && a->num[ROWS - 1] < 0.7);
+    if (a) fprintf(stderr, "unnamed text reads a with %.3f\n", a->num[ROWS - 1]);
+    frame_free(f);
+    txh_close(&h);
+}
+
 /* A categorical text column; too few labelled texts: the labelled shares, no classifier. */
 static void test_categorical_and_prior(const char *so)
 {
@@ -247,6 +283,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) { fprintf(stderr, "usage: %s word_infer.so\n", argv[0]); return 2; }
     test_learns(argv[1]);
+    test_texts_weigh_the_same(argv[1]);
     test_categorical_and_prior(argv[1]);
     test_errors(argv[1]);
     return check_done();
