@@ -20,14 +20,14 @@
  * Why: a description names its part's size or finish only now and then, the picture shows
  * them always. A model fitted to the target alone has to find out from the price how a
  * polished part looks, through the noise of everything else the price depends on; the rows
- * whose text says "polished" show it directly, with a clean label. Read this way on the demo
- * data, the picture's numbers tell the finish of an item whose text hides it with R² 0.65 and
- * its size with 0.79 (bench/step2/probe/read.py), where the fusion models had reached about
- * 0.5 and 0.87 of the effects between all their inputs.
+ * whose text says "polished" show it directly, with a clean label. On the demo data the step-2
+ * blend's residual slope on the finish where its word is hidden went from -0.50 to -0.37, on
+ * the size from -0.13 to -0.08 (bench/oracle/hidden.py; README, "Reading the words the
+ * description leaves out").
  *
- * How: a text's tokens (the text encoders' tokeniser, lower case, "mid-size" kept whole) label
- * a group when they hold words of exactly one of its levels; words of two levels leave it
- * unlabelled. The classifier reads the row's `inputs` columns and, with `words: true`, one
+ * How: a text's tokens (the text encoders' tokeniser, lower case, "mid-size" kept whole; the
+ * first 64 of a text) label a group when they hold words of exactly one of its levels; words
+ * of two levels leave it unlabelled. The classifier reads the row's `inputs` columns and, with `words: true`, one
  * 0/1 column per other word that at least `min_count` training texts use (the component and
  * material words, which change what a size or finish looks like); the groups' own words are
  * never inputs. Rows of one text with the same input values (a picture's numbers repeat on
