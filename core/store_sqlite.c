@@ -329,6 +329,25 @@ static void close_db(db *d)
     free(d);
 }
 
+enum { BUSY_TIMEOUT_MS = 10000, WAL_RETRY_MS = 20 };
+
+/* Steps "PRAGMA journal_mode=WAL", retrying while it reports SQLITE_BUSY. Switching a new
+ * file to WAL reads it and then needs its write lock; when another connection doing the same
+ * (blend members creating one store together) holds a read lock, SQLite answers SQLITE_BUSY
+ * at once instead of calling the busy handler, because waiting could deadlock. The two
+ * retry in turn here, so neither fails, for up to the busy timeout. */
+static int step_wal_pragma(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    for (int waited = 0; (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waited < BUSY_TIMEOUT_MS;
+         waited += WAL_RETRY_MS) {
+        sqlite3_reset(st);
+        sqlite3_sleep(WAL_RETRY_MS);
+        rc = sqlite3_step(st);
+    }
+    return rc;
+}
+
 static int open_db(const char *path, db **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -344,11 +363,11 @@ static int open_db(const char *path, db **out, char *err, size_t errlen)
         rc = d->h ? schema_fail(d, "cannot open") : set_err(d, XP_ENOMEM, "cannot open: out of memory");
         goto done;
     }
-    sqlite3_busy_timeout(d->h, 10000);
+    sqlite3_busy_timeout(d->h, BUSY_TIMEOUT_MS);
     /* journal_mode answers with the mode in force. ":memory:" databases cannot use WAL. */
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(d->h, "PRAGMA journal_mode=WAL", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
+        step_wal_pragma(st) != SQLITE_ROW) {
         rc = schema_fail(d, "setting journal_mode=WAL");
         sqlite3_finalize(st);
         goto done;

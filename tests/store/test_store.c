@@ -645,6 +645,93 @@ static void test_concurrent(void)
     CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM trials WHERE state = 'COMPLETE'"), PROCS * EACH);
 }
 
+/* The deterministic form of the race below: another connection holds the write lock of a new,
+ * still rollback-journal file while the store opens it. SQLite answers the WAL switch with
+ * SQLITE_BUSY at once there (no busy handler); the store must wait and open. */
+static void test_open_while_locked(void)
+{
+    char db[300], err[512];
+    path_in(db, sizeof db, "locked_new.db");
+    int gate[2];
+    CHECK(pipe(gate) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        sqlite3 *h;
+        close(gate[0]);
+        if (sqlite3_open(db, &h) != SQLITE_OK || sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(2);
+        if (write(gate[1], "x", 1) != 1) _exit(3);
+        usleep(300000);
+        if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) _exit(4);
+        sqlite3_close(h);
+        _exit(0);
+    }
+    close(gate[1]);
+    char c = 0;
+    CHECK(read(gate[0], &c, 1) == 1);   /* the child holds the lock from here */
+    close(gate[0]);
+    store *s = NULL;
+    int64_t study = -1;
+    int rc = store_open(db, &s, err, sizeof err);
+    if (rc) fprintf(stderr, "store_open while locked: %s\n", err);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (!rc) {
+        CHECK_EQ_INT(store_study_open(s, "after_lock", XP_MINIMIZE, &study), XP_OK);
+        store_close(s);
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM studies WHERE study_name = 'after_lock'"), 1);
+}
+
+/* Processes that create one new store at the same moment (blend members starting together)
+ * all open it: switching a new file to WAL must wait for the others, not fail with "database
+ * is locked". Several rounds, each a fresh file, the processes released by one pipe. */
+static void test_concurrent_create(void)
+{
+    enum { ROUNDS = 30, PROCS = 8 };
+    int failed = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        char db[300], name[64];
+        snprintf(name, sizeof name, "create_%d.db", r);
+        path_in(db, sizeof db, name);
+        int gate[2];
+        CHECK(pipe(gate) == 0);
+        pid_t pids[PROCS];
+        fflush(NULL);
+        for (int p = 0; p < PROCS; p++) {
+            pids[p] = fork();
+            if (pids[p] == 0) {
+                char err[512], c;
+                close(gate[1]);
+                if (read(gate[0], &c, 1) != 0) _exit(5);   /* EOF when the parent closes the pipe */
+                store *s;
+                int64_t st;
+                if (store_open(db, &s, err, sizeof err)) {
+                    fprintf(stderr, "round %d process %d: %s\n", r, p, err);
+                    _exit(2);
+                }
+                if (store_study_open(s, "c", XP_MINIMIZE, &st)) {
+                    fprintf(stderr, "round %d process %d: %s\n", r, p, store_errmsg(s));
+                    _exit(3);
+                }
+                store_close(s);
+                _exit(0);
+            }
+        }
+        close(gate[0]);
+        close(gate[1]);
+        for (int p = 0; p < PROCS; p++) {
+            int st = 0;
+            if (pids[p] <= 0 || waitpid(pids[p], &st, 0) != pids[p] || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                failed++;
+        }
+        CHECK_EQ_INT(query_int(db, "SELECT count(*) FROM studies"), 1);
+    }
+    CHECK_EQ_INT(failed, 0);
+}
+
 /* Threads share one handle (parallel trials do): calls are serialised, numbers unique. */
 typedef struct thread_arg {
     store *s;
@@ -853,6 +940,8 @@ int main(int argc, char **argv)
     test_liveness();
     test_find_and_last_step();
     test_concurrent();
+    test_open_while_locked();
+    test_concurrent_create();
     test_threads();
     test_interop(argv[1], argv[2]);
     int rc = check_done();
