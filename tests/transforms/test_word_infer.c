@@ -166,15 +166,50 @@ static void test_learns(const char *so)
     txh_close(&h);
 }
 
+static double unnamed_reads_a(const char *so, const char *extra, double *cases);
+static double unnamed_cases(const char *so, const char *extra)
+{
+    double cases = NAN;
+    unnamed_reads_a(so, extra, &cases);
+    return cases;
+}
+
+/* per_text: 1 fits one case per labelled text (the one of smallest hash) and still reads the
+ * level; the record counts the cases fitted: with per_text: 2, two of a ten-row text's ten. */
+static void test_per_text(const char *so)
+{
+    static items it;
+    make_items(&it, 5);
+    txh h;
+    if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: desc\ninputs: [\"px_*\"]\nper_text: 1\ngroups:\n"
+                                "  shade: [dark, [mid, medium], light]\nout: r\n"), XP_OK);
+    xp_frame *tr = items_frame(&it, 0, TRAIN), *te = items_frame(&it, TRAIN, ITEMS);
+    CHECK_EQ_INT(txh_fit(&h, tr), XP_OK);
+    CHECK_EQ_INT(txh_apply(&h, te), XP_OK);
+    double acc = accuracy(&it, te, TRAIN, ITEMS);
+    fprintf(stderr, "per_text 1: test %.3f\n", acc);
+    CHECK(acc > 0.9);
+    frame_free(tr);
+    frame_free(te);
+    txh_close(&h);
+    CHECK_NEAR(unnamed_cases(so, "per_text: 2\n"), 20 * 2 + 20, 0);
+    CHECK_NEAR(unnamed_cases(so, ""), 20 * 10 + 20, 0);
+}
+
 /* Each labelled text counts once, however many rows it has: 20 texts of level a with ten rows
  * each (px 0..9), 20 of level b with one row (px 0..9 twice): px says nothing, so an unnamed
  * text reads about 1/2 — counted by rows it would read 10/11 a. */
-static void test_texts_weigh_the_same(const char *so)
+/* What the unnamed text of the frame below reads for level a (NAN on failure); extra: more
+ * config lines; *cases (may be NULL): the record's fitted cases. */
+static double unnamed_reads_a(const char *so, const char *extra, double *cases)
 {
     enum { A = 20, B = 20, ROWS = A * 10 + B + 1 };
     txh h;
-    if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
-    CHECK_EQ_INT(txh_create(&h, "column: desc\ninputs: [px]\nwords: false\ngroups:\n  g: [a, b]\n"), XP_OK);
+    if (txh_open(&h, so, "word_infer")) { CHECK(0); return NAN; }
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "column: desc\ninputs: [px]\nwords: false\n%sgroups:\n  g: [a, b]\n", extra);
+    CHECK_EQ_INT(txh_create(&h, cfg), XP_OK);
     static char names[A + B + 1][32];
     const char *t[ROWS];
     double px[ROWS];
@@ -196,10 +231,18 @@ static void test_texts_weigh_the_same(const char *so)
     fr_num(f, "px", XP_ROLE_FEATURE, px);
     CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
     const xp_column *a = frame_find(f, "desc_g_a");
-    CHECK(a && a->num[ROWS - 1] > 0.3 && a->num[ROWS - 1] < 0.7);
-    if (a) fprintf(stderr, "unnamed text reads a with %.3f\n", a->num[ROWS - 1]);
+    double v = a ? a->num[ROWS - 1] : NAN;
+    if (cases) *cases = txh_sql_num(&h, "SELECT json_extract(json, '$.groups[0].cases') FROM xp_records WHERE kind = 'word_infer'");
+    fprintf(stderr, "unnamed text reads a with %.3f%s%s", v, *extra ? ", " : "\n", extra);
     frame_free(f);
     txh_close(&h);
+    return v;
+}
+
+static void test_texts_weigh_the_same(const char *so)
+{
+    double v = unnamed_reads_a(so, "", NULL);
+    CHECK(v > 0.3 && v < 0.7);
 }
 
 /* A categorical text column; too few labelled texts: the labelled shares, no classifier. */
@@ -228,6 +271,32 @@ static void test_categorical_and_prior(const char *so)
     txh_close(&h);
 }
 
+/* Which words become inputs: a word counts once per text however often the text repeats it,
+ * needs min_count texts, and many words (past the first sizes of the word table) all count. */
+static void test_word_counting(const char *so)
+{
+    txh h;
+    if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "column: desc\nmin_count: 3\ngroups:\n  g: [hot, cold]\n"), XP_OK);
+    enum { N = 300, WORDS = 100 };
+    static char buf[N][64];
+    const char *t[N];
+    for (int k = 0; k < N; k++) {   /* word w<j> in texts j, j + 100, j + 200: 3 texts each */
+        snprintf(buf[k], sizeof buf[k], "%s w%d n%d%s", k % 2 ? "hot" : "cold", k % WORDS, k,
+                 k < 2 ? " zinc zinc zinc zinc" : "");
+        t[k] = buf[k];
+    }
+    xp_frame *f = frame_new(N);
+    fr_text(f, "desc", t);
+    CHECK_EQ_INT(txh_fit(&h, f), XP_OK);
+    /* the 100 w-words; not n<k> (1 text each), not zinc (8 tokens, 2 texts), not hot/cold (the
+     * group's own words) */
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.input_words') FROM xp_records WHERE kind = 'word_infer' ORDER BY id DESC LIMIT 1"), WORDS, 0);
+    CHECK(txh_sql_num(&h, "SELECT json_extract(json, '$.groups[0].seconds') FROM xp_records WHERE kind = 'word_infer' ORDER BY id DESC LIMIT 1") >= 0);
+    frame_free(f);
+    txh_close(&h);
+}
+
 static void test_errors(const char *so)
 {
     txh h;
@@ -247,6 +316,10 @@ static void test_errors(const char *so)
     CHECK_CONTAINS(h.call.msg, "nothing to read");
     CHECK_EQ_INT(txh_create(&h, "column: d\ntrees: 0\ngroups:\n  g: [a, b]\n"), XP_ECONFIG);
     CHECK_CONTAINS(h.call.msg, "trees");
+    CHECK_EQ_INT(txh_create(&h, "column: d\nbins: 1\ngroups:\n  g: [a, b]\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "bins");
+    CHECK_EQ_INT(txh_create(&h, "column: d\nper_text: -1\ngroups:\n  g: [a, b]\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "per_text");
     /* a frame without the column; an input named exactly that is absent; a numeric text column */
     CHECK_EQ_INT(txh_create(&h, "column: d\ninputs: [px]\ngroups:\n  g: [a, b]\n"), XP_OK);
     double v[2] = { 1, 2 };
@@ -285,6 +358,8 @@ int main(int argc, char **argv)
     test_learns(argv[1]);
     test_texts_weigh_the_same(argv[1]);
     test_categorical_and_prior(argv[1]);
+    test_word_counting(argv[1]);
+    test_per_text(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }

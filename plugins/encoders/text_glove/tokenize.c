@@ -75,7 +75,7 @@ size_t tk_parts(char *tok, char **parts, size_t max)
 
 /* ------------------------------------------------------------ distinct texts */
 
-static uint64_t hash_str(const char *s)
+uint64_t tk_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
@@ -100,7 +100,7 @@ int tk_distinct_build(const xp_column *c, size_t n_rows, tk_distinct *d)
     for (size_t i = 0; i < n_rows; i++) {
         const char *t = c->text[i];
         if (!t) { d->of_row[i] = -1; continue; }
-        size_t j = (size_t)hash_str(t) & (cap - 1);
+        size_t j = (size_t)tk_hash(t) & (cap - 1);
         while (slot[j] >= 0 && strcmp(d->text[slot[j]], t) != 0) j = (j + 1) & (cap - 1);
         if (slot[j] < 0) {
             slot[j] = (int32_t)d->n;

@@ -36,6 +36,11 @@ size_t tk_next(const char **p, int lowercase, char *out, size_t cap, int *cut);
  * number of non-empty parts (at most max). */
 size_t tk_parts(char *tok, char **parts, size_t max);
 
+/* FNV-1a of a string with a final mix of its high bits into the low ones (callers mask the
+ * low bits for open addressing): the hash the distinct-text index uses, and the one its
+ * callers use for their own word tables. */
+uint64_t tk_hash(const char *s);
+
 /* Distinct texts of a TEXT column: rows with the same string share one index.
  *     tk_distinct d;
  *     if (tk_distinct_build(col, f->n_rows, &d)) -> out of memory

@@ -208,13 +208,6 @@ typedef struct counter {
     size_t tokens, len, longest, over;
 } counter;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
 static int count_word(const char *w, void *user)
 {
     counter *c = user;
@@ -224,7 +217,7 @@ static int count_word(const char *w, void *user)
         if (!nw) return -1;
         for (size_t i = 0; i < c->cap; i++) {
             if (!c->w[i].text) continue;
-            size_t j = (size_t)hash_str(c->w[i].text) & (cap - 1);
+            size_t j = (size_t)tk_hash(c->w[i].text) & (cap - 1);
             while (nw[j].text) j = (j + 1) & (cap - 1);
             nw[j] = c->w[i];
         }
@@ -232,7 +225,7 @@ static int count_word(const char *w, void *user)
         c->w = nw;
         c->cap = cap;
     }
-    size_t j = (size_t)hash_str(w) & (c->cap - 1);
+    size_t j = (size_t)tk_hash(w) & (c->cap - 1);
     while (c->w[j].text && strcmp(c->w[j].text, w) != 0) j = (j + 1) & (c->cap - 1);
     if (!c->w[j].text) {
         if (!(c->w[j].text = strdup(w))) return -1;

@@ -33,7 +33,10 @@
  * never inputs. Rows of one text with the same input values (a picture's numbers repeat on
  * every row of its item) are one case, weighted so that each text counts once however many
  * rows it has. Per group, an XGBoost softmax (`trees` rounds of depth `depth`, learning rate
- * `eta`, seeded, on the host's threads) is fitted on the labelled training texts' cases.
+ * `eta`, `bins` histogram bins, seeded, on the host's threads) is fitted on the labelled
+ * training texts' cases — all of them, or with `per_text: K` the K of smallest hash per text,
+ * each then weighing 1/K (a fixed pick whatever the row order; the demo data's items have ~7
+ * rows whose table cells differ, and three read as well as all at a fifth of the time).
  * Output: one column per level, <out>_<group>_<first word of the level>: the level's one-hot
  * where the text names it, the classifier's probabilities where it does not, missing where the
  * row has no text. A row's output depends on its own cells only (not on the other rows of its
@@ -45,14 +48,16 @@
  * `min_labelled` labelled texts among the training rows gets the labelled texts' level shares
  * (uniform when none) for its unlabelled rows, with a warning.
  * Records kind "word_infer" at fit: per group, the labelled texts per level, the unlabelled
- * texts, and heldout_accuracy: a first classifier fitted without one labelled text in five
- * (picked by a hash of the text) scored on those (the classifier kept is fitted on all).
+ * texts, the cases fitted, the seconds the group took, and heldout_accuracy: a first
+ * classifier fitted without one labelled text in five (picked by a hash of the text) scored on
+ * those (the classifier kept is fitted on all).
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <xgboost/c_api.h>
 
@@ -85,12 +90,46 @@ typedef struct state {
     group g[MAX_GROUPS];
     size_t n_g;
     int words;
-    int64_t min_count, trees, depth, min_labelled, seed;
+    int64_t min_count, trees, depth, min_labelled, seed, bins, per_text;
     double eta;
     /* learned */
     tx_names in_cols;        /* input columns, in order */
     tx_names vocab;          /* input words, in order */
+    int32_t *vocab_slot;     /* open addressing over vocab: index or -1 */
+    size_t vocab_cap;
 } state;
+
+/* ------------------------------------------------------------ word lookup */
+
+/* Where word w is (or would go) in an open-addressing table of indices into names. The table
+ * is kept at most half full, so a free slot always ends the probe. */
+static size_t slot_of(const int32_t *slot, size_t cap, const tx_names *names, const char *w)
+{
+    size_t j = (size_t)tk_hash(w) & (cap - 1);
+    while (slot[j] >= 0 && strcmp(names->v[slot[j]], w) != 0) j = (j + 1) & (cap - 1);
+    return j;
+}
+
+/* Index of w in names through the table, -1 when absent. */
+static int word_find(const int32_t *slot, size_t cap, const tx_names *names, const char *w)
+{
+    return cap ? slot[slot_of(slot, cap, names, w)] : -1;
+}
+
+/* (Re)builds the table over all of names, cap a power of two >= 2 * names->n + 2. */
+static int word_index(const tx_names *names, int32_t **slot, size_t *cap)
+{
+    size_t c = 16;
+    while (c < 2 * names->n + 2) c *= 2;
+    int32_t *t = malloc(c * sizeof *t);
+    if (!t) return XP_ENOMEM;
+    for (size_t j = 0; j < c; j++) t[j] = -1;
+    for (size_t i = 0; i < names->n; i++) t[slot_of(t, c, names, names->v[i])] = (int32_t)i;
+    free(*slot);
+    *slot = t;
+    *cap = c;
+    return XP_OK;
+}
 
 static void forget(state *s)
 {
@@ -100,6 +139,9 @@ static void forget(state *s)
     }
     tx_names_clear(&s->in_cols);
     tx_names_clear(&s->vocab);
+    free(s->vocab_slot);
+    s->vocab_slot = NULL;
+    s->vocab_cap = 0;
 }
 
 static void destroy(void *st)
@@ -200,6 +242,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     s->depth = 4;
     s->eta = 0.1;
     s->min_labelled = 20;
+    s->bins = 256;
     int rc;
     if ((rc = h->cfg_str(ctx, cfg, "column", 1, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &s->out)) ||
@@ -212,12 +255,16 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = h->cfg_num(ctx, cfg, "eta", 0, &s->eta)) ||
         (rc = h->cfg_int(ctx, cfg, "min_labelled", 0, &s->min_labelled)) ||
         (rc = h->cfg_int(ctx, cfg, "seed", 0, &s->seed)) ||
+        (rc = h->cfg_int(ctx, cfg, "bins", 0, &s->bins)) ||
+        (rc = h->cfg_int(ctx, cfg, "per_text", 0, &s->per_text)) ||
         (rc = tx_cfg_range(ctx, cfg, "min_count", (double)s->min_count, 1, 1e9)) ||
         (rc = tx_cfg_range(ctx, cfg, "trees", (double)s->trees, 1, 10000)) ||
         (rc = tx_cfg_range(ctx, cfg, "depth", (double)s->depth, 1, 16)) ||
         (rc = tx_cfg_range(ctx, cfg, "eta", s->eta, 1e-4, 1)) ||
         (rc = tx_cfg_range(ctx, cfg, "min_labelled", (double)s->min_labelled, 2, 1e9)) ||
-        (rc = tx_cfg_range(ctx, cfg, "seed", (double)s->seed, 0, 2147483647)))
+        (rc = tx_cfg_range(ctx, cfg, "seed", (double)s->seed, 0, 2147483647)) ||
+        (rc = tx_cfg_range(ctx, cfg, "bins", (double)s->bins, 2, 65536)) ||
+        (rc = tx_cfg_range(ctx, cfg, "per_text", (double)s->per_text, 0, 1e9)))
         goto fail;
     if (!s->out) s->out = s->column;
     if (!*s->column || !*s->out) {
@@ -259,6 +306,8 @@ typedef struct texts {
     int32_t *case_text;      /* n_case: its text */
     float *case_w;           /* n_case: its rows / its text's rows (a text weighs 1 in total) */
     int32_t *row_case;       /* row -> case, -1 without a text */
+    uint8_t *held;           /* d.n: held out of the accuracy check's fit (set by fit_group) */
+    uint64_t *case_hash;     /* n_case: of the text and the inputs */
 } texts;
 
 static void texts_free(texts *t)
@@ -269,6 +318,8 @@ static void texts_free(texts *t)
     free(t->case_text);
     free(t->case_w);
     free(t->row_case);
+    free(t->held);
+    free(t->case_hash);
     memset(t, 0, sizeof *t);
 }
 
@@ -361,13 +412,14 @@ static int texts_build(xp_ctx *ctx, const state *s, const xp_frame *f, texts *t)
     t->case_text = malloc((rows ? rows : 1) * sizeof *t->case_text);
     t->case_w = malloc((rows ? rows : 1) * sizeof *t->case_w);
     t->row_case = malloc((rows ? rows : 1) * sizeof *t->row_case);
+    t->held = malloc(n ? n : 1);
     float *words = calloc((n ? n : 1) * (s->vocab.n ? s->vocab.n : 1), sizeof *words);
     float *v = malloc(dim1 * sizeof *v);
     int32_t *slot = malloc(cap * sizeof *slot);
-    uint64_t *hash = malloc((rows ? rows : 1) * sizeof *hash);
+    uint64_t *hash = t->case_hash = malloc((rows ? rows : 1) * sizeof *hash);
     const xp_column **in = malloc((ni ? ni : 1) * sizeof *in);
     char (*toks)[TK_MAX] = malloc(MAX_TOKENS * sizeof *toks);
-    if (!t->label || !t->x || !t->case_text || !t->case_w || !t->row_case || !words || !v || !slot || !hash ||
+    if (!t->label || !t->x || !t->case_text || !t->case_w || !t->row_case || !t->held || !words || !v || !slot || !hash ||
         !in || !toks) {
         rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
         goto done;
@@ -376,7 +428,7 @@ static int texts_build(xp_ctx *ctx, const state *s, const xp_frame *f, texts *t)
         size_t nt = tokens_of(t->d.text[k], toks);
         for (size_t g = 0; g < s->n_g; g++) t->label[k * s->n_g + g] = (int8_t)label_of(&s->g[g], toks, nt);
         for (size_t i = 0; i < nt; i++) {
-            int w = tx_names_find(&s->vocab, toks[i]);
+            int w = word_find(s->vocab_slot, s->vocab_cap, &s->vocab, toks[i]);
             if (w >= 0) words[k * s->vocab.n + (size_t)w] = 1;
         }
     }
@@ -420,7 +472,6 @@ done:
     free(words);
     free(v);
     free(slot);
-    free(hash);
     free(in);
     free(toks);
     if (rc) texts_free(t);
@@ -459,36 +510,44 @@ static int learn_inputs(xp_ctx *ctx, state *s, const xp_frame *train)
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
     tx_names seen = { 0 };
-    size_t *count = NULL, cap = 0;
+    size_t *count = NULL, *last = NULL, cap = 0, slot_cap = 0;   /* last: the text that counted it last */
+    int32_t *slot = NULL;
     char (*toks)[TK_MAX] = malloc(MAX_TOKENS * sizeof *toks);
     if (!toks) rc = XP_ENOMEM;
     for (size_t k = 0; !rc && k < d.n; k++) {
         size_t nt = tokens_of(d.text[k], toks);
         for (size_t i = 0; !rc && i < nt; i++) {
             if (is_group_word(s, toks[i])) continue;
-            int dup = 0;
-            for (size_t j = 0; j < i; j++) dup |= !strcmp(toks[j], toks[i]);
-            if (dup) continue;
-            int v = tx_names_find(&seen, toks[i]);
-            if (v < 0) {
+            if (2 * seen.n + 2 > slot_cap && (rc = word_index(&seen, &slot, &slot_cap))) break;
+            size_t j = slot_of(slot, slot_cap, &seen, toks[i]);
+            if (slot[j] < 0) {
                 if ((rc = tx_names_add(&seen, toks[i]))) break;
                 if (seen.n > cap) {
                     size_t nc = cap ? 2 * cap : 256;
-                    size_t *t = realloc(count, nc * sizeof *t);
-                    if (!t) { rc = XP_ENOMEM; break; }
-                    count = t;
+                    size_t *t = realloc(count, nc * sizeof *t), *u = t ? realloc(last, nc * sizeof *u) : NULL;
+                    if (t) count = t;
+                    if (u) last = u;
+                    if (!t || !u) { rc = XP_ENOMEM; break; }
                     cap = nc;
                 }
-                v = (int)seen.n - 1;
-                count[v] = 0;
+                slot[j] = (int32_t)seen.n - 1;
+                count[slot[j]] = 0;
+                last[slot[j]] = SIZE_MAX;
             }
-            count[v]++;
+            size_t v = (size_t)slot[j];
+            if (last[v] != k) {   /* a text counts a word once */
+                count[v]++;
+                last[v] = k;
+            }
         }
     }
     for (size_t v = 0; !rc && v < seen.n; v++)
         if ((int64_t)count[v] >= s->min_count) rc = tx_names_add(&s->vocab, seen.v[v]);
+    if (!rc) rc = word_index(&s->vocab, &s->vocab_slot, &s->vocab_cap);
     free(toks);
     free(count);
+    free(last);
+    free(slot);
     tx_names_clear(&seen);
     tk_distinct_free(&d);
     free(owned);
@@ -527,6 +586,8 @@ static int train_booster(xp_ctx *ctx, const state *s, const group *g, const floa
     if ((rc = set_param(ctx, b, "eta", v))) goto done;
     snprintf(v, sizeof v, "%lld", (long long)s->seed);
     if ((rc = set_param(ctx, b, "seed", v))) goto done;
+    snprintf(v, sizeof v, "%lld", (long long)s->bins);
+    if ((rc = set_param(ctx, b, "max_bin", v))) goto done;
     for (int64_t i = 0; i < s->trees; i++)
         if (XGBoosterUpdateOneIter(b, (int)i, dm)) { rc = xgb_fail(ctx, "boosting round"); goto done; }
     *out = b;
@@ -557,27 +618,64 @@ static size_t argmax(const float *p, size_t k)
     return best;
 }
 
-/* FNV-1a of a text: which labelled texts the accuracy check holds out (the same texts on
- * every run, whatever the row order). */
-static uint64_t text_hash(const char *t)
+typedef struct case_key {
+    int32_t text, c;
+    uint64_t hash;
+} case_key;
+
+static int case_key_cmp(const void *a, const void *b)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *t; t++) h = (h ^ (unsigned char)*t) * 1099511628211ull;
-    return h;
+    const case_key *p = a, *q = b;
+    if (p->text != q->text) return p->text < q->text ? -1 : 1;
+    if (p->hash != q->hash) return p->hash < q->hash ? -1 : 1;
+    return (p->c > q->c) - (p->c < q->c);
+}
+
+/* The fitting weight of each case for group gi (cw[n_case], 0: not fitted): a labelled text's
+ * cases weigh its rows' share (the text weighs 1 in all). With per_text > 0, only the
+ * per_text cases of smallest hash of each labelled text are fitted, at 1 / their number each:
+ * a fixed pick whatever the row order, and a fit that costs as many rows as texts. Why: rows
+ * of one item repeat its label with other table cells; the first few carry most of what the
+ * rest add. 0 ok, -1 out of memory. */
+static int pick_cases(const state *s, size_t gi, const texts *t, float *cw)
+{
+    size_t m = 0;
+    for (size_t c = 0; c < t->n_case; c++) {
+        int labelled = t->label[(size_t)t->case_text[c] * s->n_g + gi] >= 0;
+        cw[c] = labelled ? t->case_w[c] : 0;
+        m += labelled;
+    }
+    if (s->per_text <= 0 || !m) return 0;
+    case_key *k = malloc(m * sizeof *k);
+    if (!k) return -1;
+    m = 0;
+    for (size_t c = 0; c < t->n_case; c++)
+        if (cw[c] > 0) k[m++] = (case_key){ t->case_text[c], (int32_t)c, t->case_hash[c] };
+    qsort(k, m, sizeof *k, case_key_cmp);
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && k[j].text == k[i].text) j++;
+        size_t keep = j - i < (size_t)s->per_text ? j - i : (size_t)s->per_text;
+        for (size_t q = i; q < j; q++) cw[k[q].c] = q - i < keep ? 1.0f / (float)keep : 0;
+        i = j;
+    }
+    free(k);
+    return 0;
 }
 
 /* Fits group g's classifier on the labelled texts; leaves g->booster NULL (prior only) when
  * there are too few. Before that, one labelled text in five (by a hash of the text) is held
  * out of a first fit, whose accuracy on them goes to *acc: what the classifier gets right on
  * texts it did not see (NAN without a classifier). */
-static int fit_group(xp_ctx *ctx, state *s, size_t gi, const texts *t, size_t *per_level, size_t *unlabelled,
-                     double *acc)
+static int fit_group(xp_ctx *ctx, state *s, size_t gi, texts *t, size_t *per_level, size_t *unlabelled,
+                     double *acc, size_t *cases)
 {
     group *g = &s->g[gi];
     size_t n = 0, levels_seen = 0;
     memset(per_level, 0, MAX_LEVELS * sizeof *per_level);
     *unlabelled = 0;
     *acc = NAN;
+    *cases = 0;
     for (size_t k = 0; k < t->d.n; k++) {
         int l = t->label[k * s->n_g + gi];
         if (l >= 0) {
@@ -597,26 +695,38 @@ static int fit_group(xp_ctx *ctx, state *s, size_t gi, const texts *t, size_t *p
                t->dim ? "needs min_labelled texts and 2 levels" : "no inputs");
         return XP_OK;
     }
-    /* the labelled texts' cases: the fitted ones first, the held-out ones after */
+    /* the labelled texts' cases and their weights (0: not fitted) */
+    float *cw = malloc((t->n_case ? t->n_case : 1) * sizeof *cw);
+    if (!cw) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    if (pick_cases(s, gi, t, cw)) {
+        free(cw);
+        return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    }
+    /* the fitted ones first, the held-out ones after */
     size_t m = 0;
-    for (size_t c = 0; c < t->n_case; c++) m += t->label[(size_t)t->case_text[c] * s->n_g + gi] >= 0;
-    float *x = malloc(m * t->dim * sizeof *x), *y = malloc(m * sizeof *y), *w = malloc(m * sizeof *w);
+    for (size_t c = 0; c < t->n_case; c++) m += cw[c] > 0;
+    *cases = m;
+    float *x = malloc((m ? m : 1) * t->dim * sizeof *x), *y = malloc((m ? m : 1) * sizeof *y);
+    float *w = malloc((m ? m : 1) * sizeof *w);
     int rc = XP_OK;
     BoosterHandle b = NULL;
     DMatrixHandle dm = NULL;
     if (!x || !y || !w) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
     size_t front = 0, back = m, front_texts = 0;
+    /* one labelled text in five, by a hash of the text: the same texts on every run, whatever
+     * the row order */
+    for (size_t k = 0; k < t->d.n; k++) t->held[k] = tk_hash(t->d.text[k]) % 5 == 0;
     for (size_t c = 0; c < t->n_case; c++) {
         int32_t k = t->case_text[c];
         int l = t->label[(size_t)k * s->n_g + gi];
-        if (l < 0) continue;
-        size_t r = text_hash(t->d.text[k]) % 5 == 0 ? --back : front++;
+        if (l < 0 || !(cw[c] > 0)) continue;
+        size_t r = t->held[k] ? --back : front++;
         memcpy(x + r * t->dim, t->x + c * t->dim, t->dim * sizeof *x);
         y[r] = (float)l;
-        w[r] = t->case_w[c];
+        w[r] = cw[c];
     }
     for (size_t k = 0; k < t->d.n; k++)
-        front_texts += t->label[k * s->n_g + gi] >= 0 && text_hash(t->d.text[k]) % 5 != 0;
+        front_texts += t->label[k * s->n_g + gi] >= 0 && !t->held[k];
     size_t held = m - front;
     if (front_texts >= (size_t)s->min_labelled && held > 0) {
         const float *p = NULL;
@@ -639,6 +749,7 @@ static int fit_group(xp_ctx *ctx, state *s, size_t gi, const texts *t, size_t *p
 done:
     if (b) XGBoosterFree(b);
     if (dm) XGDMatrixFree(dm);
+    free(cw);
     free(x);
     free(y);
     free(w);
@@ -663,9 +774,12 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out_key(&j, "groups");
     json_out_array(&j);
     for (size_t gi = 0; gi < s->n_g && !rc; gi++) {
-        size_t per[MAX_LEVELS], unl;
+        size_t per[MAX_LEVELS], unl, cases;
         double acc;
-        if ((rc = fit_group(ctx, s, gi, &t, per, &unl, &acc))) break;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if ((rc = fit_group(ctx, s, gi, &t, per, &unl, &acc, &cases))) break;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         json_out_object(&j);
         json_out_kv_str(&j, "group", s->g[gi].name);
         json_out_key(&j, "labelled");
@@ -674,7 +788,9 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         json_out_end(&j);
         json_out_kv_int(&j, "unlabelled", (int64_t)unl);
         json_out_kv_bool(&j, "classifier", s->g[gi].booster != NULL);
+        json_out_kv_int(&j, "cases", (int64_t)cases);
         if (isfinite(acc)) json_out_kv_fixed(&j, "heldout_accuracy", acc, 4);
+        json_out_kv_fixed(&j, "seconds", (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), 3);
         json_out_end(&j);
     }
     json_out_end(&j);
@@ -760,6 +876,8 @@ static const char options_text[] =
     "    depth: 4                      #   tree depth\n"
     "    eta: 0.1                      #   learning rate\n"
     "    seed: 0\n"
+    "    bins: 256                     #   histogram bins per input (XGBoost max_bin)\n"
+    "    per_text: 0                   #   cases fitted per labelled text (0: all; else a fixed pick)\n"
     "    min_labelled: 20              # fewer labelled training texts: the level shares instead\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "word_infer", "1.0.0",
     "a word group's level per row: named by the text, else inferred from other columns by a "
