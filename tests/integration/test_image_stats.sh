@@ -71,6 +71,57 @@ cv_stats=$(best stats) cv_blind=$(best blind)
 echo "CV with image_stats $cv_stats, without $cv_blind"
 "$py" -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if 0 < a < 0.6 * b else 1)" "$cv_stats" "$cv_blind" \
   && ok || bad "CV with image_stats $cv_stats against $cv_blind without: the disc's size was not read"
+# word_infer after image_stats: a third of the items name a size ("... Big" when x1 >= 2.5,
+# "... Small" below), the rest none; the classifier reads the disc's numbers. Every fold
+# pipeline fits one, and `runner predict` reproduces the run's test predictions with it.
+awk -F, -v OFS=, 'NR == 1 { print; next } {
+  match($2, /[0-9]+/); item = substr($2, RSTART, RLENGTH) + 0
+  if (item % 3 == 0) sub(/ Part"/, (item * 0.37 % 5 >= 2.5 ? " Part Big\"" : " Part Small\""), $2)
+  print }' small.csv > named.csv
+cp -r images named_images
+for f in images/item_*_part.png; do
+  item=$(basename "$f" | sed 's/item_\([0-9]*\)_part.png/\1/')
+  [ $((item % 3)) = 0 ] || continue
+  size=$("$py" -c "import sys; print('big' if int(sys.argv[1]) * 0.37 % 5 >= 2.5 else 'small')" "$item")
+  cp "$f" "named_images/item_${item}_part_${size}.png"
+done
+cat > read.yaml <<'Y'
+extends: stats.yaml
+name: read
+data:
+  path: named.csv
+  images: named_images
+pipeline:
+  - plugin: target_log
+  - plugin: image_pixels
+    column: description
+    out: px
+    size: 32
+  - plugin: image_stats
+    column: px
+    out: pic
+  - plugin: word_infer
+    column: description
+    inputs: ["pic_*"]
+    groups:
+      size: [small, big]
+    min_labelled: 5
+    per_text: 2
+    bins: 32
+    trees: 50
+Y
+expect_rc 0 "$runner" read.yaml store.path=read.db -q
+"$py" - read.db <<'PY' && ok || bad "word_infer records: each fold pipeline should fit a size classifier"
+import json, sqlite3, sys
+recs = [json.loads(j) for (j,) in sqlite3.connect(sys.argv[1]).execute("select json from xp_records where kind='word_infer'")]
+assert len(recs) >= 3, len(recs)
+for r in recs:
+    g = r["groups"][0]
+    assert g["group"] == "size" and g["classifier"] is True, r
+    assert g["labelled"]["small"] > 0 and g["labelled"]["big"] > 0 and g["unlabelled"] > 0, r
+    assert 0 < g["cases"] <= 2 * (g["labelled"]["small"] + g["labelled"]["big"]), r
+PY
+expect_predict_reproduces "$runner" read.db 1 named.csv
 # A misspelt pixel column: refused by the config check, named with its place in the file.
 sed 's/column: px$/column: pxx/; s/^name: stats/name: typo/' stats.yaml > typo.yaml
 expect_rc 2 "$runner" typo.yaml
