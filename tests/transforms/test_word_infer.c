@@ -1,8 +1,9 @@
 /* test_word_infer.c — the `word_infer` transform through the real host and the real XGBoost:
  * labels from the text's words (a level's second word, a conflict, no text), a classifier that
  * must read an input column and a word together to be right on the texts that name no level
- * (and cannot without the words), per-text means of the inputs, determinism, the record, a
- * categorical text column, the prior when too few texts are labelled, and the errors.
+ * (and cannot without the words), each text weighing the same (per_text picks too), word
+ * counting, determinism, the record, a categorical text column, the prior when too few texts
+ * are labelled, and the errors.
  *
  *     ./test_word_infer path/to/word_infer.so
  */
@@ -164,6 +165,61 @@ static void test_learns(const char *so)
     frame_free(tr);
     frame_free(te);
     txh_close(&h);
+}
+
+/* With per_text, the picked cases of a text share its weight of 1: 20 texts of level a with
+ * four cases each (two inputs of +0.0 or -0.0: distinct rows to word_infer, one value to
+ * XGBoost, so nothing to split on) against 20 texts of level b with one. An unnamed text reads
+ * the weighted share of a: 1/2 whatever per_text is — with each picked case at weight 1 it
+ * would read 2/3 (per_text 2) or 4/5 (per_text 4). */
+static void test_per_text_weights(const char *so)
+{
+    enum { A = 20, B = 20, ROWS = A * 4 + B + 1 };
+    static const char *const extra[3] = { "", "per_text: 2\n", "per_text: 4\n" };
+    static const char *const label[3] = { "all cases", "per_text 2", "per_text 4" };
+    for (int e = 0; e < 3; e++) {
+        txh h;
+        if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
+        char cfg[256];
+        snprintf(cfg, sizeof cfg, "column: desc\ninputs: [p, q]\nwords: false\nmin_labelled: 5\n%sgroups:\n"
+                                  "  g: [a, b]\n", extra[e]);
+        CHECK_EQ_INT(txh_create(&h, cfg), XP_OK);
+        static char names[A + B + 1][32];
+        const char *t[ROWS];
+        double p[ROWS], q[ROWS];
+        size_t r = 0;
+        for (int i = 0; i < A; i++) {
+            snprintf(names[i], sizeof names[i], "a thing No%d", i);
+            for (int k = 0; k < 4; k++, r++) {
+                t[r] = names[i];
+                p[r] = k & 1 ? -0.0 : 0.0;
+                q[r] = k & 2 ? -0.0 : 0.0;
+            }
+        }
+        for (int i = 0; i < B; i++, r++) {
+            snprintf(names[A + i], sizeof names[A + i], "b thing No%d", A + i);
+            t[r] = names[A + i];
+            p[r] = q[r] = 0.0;
+        }
+        snprintf(names[A + B], sizeof names[A + B], "thing No%d", A + B);
+        t[r] = names[A + B];
+        p[r] = q[r] = 0.0;
+        xp_frame *f = frame_new(ROWS);
+        fr_text(f, "desc", t);
+        fr_num(f, "p", XP_ROLE_FEATURE, p);
+        fr_num(f, "q", XP_ROLE_FEATURE, q);
+        CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+        const xp_column *a = frame_find(f, "desc_g_a");
+        double cases = txh_sql_num(&h, "SELECT json_extract(json, '$.groups[0].cases') FROM xp_records WHERE kind = 'word_infer'");
+        CHECK_NEAR(cases, e == 1 ? A * 2 + B : A * 4 + B, 0);
+        CHECK(a != NULL);
+        if (a) {
+            fprintf(stderr, "zero-signed inputs, %s: unnamed text reads a with %.3f\n", label[e], a->num[ROWS - 1]);
+            CHECK_NEAR(a->num[ROWS - 1], 0.5, 0.02);
+        }
+        frame_free(f);
+        txh_close(&h);
+    }
 }
 
 static double unnamed_reads_a(const char *so, const char *extra, double *cases);
@@ -360,6 +416,7 @@ int main(int argc, char **argv)
     test_categorical_and_prior(argv[1]);
     test_word_counting(argv[1]);
     test_per_text(argv[1]);
+    test_per_text_weights(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }
