@@ -331,11 +331,12 @@ static void close_db(db *d)
 
 enum { BUSY_TIMEOUT_MS = 10000, WAL_RETRY_MS = 20 };
 
-/* Steps "PRAGMA journal_mode=WAL", retrying while it reports SQLITE_BUSY. Switching a new
- * file to WAL reads it and then needs its write lock; when another connection doing the same
- * (blend members creating one store together) holds a read lock, SQLite answers SQLITE_BUSY
- * at once instead of calling the busy handler, because waiting could deadlock. The two
- * retry in turn here, so neither fails, for up to the busy timeout. */
+/* Steps "PRAGMA journal_mode=WAL", retrying while it reports SQLITE_BUSY. Switching a new,
+ * still rollback-journal file to WAL reads it and then needs its write lock; when another
+ * connection holds that lock (a blend member creating the same store's schema in its BEGIN
+ * IMMEDIATE), SQLite answers SQLITE_BUSY at once instead of calling the busy handler, because
+ * waiting while holding a read lock could deadlock. So the switch is retried here, for up to
+ * the busy timeout (test_store.c: test_open_while_locked). */
 static int step_wal_pragma(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);

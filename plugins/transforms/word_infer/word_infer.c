@@ -306,7 +306,6 @@ typedef struct texts {
     int32_t *case_text;      /* n_case: its text */
     float *case_w;           /* n_case: its rows / its text's rows (a text weighs 1 in total) */
     int32_t *row_case;       /* row -> case, -1 without a text */
-    uint8_t *held;           /* d.n: held out of the accuracy check's fit (set by fit_group) */
     uint64_t *case_hash;     /* n_case: of the text and the inputs */
 } texts;
 
@@ -318,7 +317,6 @@ static void texts_free(texts *t)
     free(t->case_text);
     free(t->case_w);
     free(t->row_case);
-    free(t->held);
     free(t->case_hash);
     memset(t, 0, sizeof *t);
 }
@@ -412,14 +410,13 @@ static int texts_build(xp_ctx *ctx, const state *s, const xp_frame *f, texts *t)
     t->case_text = malloc((rows ? rows : 1) * sizeof *t->case_text);
     t->case_w = malloc((rows ? rows : 1) * sizeof *t->case_w);
     t->row_case = malloc((rows ? rows : 1) * sizeof *t->row_case);
-    t->held = malloc(n ? n : 1);
     float *words = calloc((n ? n : 1) * (s->vocab.n ? s->vocab.n : 1), sizeof *words);
     float *v = malloc(dim1 * sizeof *v);
     int32_t *slot = malloc(cap * sizeof *slot);
     uint64_t *hash = t->case_hash = malloc((rows ? rows : 1) * sizeof *hash);
     const xp_column **in = malloc((ni ? ni : 1) * sizeof *in);
     char (*toks)[TK_MAX] = malloc(MAX_TOKENS * sizeof *toks);
-    if (!t->label || !t->x || !t->case_text || !t->case_w || !t->row_case || !t->held || !words || !v || !slot || !hash ||
+    if (!t->label || !t->x || !t->case_text || !t->case_w || !t->row_case || !words || !v || !slot || !hash ||
         !in || !toks) {
         rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
         goto done;
@@ -664,11 +661,11 @@ static int pick_cases(const state *s, size_t gi, const texts *t, float *cw)
 }
 
 /* Fits group g's classifier on the labelled texts; leaves g->booster NULL (prior only) when
- * there are too few. Before that, one labelled text in five (by a hash of the text) is held
- * out of a first fit, whose accuracy on them goes to *acc: what the classifier gets right on
- * texts it did not see (NAN without a classifier). */
-static int fit_group(xp_ctx *ctx, state *s, size_t gi, texts *t, size_t *per_level, size_t *unlabelled,
-                     double *acc, size_t *cases)
+ * there are too few. Before that, the labelled texts flagged in held[d.n] are held out of a
+ * first fit, whose accuracy on them goes to *acc: what the classifier gets right on texts it
+ * did not see (NAN without a classifier). */
+static int fit_group(xp_ctx *ctx, state *s, size_t gi, const texts *t, const uint8_t *held_text,
+                     size_t *per_level, size_t *unlabelled, double *acc, size_t *cases)
 {
     group *g = &s->g[gi];
     size_t n = 0, levels_seen = 0;
@@ -713,20 +710,16 @@ static int fit_group(xp_ctx *ctx, state *s, size_t gi, texts *t, size_t *per_lev
     DMatrixHandle dm = NULL;
     if (!x || !y || !w) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
     size_t front = 0, back = m, front_texts = 0;
-    /* one labelled text in five, by a hash of the text: the same texts on every run, whatever
-     * the row order */
-    for (size_t k = 0; k < t->d.n; k++) t->held[k] = tk_hash(t->d.text[k]) % 5 == 0;
     for (size_t c = 0; c < t->n_case; c++) {
+        if (!(cw[c] > 0)) continue;   /* unlabelled, or not picked */
         int32_t k = t->case_text[c];
-        int l = t->label[(size_t)k * s->n_g + gi];
-        if (l < 0 || !(cw[c] > 0)) continue;
-        size_t r = t->held[k] ? --back : front++;
+        size_t r = held_text[k] ? --back : front++;
         memcpy(x + r * t->dim, t->x + c * t->dim, t->dim * sizeof *x);
-        y[r] = (float)l;
+        y[r] = (float)t->label[(size_t)k * s->n_g + gi];
         w[r] = cw[c];
     }
     for (size_t k = 0; k < t->d.n; k++)
-        front_texts += t->label[k * s->n_g + gi] >= 0 && !t->held[k];
+        front_texts += t->label[k * s->n_g + gi] >= 0 && !held_text[k];
     size_t held = m - front;
     if (front_texts >= (size_t)s->min_labelled && held > 0) {
         const float *p = NULL;
@@ -764,6 +757,14 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     if (rc) return rc;
     texts t;
     if ((rc = texts_build(ctx, s, train, &t))) return rc;
+    /* one text in five held out of the accuracy check's first fits, by a hash of the text: the
+     * same texts on every run, whatever the row order; computed once for all groups */
+    uint8_t *held = malloc(t.d.n ? t.d.n : 1);
+    if (!held) {
+        texts_free(&t);
+        return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < t.d.n; k++) held[k] = tk_hash(t.d.text[k]) % 5 == 0;
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
@@ -778,7 +779,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         double acc;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        if ((rc = fit_group(ctx, s, gi, &t, per, &unl, &acc, &cases))) break;
+        if ((rc = fit_group(ctx, s, gi, &t, held, per, &unl, &acc, &cases))) break;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         json_out_object(&j);
         json_out_kv_str(&j, "group", s->g[gi].name);
@@ -796,6 +797,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out_end(&j);
     json_out_end(&j);
     texts_free(&t);
+    free(held);
     if (rc) {
         json_out_free(&j);
         return rc;
