@@ -79,27 +79,13 @@ awk -F, -v OFS=, 'NR == 1 { print; next } {
   if (item % 3 == 0) sub(/ Part"/, (item * 0.37 % 5 >= 2.5 ? " Part Big\"" : " Part Small\""), $2)
   print }' small.csv > named.csv
 cp -r images named_images
-for f in images/item_*_part.png; do
-  item=$(basename "$f" | sed 's/item_\([0-9]*\)_part.png/\1/')
-  [ $((item % 3)) = 0 ] || continue
-  size=$("$py" -c "import sys; print('big' if int(sys.argv[1]) * 0.37 % 5 >= 2.5 else 'small')" "$item")
-  cp "$f" "named_images/item_${item}_part_${size}.png"
+# each named item's picture under its new name (item_3_part_big.png), from the file itself
+grep -o '"Item [0-9]* Part [A-Za-z]*"' named.csv | sort -u | while read -r desc; do
+  set -- $(echo "$desc" | tr -d '"' | tr 'A-Z' 'a-z')   # item N part big
+  cp "images/item_$2_part.png" "named_images/item_$2_part_$4.png"
 done
-cat > read.yaml <<'Y'
-extends: stats.yaml
-name: read
-data:
-  path: named.csv
-  images: named_images
-pipeline:
-  - plugin: target_log
-  - plugin: image_pixels
-    column: description
-    out: px
-    size: 32
-  - plugin: image_stats
-    column: px
-    out: pic
+# stats.yaml with word_infer after image_stats
+cat > word_infer_step.yaml <<'Y'
   - plugin: word_infer
     column: description
     inputs: ["pic_*"]
@@ -110,7 +96,8 @@ pipeline:
     bins: 32
     trees: 50
 Y
-expect_rc 0 "$runner" read.yaml store.path=read.db -q
+sed 's/^name: stats$/name: read/; /^    out: pic$/r word_infer_step.yaml' stats.yaml > read.yaml
+expect_rc 0 "$runner" read.yaml data.path=named.csv data.images=named_images store.path=read.db -q
 "$py" - read.db <<'PY' && ok || bad "word_infer records: each fold pipeline should fit a size classifier"
 import json, sqlite3, sys
 recs = [json.loads(j) for (j,) in sqlite3.connect(sys.argv[1]).execute("select json from xp_records where kind='word_infer'")]
@@ -120,6 +107,9 @@ for r in recs:
     assert g["group"] == "size" and g["classifier"] is True, r
     assert g["labelled"]["small"] > 0 and g["labelled"]["big"] > 0 and g["unlabelled"] > 0, r
     assert 0 < g["cases"] <= 2 * (g["labelled"]["small"] + g["labelled"]["big"]), r
+# the renamed pictures were all found: the labelled items' numbers are real, not missing
+px = [json.loads(j) for (j,) in sqlite3.connect(sys.argv[1]).execute("select json from xp_records where kind='image_pixels'")]
+assert px and all(p["no_file"] == 0 and p["found"] > 0 for p in px), px
 PY
 expect_predict_reproduces "$runner" read.db 1 named.csv
 # A misspelt pixel column: refused by the config check, named with its place in the file.
