@@ -5,17 +5,19 @@
  * drawn (and its saturation), it has no texture, no highlight and no shading. Then: a bigger
  * disc reads bigger on every size feature, the hwc layout gives the chw numbers, a textured
  * backdrop without an object finds nothing, a striped disc has texture (grain, one
- * direction, highlights and shading in closed form), a row without a picture gets missing
- * values, and the errors. */
+ * direction, highlights and shading in closed form), the same relative to the disc's
+ * brightness, a disc lit by a linear ramp has the ramp's slope as its shading and nothing
+ * else, a row without a picture gets missing values, and the errors. */
 #include "check.h"
 #include "harness.h"
 
-enum { S = 48, NPIC = 4 };
+enum { S = 48, NPIC = 5 };
 
 static const double disc_rgb[3] = { 0.8, 0.3, 0.2 };
 
 /* Picture `which`: 0 a disc of radius 8 px, 1 of radius 16 px, 2 no object (a checker
- * backdrop at +-3 %), 3 a disc of radius 12 px in vertical stripes of three brightnesses.
+ * backdrop at +-3 %), 3 a disc of radius 12 px in vertical stripes of three brightnesses,
+ * 4 a disc of radius 12 px whose brightness rises linearly to the right (+50 % per side).
  * Backdrop: a horizontal gradient from dark to light blue-grey. hwc != 0 writes HWC, else CHW. */
 static void draw(int which, int hwc, float *v)
 {
@@ -28,6 +30,7 @@ static void draw(int which, int hwc, float *v)
                 for (int c = 0; c < 3; c++) px[c] *= tex;
             } else if ((x + 0.5 - cx) * (x + 0.5 - cx) + (y + 0.5 - cy) * (y + 0.5 - cy) <= r * r) {
                 double stripe = which != 3 ? 1 : (x / 2) % 3 == 1 ? 0.6 : (x / 2) % 3 == 2 ? 0.8 : 1;
+                if (which == 4) stripe = 1 + 0.5 * (x + 0.5 - cx) / S;
                 for (int c = 0; c < 3; c++) px[c] = disc_rgb[c] * stripe;
             }
             for (int c = 0; c < 3; c++) {
@@ -97,6 +100,12 @@ int main(int argc, char **argv)
     CHECK_NEAR(val(f, "dark_tail", 0), 0, 1e-6);
     CHECK_NEAR(val(f, "fine", 0), 0, 1e-5);
     CHECK(isnan(val(f, "coherence", 0)));
+    CHECK_NEAR(val(f, "grain", 0), 0, 1e-5);
+    CHECK_NEAR(val(f, "detail", 0), 0, 1e-5);
+    CHECK_NEAR(val(f, "shading", 0), 0, 1e-4);
+    CHECK_NEAR(val(f, "uneven", 0), 0, 1e-4);
+    CHECK_NEAR(val(f, "dark_rel", 0), 0, 1e-6);
+    CHECK_NEAR(val(f, "sat_p90", 0), val(f, "saturation", 0), 1e-6);
     /* the backdrop's brightness at the centre: the gradient's mean, (0.3 + 0.35 + 0.45) / 3 + 0.2 */
     CHECK_NEAR(val(f, "contrast", 0), sum / 3 - (1.1 / 3 + 0.2), 0.01);
     CHECK_NEAR(val(f, "fill", 1), val(f, "fill", 0), 0);    /* rows of one picture agree */
@@ -125,14 +134,36 @@ int main(int argc, char **argv)
     CHECK_NEAR(val(f, "bright_tail", 9), 0.2 * sum / 3, 1e-5);
     CHECK_NEAR(val(f, "dark_tail", 9), 0.2 * sum / 3, 1e-5);
     CHECK_NEAR(val(f, "saturation", 9), val(f, "saturation", 0), 1e-5);   /* a stripe dims, not greys */
+    CHECK_NEAR(val(f, "sat_p90", 9), val(f, "saturation", 0), 1e-5);
+    /* relative to the disc's brightness: two pixels in three of a 2-px stripe pattern
+     * 1, 1, .6, .6, .8, .8 have one neighbour 0.2 apart and one equal, so the median
+     * |Laplacian| is 0.2 of the disc's colour (the mean, 0.267, would not be); the dark tail
+     * ÷ light; the 3 x 3 high-pass spreads (SD ~0.094 of the colour) */
+    double light9 = val(f, "light", 9);
+    CHECK_NEAR(val(f, "grain", 9) * light9, 0.2 * sum / 3, 1e-5);
+    CHECK_NEAR(val(f, "dark_rel", 9) * light9, val(f, "dark_tail", 9), 1e-9);
+    CHECK(val(f, "detail", 9) > 0.05);
+    CHECK(val(f, "uneven", 9) > 0.05);      /* stripes are no plane */
 
-    /* no picture (row 12): every feature missing */
-    CHECK(isnan(val(f, "fill", 12)));
-    CHECK(isnan(val(f, "contrast", 12)));
+    /* the ramp-lit disc (rows 12-14): brightness = colour x (1 + 0.5 x offset in sides), so
+     * the fitted plane's slope is 0.5 of the colour's brightness, nothing is left about it,
+     * and a linear ramp has no grain and no 3 x 3 detail */
+    double light12 = val(f, "light", 12);
+    CHECK_NEAR(light12, sum / 3, 0.02 * sum / 3);
+    CHECK_NEAR(val(f, "shading", 12) * light12, 0.5 * sum / 3, 1e-4);
+    CHECK_NEAR(val(f, "uneven", 12), 0, 1e-4);
+    CHECK_NEAR(val(f, "grain", 12), 0, 1e-4);
+    CHECK_NEAR(val(f, "detail", 12), 0, 1e-4);
+    CHECK(val(f, "shading", 12) > 10 * val(f, "shading", 0) + 0.4);
+
+    /* no picture (the last row): every feature missing */
+    CHECK(isnan(val(f, "fill", 3 * NPIC)));
+    CHECK(isnan(val(f, "contrast", 3 * NPIC)));
+    CHECK(isnan(val(f, "grain", 3 * NPIC)));
 
     /* the record */
-    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.pictures') FROM xp_records WHERE kind = 'image_stats'"), 4, 0);
-    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.objects_found') FROM xp_records WHERE kind = 'image_stats'"), 3, 0);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.pictures') FROM xp_records WHERE kind = 'image_stats'"), NPIC, 0);
+    CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.objects_found') FROM xp_records WHERE kind = 'image_stats'"), NPIC - 1, 0);
     CHECK_NEAR(txh_sql_num(&h, "SELECT json_extract(json, '$.side') FROM xp_records WHERE kind = 'image_stats'"), S, 0);
 
     /* hwc gives the chw numbers; keep: true keeps the pixels */
@@ -142,9 +173,10 @@ int main(int argc, char **argv)
     CHECK(frame_find(g, "px") != NULL);
     static const char *const feats[] = { "fill", "spread", "reach50", "reach90", "box", "red", "green",
                                          "blue", "light", "light_sd", "edges", "contrast", "saturation",
-                                         "bright_tail", "dark_tail", "fine", "coherence" };
+                                         "bright_tail", "dark_tail", "fine", "coherence", "grain", "detail",
+                                         "shading", "uneven", "dark_rel", "sat_p90" };
     for (size_t k = 0; k < sizeof feats / sizeof *feats; k++)
-        for (size_t i = 0; i < 12; i += 3) {
+        for (size_t i = 0; i < 3 * NPIC; i += 3) {
             double a = val(f, feats[k], i), b = val(g, feats[k], i);
             CHECK((isnan(a) && isnan(b)) || fabs(a - b) < 1e-9);
         }
