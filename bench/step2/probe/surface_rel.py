@@ -42,6 +42,8 @@ from PIL import Image
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_predict
 
+from finish import find_file   # the picture of a description, as finish.py finds it
+
 SIDES = (64, 128, "native")
 N_ABS, N_REL = 10, 6
 
@@ -106,7 +108,7 @@ def one(job):
 
 def main():
     data = sys.argv[1] if len(sys.argv) > 1 else "data"
-    files = {os.path.splitext(os.path.basename(f))[0]: f for f in glob.glob(f"{data}/spacecraft_images/*")}
+    files = {os.path.splitext(os.path.basename(f))[0].lower(): f for f in glob.glob(f"{data}/spacecraft_images/*")}
     truth = csv.DictReader(open(f"{data}/TRUTH.csv"))
     rows = csv.DictReader(open(f"{data}/candidates_data.csv"))
     jobs, seen = [], set()
@@ -115,8 +117,7 @@ def main():
         if not desc or desc in seen:
             continue
         seen.add(desc)
-        s = desc.lower().replace(" ", "_")
-        path = next((files[k] for k in (s, s.replace("-", "_"), s.replace("-", "")) if k in files), None)
+        path = find_file(files, desc)
         if path:
             jobs.append((path, t["finish"]))
     with ProcessPoolExecutor(2) as ex:

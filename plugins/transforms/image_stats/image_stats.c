@@ -193,7 +193,7 @@ typedef struct scratch {
     double *tmp, *xs, *ys;  /* S² each: quantile work */
     double *light;          /* S²: the object pixels' brightness */
     double *sat;            /* S²: the object pixels' saturation */
-    double *lap, *hp;       /* S²: interior pixels' |Laplacian| and difference from their 3 × 3 mean */
+    double *lap;            /* S²: interior pixels' |Laplacian| (for its median) */
 } scratch;
 
 /* One picture (vector v of the given layout) -> feat[N_FEAT]; returns 1 when an object was
@@ -290,9 +290,7 @@ static int describe(const state *s, const float *v, scratch *w, double feat[N_FE
                         box += o[0] + o[1] + o[2];
                     }
                 double d = l - box / 27;
-                w->lap[ni] = lp;
-                w->hp[ni] = d;
-                ni++;
+                w->lap[ni++] = lp;
                 hp_sum += d;
                 hp_sum2 += d * d;
             }
@@ -386,10 +384,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
     w.light = malloc(np * sizeof *w.light);
     w.sat = malloc(np * sizeof *w.sat);
     w.lap = malloc(np * sizeof *w.lap);
-    w.hp = malloc(np * sizeof *w.hp);
     int rc = XP_OK;
     if (!feat || !used || !w.px || !w.res || !w.mask || !w.tmp || !w.xs || !w.ys || !w.light || !w.sat ||
-        !w.lap || !w.hp) {
+        !w.lap) {
         rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
         goto done;
     }
@@ -445,7 +442,6 @@ done:
     free(w.light);
     free(w.sat);
     free(w.lap);
-    free(w.hp);
     return rc;
 }
 
