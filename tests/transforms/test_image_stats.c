@@ -204,7 +204,7 @@ int main(int argc, char **argv)
     CHECK_EQ_INT(txh_create(&h, "column: target\n"), XP_OK);
     g = make(0);
     CHECK_EQ_INT(txh_fit_apply(&h, g), XP_EINVAL);
-    CHECK_CONTAINS(h.call.msg, "column target is numeric; expected a vector of pixels");
+    CHECK_CONTAINS(h.call.msg, "column target is numeric; expected text naming each row's picture, or a vector of pixels");
     frame_free(g);
     CHECK_EQ_INT(txh_create(&h, "column: odd\n"), XP_OK);
     g = make(0);

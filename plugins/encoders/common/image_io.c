@@ -852,6 +852,34 @@ done:
     return rc;
 }
 
+int image_size_of(const unsigned char *buf, size_t n, const char *name, int *w, int *h,
+                  char *msg, size_t cap)
+{
+    if (!name) name = "(image)";
+    *w = *h = 0;
+    if (!buf || n == 0 || n > (size_t)INT_MAX) { say(msg, cap, "%s: empty or too large file", name); return XP_EFORMAT; }
+    uint32_t hw, hh;
+    if (header_size(buf, n, &hw, &hh) && !size_ok(hw, hh)) {
+        say(msg, cap, "%s: %u x %u pixels is larger than allowed (%d per side, %u pixels)", name,
+            hw, hh, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        return XP_EFORMAT;
+    }
+    int sw, sh, comp;
+    if (!stbi_info_from_memory(buf, (int)n, &sw, &sh, &comp)) {
+        const char *why = stbi_failure_reason();
+        say(msg, cap, "%s: not a readable JPEG or PNG (%s)", name, why ? why : "unknown");
+        return XP_EFORMAT;
+    }
+    if (sw < 1 || sh < 1 || !size_ok((uint32_t)sw, (uint32_t)sh)) {
+        say(msg, cap, "%s: %d x %d pixels is larger than allowed (%d per side, %u pixels)", name,
+            sw, sh, IMAGE_MAX_SIDE, IMAGE_MAX_PIXELS);
+        return XP_EFORMAT;
+    }
+    *w = sw;
+    *h = sh;
+    return XP_OK;
+}
+
 int image_load_rgb_opts(const char *path, const image_opts *o, float *out_hwc, image_info *info,
                         char *msg, size_t cap)
 {

@@ -167,6 +167,13 @@ int image_read_file(const char *path, size_t max_bytes, unsigned char **buf, siz
 int image_decode_rgb(const unsigned char *buf, size_t n, const char *name, const image_opts *o,
                      float *out_hwc, image_info *info, char *msg, size_t cap);
 
+/* The width and height of an in-memory JPEG or PNG, read from its header (no pixel is
+ * decoded), refused as image_decode_rgb refuses it when larger than the limits: 0, or
+ * XP_EFORMAT with a message naming `name`. For a caller that sizes its output from the
+ * picture's own (image_stats: the short side kept, the aspect ratio too). */
+int image_size_of(const unsigned char *buf, size_t n, const char *name, int *w, int *h,
+                  char *msg, size_t cap);
+
 /* Reads and decodes a file: image_read_file + image_decode_rgb with
  * image_opts_default(w, h) and the given background. */
 int image_load_rgb(const char *path, int w, int h, float background, float *out_hwc,

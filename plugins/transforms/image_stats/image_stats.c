@@ -1,17 +1,32 @@
 /* image_stats.c — transform `image_stats`: a few numbers that describe the object in a
  * picture (how much of the frame it fills, how far it reaches, its colour, its texture),
- * read from an image encoder's pixel column, as numeric features any model reads.
+ * read from each row's picture file or from an image encoder's pixel column, as numeric
+ * features any model reads.
  *
  *     runner plugins --help image_stats    # its options, as the plugin documents them
  *
  *     pipeline:
- *       - plugin: image_pixels             # description -> its picture, 64 x 64 RGB
+ *       - plugin: image_stats              # the picture each description names, read from
+ *         column: description              # its file at its own size and aspect ratio
+ *         out: description_image           # description_image_fill, ..._reach90, ...
+ *         side: 128                        # a larger picture shrunk to short side 128 first
+ *     or, from square pixels an encoder made (stretched to size x size):
+ *       - plugin: image_pixels
  *         column: description
  *         out: description_px64
  *         size: 64
  *       - plugin: image_stats
  *         column: description_px64
- *         out: description_image           # description_image_fill, ..._reach90, ...
+ *
+ * Reading the files (column is text): each row's text is resolved to a file in `images`
+ * (default data.images) as image_pixels resolves it (image_io.h), each distinct file is read
+ * once per apply, decoded with its aspect ratio kept (shrunk to short side `side` when larger;
+ * never enlarged) and measured; only the 23 numbers are kept — in the host's embedding cache
+ * too (`cache`, keyed by the file's sha256 and these settings), so the folds, the refit,
+ * predict and the next run measure each file once. No pixel table is held: a picture's size
+ * costs time, not memory. A stretched square distorts a wide picture's part by up to its
+ * aspect ratio; measured in the file's own geometry, lengths are in units of its short side.
+ * At `runner predict` the run's own rows read the files the run kept (host input_dir).
  *
  * Why: a learned tower has to discover from the target alone that the share of the frame a
  * part fills says how big it is; with a few thousand pictures and a noisy target it mostly
@@ -20,18 +35,19 @@
  * differs from the border's colour. Its extent, colour and texture are then plain numbers a
  * tree can split on.
  *
- * How, per picture (the pixels as the encoder gave them: [0, 1] RGB, stretched to a square):
+ * How, per picture (measure.c; [0, 1] RGB):
  *  - The background is a plane per channel (a + b·x + c·y: a gradient or a flat studio
- *    backdrop), least squares over the border ring (`border` × side on each edge).
+ *    backdrop), least squares over the border ring (`border` × the short side on each edge).
  *  - A pixel is the object when some channel differs from the plane by more than a
  *    threshold relative to the plane's brightness: max(min_contrast, 1.5 × the 90th
  *    percentile of the ring's own differences), so a textured backdrop raises the bar.
  *  - Only pixels with at least 6 of their 8 neighbours in the object count (speckle and
  *    one-pixel noise are dropped); fewer than 4 such pixels: no object (fill 0, the rest
  *    missing).
- * Features (<out>_...): fill (object pixels / all), spread (RMS distance from the object's
- * centroid, in sides), reach50 / reach90 (median and 90th percentile of that distance), box
- * (square root of the area between the 2nd and 98th percentiles of x and y, in sides), red /
+ * Features (<out>_...): fill (object pixels / the short side squared: the share of a square
+ * frame), spread (RMS distance from the object's centroid, in short sides), reach50 / reach90
+ * (median and 90th percentile of that distance), box (square root of the area between the
+ * 2nd and 98th percentiles of x and y, in short sides), red /
  * green / blue (mean chromaticity: channel / sum of channels), light and light_sd (mean and
  * SD of the object's brightness), edges (mean absolute brightness gradient inside the object:
  * texture), contrast (object brightness minus the backdrop's); for the surface: saturation
@@ -56,39 +72,45 @@
  * <column>_missing flag says so.
  *
  * Nothing is learned: each picture's numbers depend on that picture only, so fit does
- * nothing and no target can leak. The pixel column is dropped after unless `keep: true`.
- * Records kind "image_stats": the column, the side, pictures read, objects found and the
- * mean fill, once per apply.
+ * nothing and no target can leak. A pixel column is dropped after unless `keep: true` (a
+ * text column always stays). Records kind "image_stats" once per apply: the column, read
+ * (files | pixels), side, rows, rows_without_picture, pictures, objects_found, mean_fill;
+ * reading files also undecodable, cache_hits, seconds.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "image_io.h"
 #include "json_out.h"
+#include "measure.h"
 #include "xp/xp.h"
 
-enum { L_CHW, L_HWC };
-static const char *const layouts[] = { "chw", "hwc" };
-
-enum { F_FILL, F_SPREAD, F_REACH50, F_REACH90, F_BOX, F_RED, F_GREEN, F_BLUE, F_LIGHT,
-       F_LIGHT_SD, F_EDGES, F_CONTRAST, F_SATURATION, F_BRIGHT_TAIL, F_DARK_TAIL, F_FINE,
-       F_COHERENCE, F_GRAIN, F_DETAIL, F_SHADING, F_UNEVEN, F_DARK_REL, F_SAT_P90, N_FEAT };
-static const char *const feat_names[N_FEAT] = { "fill", "spread", "reach50", "reach90", "box",
-    "red", "green", "blue", "light", "light_sd", "edges", "contrast", "saturation",
-    "bright_tail", "dark_tail", "fine", "coherence", "grain", "detail", "shading", "uneven", "dark_rel",
-    "sat_p90" };
-
-#define MIN_OBJECT_PIXELS 4
+static const char *const layouts[] = { "chw", "hwc" };   /* IM_CHW, IM_HWC */
 
 typedef struct state {
-    const char *column, *out;
-    int layout, keep;
+    const char *column, *out, *images;
+    int layout, keep, cache;
+    int64_t side;
     double border, min_contrast;
+    int keep_inputs;                /* the host keeps the files a run reads (input_used) */
+    image_index *ix;                /* reading the pictures themselves: the folder, listed */
+    char *ix_for;
+    char space[160];                /* the embedding cache's space for these settings */
 } state;
 
-static void destroy(void *st) { free(st); }
+static void destroy(void *st)
+{
+    state *s = st;
+    if (!s) return;
+    image_index_close(s->ix);
+    free(s->ix_for);
+    free(s);
+}
 
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
 {
@@ -97,17 +119,22 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->border = 0.06;
     s->min_contrast = 0.12;
+    s->side = 0;
+    s->cache = 1;
     int rc;
     if ((rc = h->cfg_str(ctx, cfg, "column", 0, &s->column)) ||
         (rc = h->cfg_str(ctx, cfg, "out", 0, &s->out)) ||
         (rc = xp_cfg_choice(ctx, cfg, "layout", layouts, XP_COUNT(layouts), 0, &s->layout)) ||
         (rc = h->cfg_num(ctx, cfg, "border", 0, &s->border)) ||
         (rc = h->cfg_num(ctx, cfg, "min_contrast", 0, &s->min_contrast)) ||
-        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)))
+        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)) ||
+        (rc = h->cfg_str(ctx, cfg, "images", 0, &s->images)) ||
+        (rc = h->cfg_int(ctx, cfg, "side", 0, &s->side)) ||
+        (rc = h->cfg_bool(ctx, cfg, "cache", 0, &s->cache)))
         goto fail;
     if (!s->column || !*s->column) {
-        rc = xp_fail(ctx, XP_ECONFIG, "image_stats needs `column:` (the pixel column an image "
-                     "encoder adds, e.g. image_pixels' out)");
+        rc = xp_fail(ctx, XP_ECONFIG, "image_stats needs `column:` (a text column naming each row's "
+                     "picture, or the pixel column an image encoder adds, e.g. image_pixels' out)");
         goto fail;
     }
     if (!(s->border > 0 && s->border <= 0.25)) {
@@ -120,16 +147,31 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
                      h->cfg_where(h->cfg_get(cfg, "min_contrast")), s->min_contrast);
         goto fail;
     }
+    if (s->side != 0 && (s->side < 8 || s->side > IMAGE_MAX_OUT_SIDE)) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: side must be 0 (each picture at its own size) or 8 .. %d "
+                     "(the short side a larger picture is shrunk to), got %lld",
+                     h->cfg_where(h->cfg_get(cfg, "side")), IMAGE_MAX_OUT_SIDE, (long long)s->side);
+        goto fail;
+    }
+    if (!s->images && XP_HOST_HAS(h, cfg_root) && h->cfg_root) {
+        const xp_cfg *data = h->cfg_get(h->cfg_root(ctx), "data");
+        const xp_cfg *im = data ? h->cfg_get(data, "images") : NULL;
+        if (im && h->cfg_kind(im) == XP_CFG_SCALAR) s->images = h->cfg_scalar(im);
+    }
     if (!s->out) s->out = s->column;
     if (!*s->out) {
         rc = xp_fail(ctx, XP_ECONFIG, "%s: out must not be empty", h->cfg_where(h->cfg_get(cfg, "out")));
         goto fail;
     }
+    s->keep_inputs = XP_HOST_HAS(h, input_used) && h->input_dir && h->input_used;
+    /* what a cached entry depends on: the measure's version and settings */
+    snprintf(s->space, sizeof s->space, "image_stats/v1/side%lld/b%.6g/c%.6g", (long long)s->side,
+             s->border, s->min_contrast);
     if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
         h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
         char name[512];
-        for (int k = 0; k < N_FEAT; k++) {
-            snprintf(name, sizeof name, "%s_%s", s->out, feat_names[k]);
+        for (int k = 0; k < IM_N_FEAT; k++) {
+            snprintf(name, sizeof name, "%s_%s", s->out, im_feat_names[k]);
             h->column_add(ctx, name);
         }
     }
@@ -140,308 +182,339 @@ fail:
     return rc;
 }
 
-static int cmp_double(const void *a, const void *b)
+static double now_s(void)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static void sort_values(double *v, size_t n) { qsort(v, n, sizeof *v, cmp_double); }
+/* ------------------------------------------------------------------ pictures from files */
 
-/* The q-quantile of the sorted v[0..n), n > 0. */
-static double quantile(const double *v, size_t n, double q)
+typedef struct pic {
+    const char *path, *name;        /* borrowed from the index */
+    int status, fatal, hit, found;
+    char msg[300];
+} pic;
+
+typedef struct job {
+    xp_ctx *ctx;
+    const state *s;
+    pic *pics;
+    size_t n;
+    double *feat;                   /* n × IM_N_FEAT */
+    int use_cache;
+    pthread_mutex_t mu;
+    size_t next;
+} job;
+
+/* Picture k: read, kept by the host, looked up in the cache or decoded at the picture's own
+ * aspect ratio (short side `side` when larger) and measured. */
+static void measure_one(job *j, size_t k, im_scratch *w, float **px, size_t *px_cap)
 {
-    size_t k = (size_t)(q * (double)(n - 1) + 0.5);
-    return v[k < n ? k : n - 1];
+    const state *s = j->s;
+    pic *p = &j->pics[k];
+    double *feat = j->feat + k * IM_N_FEAT;
+    for (int f = 0; f < IM_N_FEAT; f++) feat[f] = NAN;
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    if ((p->status = image_read_file(p->path, 0, &buf, &n, p->msg, sizeof p->msg))) return;
+    if (s->keep_inputs && (p->status = j->ctx->host->input_used(j->ctx, s->images, p->name, buf, n))) {
+        p->fatal = 1;
+        free(buf);
+        return;
+    }
+    uint8_t key[32];
+    float v[IM_N_FEAT];
+    if (j->use_cache) {
+        j->ctx->host->sha256(buf, n, key);
+        if (j->ctx->host->cache_get(j->ctx, s->space, key, IM_N_FEAT, v) == 1) {
+            for (int f = 0; f < IM_N_FEAT; f++) feat[f] = v[f];
+            p->hit = 1;
+            p->found = isfinite(feat[IM_SPREAD]);
+            free(buf);
+            return;
+        }
+    }
+    int sw, sh;
+    if ((p->status = image_size_of(buf, n, p->path, &sw, &sh, p->msg, sizeof p->msg))) { free(buf); return; }
+    int ow = sw, oh = sh, short_side = sw < sh ? sw : sh;
+    if (s->side > 0 && short_side > s->side) {   /* shrink, the aspect ratio kept; never enlarge */
+        double f = (double)s->side / short_side;
+        ow = (int)lround(sw * f);
+        oh = (int)lround(sh * f);
+        if (ow < 1) ow = 1;
+        if (oh < 1) oh = 1;
+    }
+    size_t need = (size_t)ow * (size_t)oh * 3;
+    if (need > *px_cap) {
+        free(*px);
+        *px_cap = 0;
+        if (!(*px = malloc(need * sizeof **px))) {
+            p->status = XP_ENOMEM;
+            snprintf(p->msg, sizeof p->msg, "out of memory for a %d x %d picture", ow, oh);
+            free(buf);
+            return;
+        }
+        *px_cap = need;
+    }
+    image_opts o = image_opts_default(ow, oh);
+    p->status = image_decode_rgb(buf, n, p->path, &o, *px, NULL, p->msg, sizeof p->msg);
+    free(buf);
+    if (p->status) return;
+    int found = im_measure(*px, IM_HWC, (size_t)ow, (size_t)oh, s->border, s->min_contrast, w, feat);
+    if (found < 0) {
+        p->status = XP_ENOMEM;
+        snprintf(p->msg, sizeof p->msg, "out of memory measuring a %d x %d picture", ow, oh);
+        return;
+    }
+    p->found = found;
+    if (j->use_cache) {
+        for (int f = 0; f < IM_N_FEAT; f++) v[f] = (float)feat[f];
+        j->ctx->host->cache_put(j->ctx, s->space, key, IM_N_FEAT, v);
+        for (int f = 0; f < IM_N_FEAT; f++) feat[f] = v[f];   /* a rerun reads the same floats */
+    }
 }
 
-/* Solves the 3 × 3 system A x = b by Gaussian elimination with partial pivoting; 0 ok, -1
- * singular. */
-static int solve3(const double A_in[9], const double b_in[3], double x[3])
+static void *worker(void *arg)
 {
-    double M[3][4];
-    for (int i = 0; i < 3; i++) {
-        for (int j = 0; j < 3; j++) M[i][j] = A_in[i * 3 + j];
-        M[i][3] = b_in[i];
+    job *j = arg;
+    im_scratch w = { 0 };
+    float *px = NULL;
+    size_t px_cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t k = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (k >= j->n) break;
+        measure_one(j, k, &w, &px, &px_cap);
     }
-    for (int c = 0; c < 3; c++) {
-        int p = c;
-        for (int r = c + 1; r < 3; r++)
-            if (fabs(M[r][c]) > fabs(M[p][c])) p = r;
-        if (fabs(M[p][c]) < 1e-12) return -1;
-        for (int j = 0; j < 4; j++) {
-            double t = M[c][j];
-            M[c][j] = M[p][j];
-            M[p][j] = t;
-        }
-        for (int r = 0; r < 3; r++) {
-            if (r == c) continue;
-            double f = M[r][c] / M[c][c];
-            for (int j = c; j < 4; j++) M[r][j] -= f * M[c][j];
-        }
-    }
-    for (int i = 0; i < 3; i++) x[i] = M[i][3] / M[i][i];
-    return 0;
+    im_scratch_free(&w);
+    free(px);
+    return NULL;
 }
 
-/* Scratch for one picture of side S. */
-typedef struct scratch {
-    size_t side;
-    double *px;             /* S² × 3, HWC */
-    double *res;            /* S²: largest relative difference from the backdrop */
-    unsigned char *mask;    /* S² */
-    double *tmp, *xs, *ys;  /* S² each: quantile work */
-    double *light;          /* S²: the object pixels' brightness */
-    double *sat;            /* S²: the object pixels' saturation */
-    double *lap;            /* S²: interior pixels' |Laplacian| (for its median) */
-} scratch;
-
-/* One picture (vector v of the given layout) -> feat[N_FEAT]; returns 1 when an object was
- * found. */
-static int describe(const state *s, const float *v, scratch *w, double feat[N_FEAT])
+static void measure_all(job *j, int threads)
 {
-    size_t S = w->side, np = S * S;
-    for (size_t p = 0; p < np; p++)
-        for (int c = 0; c < 3; c++) {
-            float x = s->layout == L_CHW ? v[(size_t)c * np + p] : v[p * 3 + (size_t)c];
-            w->px[p * 3 + (size_t)c] = isfinite(x) ? x : 0;
-        }
-    size_t b = (size_t)lround(s->border * (double)S);
-    if (b < 1) b = 1;
-    /* the backdrop: a plane per channel over the border ring, coordinates centred, in sides */
-    double A[9] = { 0 }, rhs[3][3] = { { 0 } }, coef[3][3];
-    for (size_t y = 0; y < S; y++)
-        for (size_t x = 0; x < S; x++) {
-            if (x >= b && x + b < S && y >= b && y + b < S) continue;
-            double g[3] = { 1, ((double)x + 0.5) / (double)S - 0.5, ((double)y + 0.5) / (double)S - 0.5 };
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) A[i * 3 + j] += g[i] * g[j];
-                for (int c = 0; c < 3; c++) rhs[c][i] += g[i] * w->px[(y * S + x) * 3 + (size_t)c];
-            }
-        }
-    for (int c = 0; c < 3; c++)
-        if (solve3(A, rhs[c], coef[c])) return 0;   /* not reached for S >= 8: the ring spans x and y */
-    size_t nring = 0;
-    for (size_t y = 0; y < S; y++)
-        for (size_t x = 0; x < S; x++) {
-            double gx = ((double)x + 0.5) / (double)S - 0.5, gy = ((double)y + 0.5) / (double)S - 0.5, m = 0;
-            for (int c = 0; c < 3; c++) {
-                double plane = coef[c][0] + coef[c][1] * gx + coef[c][2] * gy;
-                double d = fabs(w->px[(y * S + x) * 3 + (size_t)c] - plane) / (fabs(plane) + 0.05);
-                if (d > m) m = d;
-            }
-            w->res[y * S + x] = m;
-            if (!(x >= b && x + b < S && y >= b && y + b < S)) w->tmp[nring++] = m;
-        }
-    sort_values(w->tmp, nring);
-    double thr = 1.5 * quantile(w->tmp, nring, 0.9);
-    if (thr < s->min_contrast) thr = s->min_contrast;
-    for (size_t p = 0; p < np; p++) w->mask[p] = w->res[p] > thr;
-    /* object pixels: in the mask with >= 6 of 8 neighbours in it */
-    double n = 0, sx = 0, sy = 0, chrom[3] = { 0 }, lsum = 0, lsum2 = 0, grad = 0, ngrad = 0;
-    double sat = 0, lap = 0, jxx = 0, jyy = 0, jxy = 0;
-    double P[9] = { 0 }, prhs[3] = { 0 }, hp_sum = 0, hp_sum2 = 0;   /* the brightness plane's sums */
-    size_t k = 0, ni = 0;
-    for (size_t y = 1; y + 1 < S; y++)
-        for (size_t x = 1; x + 1 < S; x++) {
-            size_t p = y * S + x;
-            if (!w->mask[p]) continue;
-            int nb = 0;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) nb += w->mask[(size_t)((long)p + dy * (long)S + dx)];
-            if (nb - 1 < 6) continue;
-            const double *q = w->px + p * 3;
-            double sum = q[0] + q[1] + q[2], l = sum / 3;
-            n++;
-            sx += (double)x;
-            sy += (double)y;
-            w->xs[k] = (double)x;
-            w->ys[k] = (double)y;
-            w->light[k] = l;
-            k++;
-            double hi = fmax(q[0], fmax(q[1], q[2])), lo = fmin(q[0], fmin(q[1], q[2]));
-            w->sat[k - 1] = hi > 1e-6 ? (hi - lo) / hi : 0;
-            sat += w->sat[k - 1];
-            double g[3] = { 1, ((double)x + 0.5) / (double)S - 0.5, ((double)y + 0.5) / (double)S - 0.5 };
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) P[i * 3 + j] += g[i] * g[j];
-                prhs[i] += g[i] * l;
-            }
-            for (int c = 0; c < 3; c++) chrom[c] += sum > 1e-6 ? q[c] / sum : 1.0 / 3;
-            lsum += l;
-            lsum2 += l * l;
-            if (nb == 9) {   /* all neighbours in the mask: a gradient that does not cross the outline */
-                const double *le = w->px + (p - 1) * 3, *ri = w->px + (p + 1) * 3;
-                const double *up = w->px + (p - S) * 3, *dn = w->px + (p + S) * 3;
-                double lx = (ri[0] + ri[1] + ri[2] - le[0] - le[1] - le[2]) / 6;
-                double ly = (dn[0] + dn[1] + dn[2] - up[0] - up[1] - up[2]) / 6;
-                grad += fabs(lx) + fabs(ly);
-                ngrad++;
-                jxx += lx * lx;
-                jyy += ly * ly;
-                jxy += lx * ly;
-                double lp = fabs((le[0] + le[1] + le[2] + ri[0] + ri[1] + ri[2] + up[0] + up[1] + up[2] +
-                                  dn[0] + dn[1] + dn[2]) / 3 - 4 * l);
-                lap += lp;
-                double box = 0;                      /* the 3 × 3 mean, all inside the object */
-                for (int dy = -1; dy <= 1; dy++)
-                    for (int dx = -1; dx <= 1; dx++) {
-                        const double *o = w->px + (size_t)((long)p + dy * (long)S + dx) * 3;
-                        box += o[0] + o[1] + o[2];
-                    }
-                double d = l - box / 27;
-                w->lap[ni++] = lp;
-                hp_sum += d;
-                hp_sum2 += d * d;
-            }
-        }
-    for (int f = 0; f < N_FEAT; f++) feat[f] = NAN;
-    feat[F_FILL] = n / (double)np;
-    if (k < MIN_OBJECT_PIXELS) return 0;
-    double mx = sx / n, my = sy / n, s2 = 0;
-    for (size_t i = 0; i < k; i++) {
-        double d = hypot(w->xs[i] - mx, w->ys[i] - my) / (double)S;
-        w->tmp[i] = d;
-        s2 += d * d;
-    }
-    feat[F_SPREAD] = sqrt(s2 / n);
-    sort_values(w->tmp, k);             /* each array sorted once, then read at its quantiles */
-    sort_values(w->xs, k);
-    sort_values(w->ys, k);
-    sort_values(w->light, k);
-    feat[F_REACH50] = quantile(w->tmp, k, 0.5);
-    feat[F_REACH90] = quantile(w->tmp, k, 0.9);
-    double x_lo = quantile(w->xs, k, 0.02), x_hi = quantile(w->xs, k, 0.98);
-    double y_lo = quantile(w->ys, k, 0.02), y_hi = quantile(w->ys, k, 0.98);
-    feat[F_BOX] = sqrt((x_hi - x_lo + 1) * (y_hi - y_lo + 1)) / (double)S;
-    feat[F_RED] = chrom[0] / n;
-    feat[F_GREEN] = chrom[1] / n;
-    feat[F_BLUE] = chrom[2] / n;
-    feat[F_LIGHT] = lsum / n;
-    feat[F_LIGHT_SD] = sqrt(fmax(0, lsum2 / n - feat[F_LIGHT] * feat[F_LIGHT]));
-    feat[F_EDGES] = ngrad > 0 ? grad / ngrad : NAN;
-    feat[F_CONTRAST] = feat[F_LIGHT] - (coef[0][0] + coef[1][0] + coef[2][0]) / 3;
-    feat[F_SATURATION] = sat / n;
-    double l05 = quantile(w->light, k, 0.05), l50 = quantile(w->light, k, 0.5), l95 = quantile(w->light, k, 0.95);
-    feat[F_BRIGHT_TAIL] = l95 - l50;
-    feat[F_DARK_TAIL] = l50 - l05;
-    feat[F_FINE] = ngrad > 0 ? lap / ngrad : NAN;
-    double tr = jxx + jyy;
-    feat[F_COHERENCE] = tr > 1e-12 ? sqrt((jxx - jyy) * (jxx - jyy) + 4 * jxy * jxy) / tr : NAN;
-    /* relative to the object's brightness; a black object (light ~0) has no such figures */
-    double light = feat[F_LIGHT];
-    if (light > 1e-3) {
-        feat[F_DARK_REL] = feat[F_DARK_TAIL] / light;
-        if (ni > 0) {
-            sort_values(w->lap, ni);
-            feat[F_GRAIN] = quantile(w->lap, ni, 0.5) / light;
-            double mh = hp_sum / (double)ni;
-            feat[F_DETAIL] = sqrt(fmax(0, hp_sum2 / (double)ni - mh * mh)) / light;
-        }
-        double pc[3];
-        if (solve3(P, prhs, pc) == 0) {   /* singular when the object is one line of pixels */
-            feat[F_SHADING] = hypot(pc[1], pc[2]) / light;
-            /* residual sum of squares of a least-squares fit: sum l^2 - coef . rhs */
-            double ssr = lsum2 - (pc[0] * prhs[0] + pc[1] * prhs[1] + pc[2] * prhs[2]);
-            feat[F_UNEVEN] = sqrt(fmax(0, ssr / n)) / light;
-        }
-    }
-    sort_values(w->sat, k);
-    feat[F_SAT_P90] = quantile(w->sat, k, 0.9);
-    return 1;
+    if (threads > 16) threads = 16;
+    if (threads < 1) threads = 1;
+    if ((size_t)threads > j->n) threads = (int)j->n;
+    pthread_t tid[16];
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, worker, j) == 0) started++;
+    worker(j);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
 }
 
-static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+/* Lists the folder to read: the configured one, or the one the host names instead (at
+ * `runner predict`: the files the run read, or --images for new rows). */
+static int open_folder(xp_ctx *ctx, state *s)
 {
-    const state *s = st;
     const xp_host *h = ctx->host;
-    int at = h->frame_index(f, s->column);
-    if (at < 0) return xp_fail(ctx, XP_ENOTFOUND, "image_stats: no column %s in this frame", s->column);
-    const xp_column *c = f->cols[at];
-    if (c->type != XP_COL_VECTOR)
-        return xp_fail(ctx, XP_EINVAL, "image_stats: column %s is %s; expected a vector of pixels "
-                       "(an image encoder's output, e.g. image_pixels)", s->column, xp_col_type_name(c->type));
+    const char *dir = s->images;
+    int rc;
+    if (!dir) return xp_fail(ctx, XP_ECONFIG, "image_stats: column %s is text, so it names pictures: "
+                             "set `images:` or data.images (the folder holding them)", s->column);
+    if (s->keep_inputs && (rc = h->input_dir(ctx, s->images, &dir))) return rc;
+    if (s->ix && s->ix_for && !strcmp(s->ix_for, dir)) return XP_OK;
+    size_t len = strlen(dir) + 1;
+    char *copy = malloc(len), msg[600];
+    if (!copy) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    memcpy(copy, dir, len);
+    image_index *ix = NULL;
+    if ((rc = image_index_open(dir, &ix, msg, sizeof msg))) {
+        free(copy);
+        return xp_fail(ctx, rc, "image_stats: %s", msg);
+    }
+    image_index_close(s->ix);
+    free(s->ix_for);
+    s->ix = ix;
+    s->ix_for = copy;
+    return XP_OK;
+}
+
+static size_t hash_ptr(const void *p)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (size_t)x;
+}
+
+typedef struct tally {
+    size_t pictures, found, rows_without, undecodable, hits;
+    double fill_sum;
+} tally;
+
+/* Each row's picture, resolved from its text; each distinct file measured once. feat gets
+ * n_rows × IM_N_FEAT (NaN without a picture). */
+static int from_files(xp_ctx *ctx, state *s, const xp_column *src, size_t n_rows, double *feat, tally *t)
+{
+    const xp_host *h = ctx->host;
+    int rc = open_folder(ctx, s);
+    if (rc) return rc;
+    int32_t *row_pic = malloc((n_rows ? n_rows : 1) * sizeof *row_pic);
+    size_t cap = 64;
+    while (cap < 2 * n_rows + 2) cap *= 2;
+    int32_t *slot = malloc(cap * sizeof *slot);
+    pic *pics = calloc(n_rows ? n_rows : 1, sizeof *pics);
+    double *pf = NULL;
+    size_t np = 0;
+    if (!row_pic || !slot || !pics) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+    for (size_t i = 0; i < cap; i++) slot[i] = -1;
+    for (size_t r = 0; r < n_rows; r++) {
+        const char *d = src->type == XP_COL_TEXT ? src->text[r]
+                        : (src->codes[r] >= 0 ? src->levels[src->codes[r]] : NULL);
+        const char *name = NULL, *path = d ? image_index_find_named(s->ix, d, NULL, &name) : NULL;
+        row_pic[r] = -1;
+        if (!path) continue;
+        size_t j = hash_ptr(path) & (cap - 1);
+        while (slot[j] >= 0 && pics[slot[j]].path != path) j = (j + 1) & (cap - 1);
+        if (slot[j] < 0) {
+            slot[j] = (int32_t)np;
+            pics[np].path = path;
+            pics[np].name = name;
+            np++;
+        }
+        row_pic[r] = slot[j];
+    }
+    pf = malloc((np ? np : 1) * IM_N_FEAT * sizeof *pf);
+    if (!pf) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+    job j = { .ctx = ctx, .s = s, .pics = pics, .n = np, .feat = pf,
+              .use_cache = s->cache && XP_HOST_HAS(h, cache_put) && h->cache_get && h->cache_put && h->sha256 };
+    pthread_mutex_init(&j.mu, NULL);
+    measure_all(&j, h->threads ? h->threads(ctx) : 1);
+    pthread_mutex_destroy(&j.mu);
+    for (size_t k = 0; k < np; k++) {
+        if (pics[k].fatal) { rc = pics[k].status; goto done; }   /* the host's message (input_used) */
+        if (pics[k].status == XP_ENOMEM) { rc = xp_fail(ctx, XP_ENOMEM, "image_stats: %s", pics[k].msg); goto done; }
+        if (pics[k].status) {
+            if (!t->undecodable)
+                xp_log(ctx, XP_LOG_DEBUG, "image_stats: %s (its rows get missing values)", pics[k].msg);
+            t->undecodable++;
+            continue;
+        }
+        t->pictures++;
+        t->found += (size_t)pics[k].found;
+        t->hits += (size_t)pics[k].hit;
+        t->fill_sum += pf[k * IM_N_FEAT + IM_FILL];
+    }
+    for (size_t r = 0; r < n_rows; r++) {
+        int32_t k = row_pic[r];
+        int ok = k >= 0 && pics[k].status == 0;
+        t->rows_without += !ok;
+        for (int f = 0; f < IM_N_FEAT; f++) feat[r * IM_N_FEAT + (size_t)f] = ok ? pf[(size_t)k * IM_N_FEAT + (size_t)f] : NAN;
+    }
+done:
+    free(row_pic);
+    free(slot);
+    free(pics);
+    free(pf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ pictures as pixel columns */
+
+static int from_pixels(xp_ctx *ctx, const state *s, const xp_column *c, size_t n_rows, double *feat,
+                       tally *t, size_t *side_out)
+{
     size_t side = (size_t)lround(sqrt((double)c->dim / 3));
     if (side < 8 || side * side * 3 != c->dim)
         return xp_fail(ctx, XP_EINVAL, "image_stats: column %s has width %zu; expected 3 x side x side "
                        "pixels with side >= 8 (image_pixels' size)", s->column, c->dim);
+    *side_out = side;
+    size_t count = c->vectors ? c->vectors->count : 0;
+    double *pf = malloc((count ? count : 1) * IM_N_FEAT * sizeof *pf);
+    unsigned char *used = calloc(count ? count : 1, 1);
+    im_scratch w = { 0 };
+    int rc = XP_OK;
+    if (!pf || !used) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+    for (size_t r = 0; r < n_rows; r++)
+        if (c->vec_row[r] >= 0 && (size_t)c->vec_row[r] < count) used[c->vec_row[r]] = 1;
+    for (size_t v = 0; v < count; v++) {                    /* each distinct picture once */
+        if (!used[v]) continue;
+        int found = im_measure(c->vectors->data + v * c->dim, s->layout, side, side, s->border,
+                               s->min_contrast, &w, pf + v * IM_N_FEAT);
+        if (found < 0) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
+        t->pictures++;
+        t->found += (size_t)found;
+        t->fill_sum += pf[v * IM_N_FEAT + IM_FILL];
+    }
+    for (size_t r = 0; r < n_rows; r++) {
+        int32_t v = c->vec_row[r];
+        int ok = v >= 0 && (size_t)v < count;
+        t->rows_without += !ok;
+        for (int f = 0; f < IM_N_FEAT; f++) feat[r * IM_N_FEAT + (size_t)f] = ok ? pf[(size_t)v * IM_N_FEAT + (size_t)f] : NAN;
+    }
+done:
+    free(pf);
+    free(used);
+    im_scratch_free(&w);
+    return rc;
+}
+
+static int apply(xp_ctx *ctx, void *st, xp_frame *f)
+{
+    state *s = st;
+    const xp_host *h = ctx->host;
+    double t0 = now_s();
+    int at = h->frame_index(f, s->column);
+    if (at < 0) return xp_fail(ctx, XP_ENOTFOUND, "image_stats: no column %s in this frame", s->column);
+    const xp_column *c = f->cols[at];
+    int files = c->type == XP_COL_TEXT || c->type == XP_COL_CATEGORICAL;
+    if (!files && c->type != XP_COL_VECTOR)
+        return xp_fail(ctx, XP_EINVAL, "image_stats: column %s is %s; expected text naming each row's "
+                       "picture, or a vector of pixels (an image encoder's output, e.g. image_pixels)",
+                       s->column, xp_col_type_name(c->type));
     char name[512];
-    for (int k = 0; k < N_FEAT; k++) {
-        snprintf(name, sizeof name, "%s_%s", s->out, feat_names[k]);
+    for (int k = 0; k < IM_N_FEAT; k++) {
+        snprintf(name, sizeof name, "%s_%s", s->out, im_feat_names[k]);
         if (h->frame_find(f, name))
             return xp_fail(ctx, XP_EINVAL, "image_stats: cannot add %s: a column of that name exists", name);
     }
-    size_t count = c->vectors ? c->vectors->count : 0, np = side * side;
-    double *feat = malloc((count ? count : 1) * N_FEAT * sizeof *feat);
-    unsigned char *used = calloc(count ? count : 1, 1);
-    scratch w = { .side = side };
-    w.px = malloc(np * 3 * sizeof *w.px);
-    w.res = malloc(np * sizeof *w.res);
-    w.mask = malloc(np);
-    w.tmp = malloc(np * sizeof *w.tmp);
-    w.xs = malloc(np * sizeof *w.xs);
-    w.ys = malloc(np * sizeof *w.ys);
-    w.light = malloc(np * sizeof *w.light);
-    w.sat = malloc(np * sizeof *w.sat);
-    w.lap = malloc(np * sizeof *w.lap);
-    int rc = XP_OK;
-    if (!feat || !used || !w.px || !w.res || !w.mask || !w.tmp || !w.xs || !w.ys || !w.light || !w.sat ||
-        !w.lap) {
-        rc = xp_fail(ctx, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t r = 0; r < f->n_rows; r++)
-        if (c->vec_row[r] >= 0 && (size_t)c->vec_row[r] < count) used[c->vec_row[r]] = 1;
-    size_t pictures = 0, found = 0;
-    double fill_sum = 0;
-    for (size_t v = 0; v < count; v++) {                    /* each distinct picture once */
-        if (!used[v]) continue;
-        pictures++;
-        found += (size_t)describe(s, c->vectors->data + v * c->dim, &w, feat + v * N_FEAT);
-        fill_sum += feat[v * N_FEAT + F_FILL];
-    }
-    xp_column *out[N_FEAT];
-    for (int k = 0; k < N_FEAT; k++) {
-        snprintf(name, sizeof name, "%s_%s", s->out, feat_names[k]);
+    size_t n = f->n_rows, side = 0;
+    double *feat = malloc((n ? n : 1) * IM_N_FEAT * sizeof *feat);
+    if (!feat) return xp_fail(ctx, XP_ENOMEM, "out of memory");
+    tally t = { 0 };
+    int rc = files ? from_files(ctx, s, c, n, feat, &t) : from_pixels(ctx, s, c, n, feat, &t, &side);
+    if (rc) goto done;
+    xp_column *out[IM_N_FEAT];
+    for (int k = 0; k < IM_N_FEAT; k++) {
+        snprintf(name, sizeof name, "%s_%s", s->out, im_feat_names[k]);
         if (!(out[k] = h->frame_add(f, name, XP_COL_NUMERIC, XP_ROLE_FEATURE))) {
             rc = xp_fail(ctx, XP_ENOMEM, "image_stats: cannot add column %s", name);
             goto done;
         }
     }
-    c = f->cols[h->frame_index(f, s->column)];              /* frame_add may move the array */
-    for (size_t r = 0; r < f->n_rows; r++) {
-        int32_t v = c->vec_row[r];
-        for (int k = 0; k < N_FEAT; k++)
-            out[k]->num[r] = v >= 0 && (size_t)v < count ? feat[(size_t)v * N_FEAT + (size_t)k] : NAN;
-    }
+    for (size_t r = 0; r < n; r++)
+        for (int k = 0; k < IM_N_FEAT; k++) out[k]->num[r] = feat[r * IM_N_FEAT + (size_t)k];
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
     json_out_kv_str(&j, "column", s->column);
     json_out_kv_str(&j, "out", s->out);
-    json_out_kv_int(&j, "side", (int64_t)side);
-    json_out_kv_int(&j, "rows", (int64_t)f->n_rows);
-    json_out_kv_int(&j, "pictures", (int64_t)pictures);
-    json_out_kv_int(&j, "objects_found", (int64_t)found);
-    json_out_kv_fixed(&j, "mean_fill", pictures ? fill_sum / (double)pictures : 0.0, 4);
+    json_out_kv_str(&j, "read", files ? "files" : "pixels");
+    json_out_kv_int(&j, "side", files ? s->side : (int64_t)side);
+    json_out_kv_int(&j, "rows", (int64_t)n);
+    json_out_kv_int(&j, "rows_without_picture", (int64_t)t.rows_without);
+    json_out_kv_int(&j, "pictures", (int64_t)t.pictures);
+    json_out_kv_int(&j, "objects_found", (int64_t)t.found);
+    json_out_kv_fixed(&j, "mean_fill", t.pictures ? t.fill_sum / (double)t.pictures : 0.0, 4);
+    if (files) {
+        json_out_kv_int(&j, "undecodable", (int64_t)t.undecodable);
+        json_out_kv_int(&j, "cache_hits", (int64_t)t.hits);
+        json_out_kv_fixed(&j, "seconds", now_s() - t0, 3);
+    }
     json_out_end(&j);
     if ((rc = json_out_record(ctx, &j, "image_stats"))) goto done;
-    if (pictures && found < pictures)
+    if (t.pictures && t.found < t.pictures)
         xp_log(ctx, XP_LOG_DEBUG, "image_stats: no object found in %zu of %zu pictures of %s (features "
-               "missing there but fill = 0)", pictures - found, pictures, s->column);
-    if (!s->keep) h->frame_drop(f, (size_t)h->frame_index(f, s->column));
+               "missing there but fill = 0)", t.pictures - t.found, t.pictures, s->column);
+    if (!files && !s->keep) h->frame_drop(f, (size_t)h->frame_index(f, s->column));
 done:
     free(feat);
-    free(used);
-    free(w.px);
-    free(w.res);
-    free(w.mask);
-    free(w.tmp);
-    free(w.xs);
-    free(w.ys);
-    free(w.light);
-    free(w.sat);
-    free(w.lap);
     return rc;
 }
 
@@ -456,14 +529,21 @@ static const xp_transform_ops ops = {
 static const char options_text[] =
     "pipeline:\n"
     "  - plugin: image_stats\n"
-    "    column: description_px64      # VECTOR column of pixels (image_pixels' out), required\n"
-    "    layout: chw                   # the encoder's layout: chw | hwc\n"
+    "    column: description           # text naming each row's picture (read from its file), or a\n"
+    "                                  # VECTOR column of square pixels (image_pixels' out); required\n"
     "    out: description_image        # prefix of the 23 columns (default: column)\n"
-    "    border: 0.06                  # share of each side read as the backdrop, (0, 0.25]\n"
+    "    border: 0.06                  # share of the short side read as the backdrop, (0, 0.25]\n"
     "    min_contrast: 0.12            # least relative difference from the backdrop that is object\n"
+    "    # reading files (column is text):\n"
+    "    images: null                  # the pictures' folder (default: data.images)\n"
+    "    side: 0                       # 0: each picture at its own size; N: a larger one shrunk to\n"
+    "                                  # short side N, aspect ratio kept (8 .. 4096)\n"
+    "    cache: true                   # keep the 23 numbers per file in the host's embedding cache\n"
+    "    # reading pixels (column is a vector):\n"
+    "    layout: chw                   # the encoder's layout: chw | hwc\n"
     "    keep: false                   # keep the pixel column too (e.g. for pca after)\n";
-static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "image_stats", "1.0.0",
-    "pixels of a picture -> the object's fill, reach, colour and texture against the border's backdrop",
+static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "image_stats", "1.1.0",
+    "a picture (its file, or its pixels) -> the object's fill, reach, colour and texture against the border's backdrop",
     &ops, options_text);
 
 XP_PLUGINS(&plugin)
