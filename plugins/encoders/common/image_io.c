@@ -852,6 +852,63 @@ done:
     return rc;
 }
 
+int image_index_follow(image_index **ix, char **listed, const char *dir, char *msg, size_t cap)
+{
+    if (*ix && *listed && !strcmp(*listed, dir)) return 0;
+    size_t len = strlen(dir) + 1;
+    char *copy = malloc(len);
+    if (!copy) { say(msg, cap, "out of memory"); return XP_ENOMEM; }
+    memcpy(copy, dir, len);
+    image_index *fresh = NULL;
+    int rc = image_index_open(dir, &fresh, msg, cap);
+    if (rc) { free(copy); return rc; }
+    image_index_close(*ix);
+    free(*listed);
+    *ix = fresh;
+    *listed = copy;
+    return 1;
+}
+
+typedef struct for_each {
+    size_t n, next;
+    pthread_mutex_t mu;
+    void (*fn)(void *, size_t, void **);
+    void (*local_free)(void *);
+    void *arg;
+} for_each;
+
+static void *for_each_worker(void *p)
+{
+    for_each *fe = p;
+    void *local = NULL;
+    for (;;) {
+        pthread_mutex_lock(&fe->mu);
+        size_t k = fe->next++;
+        pthread_mutex_unlock(&fe->mu);
+        if (k >= fe->n) break;
+        fe->fn(fe->arg, k, &local);
+    }
+    if (fe->local_free) fe->local_free(local);
+    return NULL;
+}
+
+void image_for_each(size_t n, int threads, void (*fn)(void *arg, size_t k, void **local),
+                    void (*local_free)(void *local), void *arg)
+{
+    if (threads > 16) threads = 16;
+    if ((size_t)threads > n) threads = (int)n;
+    if (threads < 1) threads = 1;
+    for_each fe = { .n = n, .fn = fn, .local_free = local_free, .arg = arg };
+    pthread_mutex_init(&fe.mu, NULL);
+    pthread_t tid[16];
+    int started = 0;
+    for (int t = 1; t < threads; t++)
+        if (pthread_create(&tid[started], NULL, for_each_worker, &fe) == 0) started++;
+    for_each_worker(&fe);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    pthread_mutex_destroy(&fe.mu);
+}
+
 int image_size_of(const unsigned char *buf, size_t n, const char *name, int *w, int *h,
                   char *msg, size_t cap)
 {

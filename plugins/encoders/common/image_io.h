@@ -115,6 +115,12 @@ const char *image_index_find_named(const image_index *ix, const char *descriptio
 int image_index_resolve(const image_index *ix, const char *description, char *path, size_t cap);
 
 void image_index_stats_get(const image_index *ix, image_index_stats *out);
+
+/* Keeps *ix a listing of `dir` for a plugin whose folder may change between calls (the host's
+ * input_dir at predict): lists `dir` unless *ix was opened for it (*listed, a malloc'ed copy
+ * of that name, kept beside *ix and freed with it by the caller), closing the old listing.
+ * 1 listed anew, 0 unchanged, or a negative code (XP_EIO, XP_ENOMEM) with msg. */
+int image_index_follow(image_index **ix, char **listed, const char *dir, char *msg, size_t cap);
 /* The folder as opened (its realpath). */
 const char *image_index_dir(const image_index *ix);
 
@@ -182,6 +188,16 @@ int image_load_rgb(const char *path, int w, int h, float background, float *out_
 /* image_load_rgb with all options. */
 int image_load_rgb_opts(const char *path, const image_opts *o, float *out_hwc, image_info *info,
                         char *msg, size_t cap);
+
+/* ------------------------------------------------------------------ running over pictures */
+
+/* Calls fn(arg, k, &local) once for every k in [0, n), on `threads` threads (clamped to
+ * 1 .. 16 and to n; the calling thread is one of them), each taking the next k from a
+ * shared counter. `local` is the calling worker's own pointer (NULL at first) for scratch it
+ * allocates and reuses; local_free (may be NULL) gets each worker's pointer at the end. A
+ * thread that cannot be started leaves its share to the others. */
+void image_for_each(size_t n, int threads, void (*fn)(void *arg, size_t k, void **local),
+                    void (*local_free)(void *local), void *arg);
 
 #ifdef __cplusplus
 }

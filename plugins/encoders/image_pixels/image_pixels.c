@@ -128,18 +128,10 @@ static int open_folder(xp_ctx *ctx, state *s)
     const char *dir = s->images;
     int rc;
     if (XP_HOST_HAS(h, input_used) && h->input_dir && (rc = h->input_dir(ctx, s->images, &dir))) return rc;
-    if (s->ix && s->ix_for && !strcmp(s->ix_for, dir)) return XP_OK;
-    char *copy = dup_str(dir), msg[600];
-    if (!copy) return xp_fail(ctx, XP_ENOMEM, "out of memory");
-    image_index *ix = NULL;
-    if ((rc = image_index_open(dir, &ix, msg, sizeof msg))) {
-        free(copy);
+    char msg[600];
+    if ((rc = image_index_follow(&s->ix, &s->ix_for, dir, msg, sizeof msg)) < 0)
         return xp_fail(ctx, rc, "image_pixels: %s", msg);
-    }
-    image_index_close(s->ix);
-    free(s->ix_for);
-    s->ix = ix;
-    s->ix_for = copy;
+    if (rc == 0) return XP_OK;
     image_index_stats st;
     image_index_stats_get(s->ix, &st);
     xp_log(ctx, XP_LOG_DEBUG, "image_pixels: %zu image files in %s (%zu hidden by a same-named "
@@ -293,8 +285,6 @@ typedef struct job {
     img *imgs;
     size_t n;
     float *table;           /* n × dim: the frame's table, in the output layout */
-    pthread_mutex_t mu;
-    size_t next;
     int use_cache;
 } job;
 
@@ -332,35 +322,16 @@ static void decode_one(job *j, size_t k, float *hwc)
     if (!im->status) emit(s, hwc, j->table + k * s->dim);
 }
 
-static void *worker(void *arg)
+/* image_for_each's task: image k, on the worker's own scratch (dim floats, made once). */
+static void decode_task(void *arg, size_t k, void **local)
 {
     job *j = arg;
-    float *hwc = malloc(j->s->dim * sizeof *hwc);
-    for (;;) {
-        pthread_mutex_lock(&j->mu);
-        size_t k = j->next++;
-        pthread_mutex_unlock(&j->mu);
-        if (k >= j->n) break;
-        if (hwc) decode_one(j, k, hwc);
-        else {
-            j->imgs[k].status = XP_ENOMEM;
-            snprintf(j->imgs[k].msg, sizeof j->imgs[k].msg, "out of memory");
-        }
+    if (!*local) *local = malloc(j->s->dim * sizeof(float));
+    if (*local) decode_one(j, k, *local);
+    else {
+        j->imgs[k].status = XP_ENOMEM;
+        snprintf(j->imgs[k].msg, sizeof j->imgs[k].msg, "out of memory");
     }
-    free(hwc);
-    return NULL;
-}
-
-static void decode_all(job *j, int threads)
-{
-    if (threads > 16) threads = 16;
-    if ((size_t)threads > j->n) threads = (int)j->n;
-    pthread_t tid[16];
-    int started = 0;
-    for (int t = 1; t < threads; t++)
-        if (pthread_create(&tid[started], NULL, worker, j) == 0) started++;
-    worker(j);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
 }
 
 /* ------------------------------------------------------------------ apply */
@@ -467,10 +438,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         float *table = h->col_vectors(vc, s->dim, ni);
         if (!table) { rc = xp_fail(ctx, XP_ENOMEM, "image_pixels: out of memory for %zu images", ni); goto done; }
         job j = { .ctx = ctx, .s = s, .imgs = imgs, .n = ni, .table = table, .use_cache = use_cache };
-        pthread_mutex_init(&j.mu, NULL);
-        int threads = h->threads ? h->threads(ctx) : 1;
-        decode_all(&j, threads < 1 ? 1 : threads);
-        pthread_mutex_destroy(&j.mu);
+        image_for_each(ni, h->threads ? h->threads(ctx) : 1, decode_task, free, &j);
     }
     size_t ok = 0;
     for (size_t k = 0; k < ni; k++) {

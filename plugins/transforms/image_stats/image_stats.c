@@ -78,7 +78,6 @@
  * reading files also undecodable, cache_hits, seconds.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,9 +203,14 @@ typedef struct job {
     size_t n;
     double *feat;                   /* n × IM_N_FEAT */
     int use_cache;
-    pthread_mutex_t mu;
-    size_t next;
 } job;
+
+/* A worker's scratch: the measure's arrays and the decoded picture. */
+typedef struct worker_scratch {
+    im_scratch w;
+    float *px;
+    size_t px_cap;
+} worker_scratch;
 
 /* Picture k: read, kept by the host, looked up in the cache or decoded at the picture's own
  * aspect ratio (short side `side` when larger) and measured. */
@@ -276,35 +280,25 @@ static void measure_one(job *j, size_t k, im_scratch *w, float **px, size_t *px_
     }
 }
 
-static void *worker(void *arg)
+static void measure_task(void *arg, size_t k, void **local)
 {
     job *j = arg;
-    im_scratch w = { 0 };
-    float *px = NULL;
-    size_t px_cap = 0;
-    for (;;) {
-        pthread_mutex_lock(&j->mu);
-        size_t k = j->next++;
-        pthread_mutex_unlock(&j->mu);
-        if (k >= j->n) break;
-        measure_one(j, k, &w, &px, &px_cap);
+    if (!*local) *local = calloc(1, sizeof(worker_scratch));
+    worker_scratch *ws = *local;
+    if (ws) measure_one(j, k, &ws->w, &ws->px, &ws->px_cap);
+    else {
+        j->pics[k].status = XP_ENOMEM;
+        snprintf(j->pics[k].msg, sizeof j->pics[k].msg, "out of memory");
     }
-    im_scratch_free(&w);
-    free(px);
-    return NULL;
 }
 
-static void measure_all(job *j, int threads)
+static void scratch_free(void *local)
 {
-    if (threads > 16) threads = 16;
-    if (threads < 1) threads = 1;
-    if ((size_t)threads > j->n) threads = (int)j->n;
-    pthread_t tid[16];
-    int started = 0;
-    for (int t = 1; t < threads; t++)
-        if (pthread_create(&tid[started], NULL, worker, j) == 0) started++;
-    worker(j);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    worker_scratch *ws = local;
+    if (!ws) return;
+    im_scratch_free(&ws->w);
+    free(ws->px);
+    free(ws);
 }
 
 /* Lists the folder to read: the configured one, or the one the host names instead (at
@@ -317,20 +311,9 @@ static int open_folder(xp_ctx *ctx, state *s)
     if (!dir) return xp_fail(ctx, XP_ECONFIG, "image_stats: column %s is text, so it names pictures: "
                              "set `images:` or data.images (the folder holding them)", s->column);
     if (s->keep_inputs && (rc = h->input_dir(ctx, s->images, &dir))) return rc;
-    if (s->ix && s->ix_for && !strcmp(s->ix_for, dir)) return XP_OK;
-    size_t len = strlen(dir) + 1;
-    char *copy = malloc(len), msg[600];
-    if (!copy) return xp_fail(ctx, XP_ENOMEM, "out of memory");
-    memcpy(copy, dir, len);
-    image_index *ix = NULL;
-    if ((rc = image_index_open(dir, &ix, msg, sizeof msg))) {
-        free(copy);
+    char msg[600];
+    if ((rc = image_index_follow(&s->ix, &s->ix_for, dir, msg, sizeof msg)) < 0)
         return xp_fail(ctx, rc, "image_stats: %s", msg);
-    }
-    image_index_close(s->ix);
-    free(s->ix_for);
-    s->ix = ix;
-    s->ix_for = copy;
     return XP_OK;
 }
 
@@ -384,9 +367,7 @@ static int from_files(xp_ctx *ctx, state *s, const xp_column *src, size_t n_rows
     if (!pf) { rc = xp_fail(ctx, XP_ENOMEM, "out of memory"); goto done; }
     job j = { .ctx = ctx, .s = s, .pics = pics, .n = np, .feat = pf,
               .use_cache = s->cache && XP_HOST_HAS(h, cache_put) && h->cache_get && h->cache_put && h->sha256 };
-    pthread_mutex_init(&j.mu, NULL);
-    measure_all(&j, h->threads ? h->threads(ctx) : 1);
-    pthread_mutex_destroy(&j.mu);
+    image_for_each(np, h->threads ? h->threads(ctx) : 1, measure_task, scratch_free, &j);
     for (size_t k = 0; k < np; k++) {
         if (pics[k].fatal) { rc = pics[k].status; goto done; }   /* the host's message (input_used) */
         if (pics[k].status == XP_ENOMEM) { rc = xp_fail(ctx, XP_ENOMEM, "image_stats: %s", pics[k].msg); goto done; }
