@@ -1,10 +1,10 @@
 /* file.c — the mlp model file (ops.model_file "model.mlp"): everything predict needs in one
  * binary file, little-endian, written and read field by field:
  *
- *   "XPMLP\0\0\0"  u32 version (2; version 1 files, without the norms, are read too)
+ *   "XPMLP\0\0\0"  u32 version (3; versions 1 (without the norms) and 2 (without wide) are read too)
  *   architecture   i64 proj_dim, n_hidden, hidden[n_hidden], f64 dropout, i32 act,
  *                  i32 text_kind, i64 text_dim, text_hidden, n_conv, conv[n_conv],
- *                  i32 text_norm, image_norm (version 2)
+ *                  i32 text_norm, image_norm (version 2), i32 wide (version 3)
  *   target         f64 y_mean, y_sd; i64 best_epoch, epochs_run; f64 best_loss
  *   inputs         u64 n; per input: str name, i32 kind, col_type, indicator, f64 mean, sd,
  *                  i64 width, u64 dim, u64 n_levels, str levels[n_levels],
@@ -28,7 +28,7 @@
 
 #define MAGIC "XPMLP\0\0\0"
 #define MAGIC_END "XPMLPEND"
-#define VERSION 2u
+#define VERSION 3u
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the mlp model file is little-endian"
@@ -86,6 +86,7 @@ int mlp_file_save(xp_ctx *ctx, const mlp_model *m, const char *path)
     for (int64_t k = 0; k < c->n_conv; k++) w_i64(&w, c->conv[k]);
     w_i32(&w, c->text_norm);
     w_i32(&w, c->image_norm);
+    w_i32(&w, c->wide);
     const mlp_schema *s = &m->sc;
     w_f64(&w, s->y_mean);
     w_f64(&w, s->y_sd);
@@ -189,9 +190,9 @@ int mlp_file_load(xp_ctx *ctx, mlp_model *m, const char *path)
         return xp_fail(ctx, XP_EFORMAT, "mlp: %s is not an mlp model file (bad magic)", path);
     }
     uint32_t version = r_u32(&r);
-    if (version != 1 && version != VERSION) {
+    if (version < 1 || version > VERSION) {
         free(buf);
-        return xp_fail(ctx, XP_EFORMAT, "mlp: %s has format version %u; this plugin reads %u", path,
+        return xp_fail(ctx, XP_EFORMAT, "mlp: %s has format version %u; this plugin reads 1 .. %u", path,
                        version, VERSION);
     }
     mlp_config *c = &m->cfg;
@@ -209,7 +210,10 @@ int mlp_file_load(xp_ctx *ctx, mlp_model *m, const char *path)
     for (int64_t k = 0; !r.bad && k < c->n_conv; k++) c->conv[k] = r_i64(&r);
     c->text_norm = version >= 2 ? r_i32(&r) : 0;
     c->image_norm = version >= 2 ? r_i32(&r) : 0;
-    if (c->text_norm < 0 || c->text_norm > 1 || c->image_norm < 0 || c->image_norm > 1) r.bad = 1;
+    c->wide = version >= 3 ? r_i32(&r) : 0;
+    if (c->text_norm < 0 || c->text_norm > 1 || c->image_norm < 0 || c->image_norm > 1 || c->wide < 0 ||
+        c->wide > 1)
+        r.bad = 1;
     mlp_schema *s = &m->sc;
     mlp_schema_free(s);
     s->y_mean = r_f64(&r);

@@ -272,6 +272,7 @@ static int config_read(xp_ctx *ctx, const xp_cfg *p, mlp_config *c, int resolve)
         (rc = h->cfg_num(ctx, p, "grad_clip", 0, &c->grad_clip)) ||
         (rc = h->cfg_num(ctx, p, "input_clip", 0, &c->input_clip)) ||
         (rc = h->cfg_bool(ctx, p, "malloc_tuning", 0, &c->malloc_tuning)) ||
+        (rc = h->cfg_bool(ctx, p, "wide", 0, &c->wide)) ||
         (rc = read_int_list(ctx, p, "hidden", c->hidden, &c->n_hidden, MLP_MAX_HIDDEN)) ||
         (rc = xp_cfg_choice(ctx, p, "activation", acts, XP_COUNT(acts), 0, &c->act)) ||
         (rc = xp_cfg_choice(ctx, p, "schedule", scheds, XP_COUNT(scheds), 0, &c->schedule)) ||
@@ -758,6 +759,7 @@ static const char options_text[] =
     "  dropout: 0.1             # after each hidden layer\n"
     "  hidden: [256, 128]       # head layer widths (a list, or one number)\n"
     "  activation: gelu         # gelu | relu\n"
+    "  wide: false              # true: also a linear path from the head's input to the output\n"
     "  proj_dim: 32             # width of each modality's projection (vectors, towers)\n"
     "  cat_width: 16            # categorical embedding width: min(cat_width, (levels + 1) / 2)\n"
     "  input_clip: 5            # standardised inputs are clipped to +-input_clip (heavy tails)\n"

@@ -24,6 +24,7 @@ typedef struct mlp_config {
     int64_t hidden[MLP_MAX_HIDDEN];
     int64_t n_hidden;
     int act;                     /* MLP_ACT_* */
+    int wide;                    /* wide: a linear path from the head's input to the output */
     int schedule;                /* SCHED_* */
     int group;                   /* GROUP_*: batches of rows that share an image (or text) */
     int has_seed;

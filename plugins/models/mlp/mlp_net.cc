@@ -124,6 +124,7 @@ struct mlp_net : nn::Module {
     at::Tensor words_loss;              /* the last training forward's auxiliary loss */
     std::vector<nn::Linear> head;
     nn::Linear out{ nullptr };
+    nn::Linear wide{ nullptr };          /* spec.wide: the head's input -> the output, linearly */
     std::unique_ptr<torch::optim::AdamW> opt;
     std::vector<at::Tensor> best;
 
@@ -166,11 +167,13 @@ struct mlp_net : nn::Module {
             width += p.proj_dim;
             if (p.image_words > 0) words_head = nn::Linear(c, p.text_vocab);
         }
+        int64_t concat_width = width;
         for (int64_t k = 0; k < p.n_hidden; k++) {
             head.push_back(register_module("head" + std::to_string(k), nn::Linear(width, p.hidden[k])));
             width = p.hidden[k];
         }
         out = register_module("out", nn::Linear(width, 1));
+        if (p.wide) wide = register_module("wide", nn::Linear(concat_width, 1));
         init_weights(s.text_init);
     }
 
@@ -214,6 +217,10 @@ struct mlp_net : nn::Module {
         double b = std::sqrt(3.0 / (double)out->weight.size(1));
         out->weight.uniform_(-b, b, gen);
         out->bias.fill_(p.out_bias);
+        if (wide) {   /* starts at zero (no draw): the head's start is the same with or without it */
+            wide->weight.zero_();
+            wide->bias.zero_();
+        }
         if (words_head) {   /* last: the draws above are the same with or without it */
             double bw = std::sqrt(3.0 / (double)words_head->weight.size(1));
             words_head->weight.uniform_(-bw, bw, gen);
@@ -335,8 +342,10 @@ struct mlp_net : nn::Module {
             if (words_head && is_training()) words_loss = words_aux_loss(d, rows, idx, feats.index_select(0, inv));
         }
         at::Tensor x = parts.size() == 1 ? parts[0] : torch::cat(parts, 1);
+        at::Tensor linear = wide ? wide->forward(x) : at::Tensor();
         for (auto &l : head) x = dropout(act(l->forward(x)));
-        return out->forward(x).squeeze(1);
+        at::Tensor y = out->forward(x);
+        return (wide ? y + linear : y).squeeze(1);
     }
 
     /* What a snapshot, the saved file and get/set_params hold: the parameters, then the

@@ -88,6 +88,10 @@ typedef struct mlp_spec {
     int64_t hidden[MLP_MAX_HIDDEN];
     double dropout;
     int act;                      /* MLP_ACT_* */
+    int wide;                     /* 1: a linear path from the head's input (the dense inputs,
+                                   * embeddings and projections, concatenated) straight to the
+                                   * output, added to the head's: additive effects need not be
+                                   * learnt through the hidden layers' dropout ("wide & deep") */
     float out_bias;               /* initial output bias (the standardised target mean: 0) */
 } mlp_spec;
 

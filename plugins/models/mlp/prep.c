@@ -404,6 +404,7 @@ void mlp_make_spec(const mlp_model *m, mlp_spec *p, int64_t *buf)
     for (int64_t k = 0; k < c->n_hidden; k++) p->hidden[k] = c->hidden[k];
     p->dropout = c->dropout;
     p->act = c->act;
+    p->wide = c->wide;
     p->out_bias = 0;
 }
 
