@@ -1,7 +1,8 @@
 /* measure.c (image_stats' numbers of one picture) on pictures that are not square: lengths
  * are in units of the short side, so one disc reads the same in a wide, a tall and a square
  * frame of the same short side — and not in the same wide picture stretched to a square,
- * which is what reading it as square pixels used to do. Also: the brightness plane's slope
+ * which is what reading it as square pixels used to do. A blob away from the centre is not
+ * the object, and a part cut by a 1-px gap is still one. Also: the brightness plane's slope
  * (shading) is per short side in both directions, a ring narrower than 3 pixels is no
  * picture, and a picture larger than any before grows the scratch. */
 #include <stdlib.h>
@@ -72,6 +73,29 @@ int main(void)
     CHECK_EQ_INT(im_measure(g, IM_HWC, 50, 90, 0.06, 0.12, &w, fg), 1);
     CHECK_NEAR(fe[IM_SHADING], 0.5, 0.03);
     CHECK_NEAR(fg[IM_SHADING], fe[IM_SHADING], 1e-9);
+    /* a stray blob of another colour away from the centre (clutter) is not the object: the
+     * disc reads exactly as it does alone */
+    float *k = draw(50, 50, 25, 25, r, 0);
+    for (int y = 0; y < 50; y++)
+        for (int x = 0; x < 50; x++)
+            if ((x + 0.5 - 41) * (x + 0.5 - 41) + (y + 0.5 - 9) * (y + 0.5 - 9) <= 16) {
+                float *q = k + ((size_t)y * 50 + (size_t)x) * 3;
+                q[0] = 0.1f; q[1] = 0.7f; q[2] = 0.2f;
+            }
+    double fk[IM_N_FEAT];
+    CHECK_EQ_INT(im_measure(k, IM_HWC, 50, 50, 0.06, 0.12, &w, fk), 1);
+    for (int f = 0; f < IM_N_FEAT; f++)
+        if (!isnan(sq[f])) CHECK_NEAR(fk[f], sq[f], 1e-9);
+    /* the same disc cut in two by a 1-px gap is still one object: it reaches as far */
+    float *c2 = draw(50, 50, 25, 25, r, 0);
+    for (int y = 0; y < 50; y++)
+        for (int c = 0; c < 3; c++) c2[((size_t)y * 50 + 25) * 3 + (size_t)c] = c == 0 ? 0.35f : c == 1 ? 0.4f : 0.45f;
+    double fc[IM_N_FEAT];
+    CHECK_EQ_INT(im_measure(c2, IM_HWC, 50, 50, 0.06, 0.12, &w, fc), 1);
+    CHECK_NEAR(fc[IM_REACH90], sq[IM_REACH90], 0.05 * sq[IM_REACH90]);
+    CHECK(fc[IM_FILL] > 0.8 * sq[IM_FILL]);
+    free(k);
+    free(c2);
     /* too small to have a border ring and an inside: no picture, everything missing */
     double tiny[IM_N_FEAT];
     CHECK_EQ_INT(im_measure(a, IM_HWC, 2, 50, 0.06, 0.12, &w, tiny), 0);

@@ -41,6 +41,11 @@
  *  - A pixel is the object when some channel differs from the plane by more than a
  *    threshold relative to the plane's brightness: max(min_contrast, 1.5 × the 90th
  *    percentile of the ring's own differences), so a textured backdrop raises the bar.
+ *  - The object is the connected region of such pixels (8-connected, gaps up to 3% of the
+ *    short side closed) that holds the one nearest the picture's centre: a product photo
+ *    centres its subject, and a stray blob elsewhere (another object, a reflection) is left
+ *    out. Reading the size from the picture alone (bench/step2/probe/size.py, the component
+ *    known): 0.696 -> 0.729 of items right at 64 px, 0.758 -> 0.811 at the file's own size.
  *  - Only pixels with at least 6 of their 8 neighbours in the object count (speckle and
  *    one-pixel noise are dropped); fewer than 4 such pixels: no object (fill 0, the rest
  *    missing).

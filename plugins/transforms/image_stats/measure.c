@@ -2,6 +2,7 @@
 #include "measure.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define MIN_OBJECT_PIXELS 4
@@ -22,6 +23,9 @@ void im_scratch_free(im_scratch *w)
     free(w->light);
     free(w->sat);
     free(w->lap);
+    free(w->grown);
+    free(w->label);
+    free(w->queue);
     *w = (im_scratch){ 0 };
 }
 
@@ -39,7 +43,11 @@ static int grow(im_scratch *w, size_t np)
     w->light = malloc(np * sizeof *w->light);
     w->sat = malloc(np * sizeof *w->sat);
     w->lap = malloc(np * sizeof *w->lap);
-    if (!w->px || !w->res || !w->mask || !w->tmp || !w->xs || !w->ys || !w->light || !w->sat || !w->lap) {
+    w->grown = malloc(np);
+    w->label = malloc(np * sizeof *w->label);
+    w->queue = malloc(np * sizeof *w->queue);
+    if (!w->px || !w->res || !w->mask || !w->tmp || !w->xs || !w->ys || !w->light || !w->sat || !w->lap ||
+        !w->grown || !w->label || !w->queue) {
         im_scratch_free(w);
         return -1;
     }
@@ -91,6 +99,72 @@ static int solve3(const double A_in[9], const double b_in[3], double x[3])
     return 0;
 }
 
+/* Keeps of mask[W × H] only the pixels in the connected region nearest the centre: the mask
+ * is dilated by r pixels (a square: gaps up to 2r wide close, so a part drawn in strokes or
+ * cut by its own holes stays one region), its 8-connected regions labelled, and the region
+ * of the mask pixel nearest the centre kept. */
+static void keep_central(im_scratch *w, size_t W, size_t H, size_t r)
+{
+    size_t np = W * H;
+    unsigned char *g = w->grown, *m = w->mask;
+    /* dilation, separable: rows into `grown`, then columns in place via label as scratch */
+    for (size_t y = 0; y < H; y++) {
+        long last = -1 - (long)r;     /* last mask x seen, within r to the left */
+        for (size_t x = 0; x < W; x++) {
+            if (m[y * W + x]) last = (long)x;
+            g[y * W + x] = (long)x - last <= (long)r;
+        }
+        last = (long)W + (long)r;
+        for (size_t x = W; x-- > 0;) {
+            if (m[y * W + x]) last = (long)x;
+            if (last - (long)x <= (long)r) g[y * W + x] = 1;
+        }
+    }
+    int32_t *col = w->label;          /* the row-dilated mask, before the column pass */
+    for (size_t p = 0; p < np; p++) col[p] = g[p];
+    for (size_t x = 0; x < W; x++) {
+        long last = -1 - (long)r;
+        for (size_t y = 0; y < H; y++) {
+            if (col[y * W + x]) last = (long)y;
+            g[y * W + x] = (long)y - last <= (long)r;
+        }
+        last = (long)H + (long)r;
+        for (size_t y = H; y-- > 0;) {
+            if (col[y * W + x]) last = (long)y;
+            if (last - (long)y <= (long)r) g[y * W + x] = 1;
+        }
+    }
+    /* the mask pixel nearest the centre */
+    double best = INFINITY;
+    size_t seed = np;
+    for (size_t y = 0; y < H; y++)
+        for (size_t x = 0; x < W; x++) {
+            if (!m[y * W + x]) continue;
+            double dx = (double)x + 0.5 - 0.5 * (double)W, dy = (double)y + 0.5 - 0.5 * (double)H, d = dx * dx + dy * dy;
+            if (d < best) { best = d; seed = y * W + x; }
+        }
+    if (seed == np) return;           /* an empty mask stays empty */
+    /* its region of the dilated mask: a flood fill, 8-connected */
+    for (size_t p = 0; p < np; p++) w->label[p] = 0;
+    size_t head = 0, tail = 0;
+    w->queue[tail++] = (int32_t)seed;
+    w->label[seed] = 1;
+    while (head < tail) {
+        size_t p = (size_t)w->queue[head++], y = p / W, x = p % W;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++) {
+                long yy = (long)y + dy, xx = (long)x + dx;
+                if (yy < 0 || xx < 0 || yy >= (long)H || xx >= (long)W) continue;
+                size_t q = (size_t)yy * W + (size_t)xx;
+                if (g[q] && !w->label[q]) {
+                    w->label[q] = 1;
+                    w->queue[tail++] = (int32_t)q;
+                }
+            }
+    }
+    for (size_t p = 0; p < np; p++) m[p] = m[p] && w->label[p];
+}
+
 int im_measure(const float *v, int layout, size_t W, size_t H, double border, double min_contrast,
                im_scratch *w, double feat[IM_N_FEAT])
 {
@@ -135,6 +209,8 @@ int im_measure(const float *v, int layout, size_t W, size_t H, double border, do
     double thr = 1.5 * quantile(w->tmp, nring, 0.9);
     if (thr < min_contrast) thr = min_contrast;
     for (size_t p = 0; p < np; p++) w->mask[p] = w->res[p] > thr;
+    size_t gap = (size_t)lround(0.03 * m);
+    keep_central(w, W, H, gap < 1 ? 1 : gap);
     /* object pixels: in the mask with >= 6 of 8 neighbours in it */
     double n = 0, sx = 0, sy = 0, chrom[3] = { 0 }, lsum = 0, lsum2 = 0, grad = 0, ngrad = 0;
     double sat = 0, lap = 0, jxx = 0, jyy = 0, jxy = 0;

@@ -6,6 +6,11 @@
  *     int found = im_measure(px, IM_HWC, width, height, 0.06, 0.12, &w, feat);  // -1: no memory
  *     im_scratch_free(&w);
  *
+ * The object is the part of the mask (pixels unlike the backdrop) in the connected region,
+ * gaps up to 3% of the short side closed, nearest the picture's centre: a product photo
+ * centres its subject, and a stray blob elsewhere (another object, a reflection, a textured
+ * patch of backdrop) is not part of it.
+ *
  * px holds width × height RGB pixels in [0, 1] (IM_HWC: 3 floats per pixel, row-major;
  * IM_CHW: three planes); non-finite values count as 0. Lengths are in units of the picture's
  * short side and areas in its square, so a square picture reads as it did when image_stats
@@ -18,6 +23,7 @@
 #define XP_IMAGE_STATS_MEASURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { IM_CHW, IM_HWC };
 
@@ -36,6 +42,9 @@ typedef struct im_scratch {
     double *tmp, *xs, *ys;  /* quantile work */
     double *light, *sat;    /* the object pixels' brightness and saturation */
     double *lap;            /* interior pixels' |Laplacian| (for its median) */
+    unsigned char *grown;   /* the mask dilated (gaps closed) */
+    int32_t *label;         /* its 8-connected regions */
+    int32_t *queue;         /* flood fill work */
 } im_scratch;
 
 int im_measure(const float *px, int layout, size_t width, size_t height, double border,
