@@ -168,8 +168,10 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         goto fail;
     }
     s->keep_inputs = XP_HOST_HAS(h, input_used) && h->input_dir && h->input_used;
-    /* what a cached entry depends on: the measure's version and settings */
-    snprintf(s->space, sizeof s->space, "image_stats/v1/side%lld/b%.6g/c%.6g", (long long)s->side,
+    /* What a cached entry depends on: the measure's version and settings. Bump the version
+     * whenever measure.c reads a picture differently (v2: the object is the region nearest
+     * the centre), or a cache written before would serve the old numbers. */
+    snprintf(s->space, sizeof s->space, "image_stats/v2/side%lld/b%.6g/c%.6g", (long long)s->side,
              s->border, s->min_contrast);
     if (XP_HOST_HAS(h, column_add) && h->column_ref && h->column_add) {   /* the config check */
         h->column_ref(ctx, h->cfg_get(cfg, "column"), s->column);
@@ -219,7 +221,7 @@ typedef struct worker_scratch {
 
 /* Picture k: read, kept by the host, looked up in the cache or decoded at the picture's own
  * aspect ratio (short side `side` when larger) and measured. */
-static void measure_one(job *j, size_t k, im_scratch *w, float **px, size_t *px_cap)
+static void measure_one(job *j, size_t k, worker_scratch *ws)
 {
     const state *s = j->s;
     pic *p = &j->pics[k];
@@ -247,31 +249,35 @@ static void measure_one(job *j, size_t k, im_scratch *w, float **px, size_t *px_
     }
     int sw, sh;
     if ((p->status = image_size_of(buf, n, p->path, &sw, &sh, p->msg, sizeof p->msg))) { free(buf); return; }
-    int ow = sw, oh = sh, short_side = sw < sh ? sw : sh;
-    if (s->side > 0 && short_side > s->side) {   /* shrink, the aspect ratio kept; never enlarge */
-        double f = (double)s->side / short_side;
-        ow = (int)lround(sw * f);
-        oh = (int)lround(sh * f);
+    int ow = sw, oh = sh, short_side = sw < sh ? sw : sh, long_side;
+    long_side = sw > sh ? sw : sh;
+    /* shrink, the aspect ratio kept, never enlarge: to short side `side`, and in any case to
+     * what the decoder can output (IMAGE_MAX_OUT_SIDE per side) */
+    double scale = s->side > 0 && short_side > s->side ? (double)s->side / short_side : 1;
+    if (long_side * scale > IMAGE_MAX_OUT_SIDE) scale = (double)IMAGE_MAX_OUT_SIDE / long_side;
+    if (scale < 1) {
+        ow = (int)lround(sw * scale);
+        oh = (int)lround(sh * scale);
         if (ow < 1) ow = 1;
         if (oh < 1) oh = 1;
     }
     size_t need = (size_t)ow * (size_t)oh * 3;
-    if (need > *px_cap) {
-        free(*px);
-        *px_cap = 0;
-        if (!(*px = malloc(need * sizeof **px))) {
+    if (need > ws->px_cap) {
+        free(ws->px);
+        ws->px_cap = 0;
+        if (!(ws->px = malloc(need * sizeof *ws->px))) {
             p->status = XP_ENOMEM;
             snprintf(p->msg, sizeof p->msg, "out of memory for a %d x %d picture", ow, oh);
             free(buf);
             return;
         }
-        *px_cap = need;
+        ws->px_cap = need;
     }
     image_opts o = image_opts_default(ow, oh);
-    p->status = image_decode_rgb(buf, n, p->path, &o, *px, NULL, p->msg, sizeof p->msg);
+    p->status = image_decode_rgb(buf, n, p->path, &o, ws->px, NULL, p->msg, sizeof p->msg);
     free(buf);
     if (p->status) return;
-    int found = im_measure(*px, IM_HWC, (size_t)ow, (size_t)oh, s->border, s->min_contrast, w, feat);
+    int found = im_measure(ws->px, IM_HWC, (size_t)ow, (size_t)oh, s->border, s->min_contrast, &ws->w, feat);
     if (found < 0) {
         p->status = XP_ENOMEM;
         snprintf(p->msg, sizeof p->msg, "out of memory measuring a %d x %d picture", ow, oh);
@@ -290,7 +296,7 @@ static void measure_task(void *arg, size_t k, void **local)
     job *j = arg;
     if (!*local) *local = calloc(1, sizeof(worker_scratch));
     worker_scratch *ws = *local;
-    if (ws) measure_one(j, k, &ws->w, &ws->px, &ws->px_cap);
+    if (ws) measure_one(j, k, ws);
     else {
         j->pics[k].status = XP_ENOMEM;
         snprintf(j->pics[k].msg, sizeof j->pics[k].msg, "out of memory");
@@ -373,12 +379,12 @@ static int from_files(xp_ctx *ctx, state *s, const xp_column *src, size_t n_rows
     job j = { .ctx = ctx, .s = s, .pics = pics, .n = np, .feat = pf,
               .use_cache = s->cache && XP_HOST_HAS(h, cache_put) && h->cache_get && h->cache_put && h->sha256 };
     image_for_each(np, h->threads ? h->threads(ctx) : 1, measure_task, scratch_free, &j);
+    const char *example = NULL;
     for (size_t k = 0; k < np; k++) {
         if (pics[k].fatal) { rc = pics[k].status; goto done; }   /* the host's message (input_used) */
         if (pics[k].status == XP_ENOMEM) { rc = xp_fail(ctx, XP_ENOMEM, "image_stats: %s", pics[k].msg); goto done; }
         if (pics[k].status) {
-            if (!t->undecodable)
-                xp_log(ctx, XP_LOG_DEBUG, "image_stats: %s (its rows get missing values)", pics[k].msg);
+            if (!example) example = pics[k].msg;
             t->undecodable++;
             continue;
         }
@@ -387,6 +393,9 @@ static int from_files(xp_ctx *ctx, state *s, const xp_column *src, size_t n_rows
         t->hits += (size_t)pics[k].hit;
         t->fill_sum += pf[k * IM_N_FEAT + IM_FILL];
     }
+    if (example)   /* said, not only counted: their rows' numbers are missing */
+        xp_log(ctx, XP_LOG_WARN, "image_stats: %zu of %zu picture files could not be read (e.g. %s); their rows "
+               "get missing values", t->undecodable, np, example);
     for (size_t r = 0; r < n_rows; r++) {
         int32_t k = row_pic[r];
         int ok = k >= 0 && pics[k].status == 0;

@@ -24,6 +24,7 @@ void im_scratch_free(im_scratch *w)
     free(w->sat);
     free(w->lap);
     free(w->grown);
+    free(w->rows);
     free(w->label);
     free(w->queue);
     *w = (im_scratch){ 0 };
@@ -44,10 +45,11 @@ static int grow(im_scratch *w, size_t np)
     w->sat = malloc(np * sizeof *w->sat);
     w->lap = malloc(np * sizeof *w->lap);
     w->grown = malloc(np);
+    w->rows = malloc(np);
     w->label = malloc(np * sizeof *w->label);
     w->queue = malloc(np * sizeof *w->queue);
     if (!w->px || !w->res || !w->mask || !w->tmp || !w->xs || !w->ys || !w->light || !w->sat || !w->lap ||
-        !w->grown || !w->label || !w->queue) {
+        !w->grown || !w->rows || !w->label || !w->queue) {
         im_scratch_free(w);
         return -1;
     }
@@ -99,6 +101,22 @@ static int solve3(const double A_in[9], const double b_in[3], double x[3])
     return 0;
 }
 
+/* out[k·stride] = 1 where in[j·stride] is set for some |j - k| <= r, for k < len: one line of
+ * a square dilation (two passes: the nearest set pixel to the left, then to the right). */
+static void dilate_line(const unsigned char *in, unsigned char *out, size_t len, size_t stride, size_t r)
+{
+    long last = -1 - (long)r;
+    for (size_t k = 0; k < len; k++) {
+        if (in[k * stride]) last = (long)k;
+        out[k * stride] = (long)k - last <= (long)r;
+    }
+    last = (long)len + (long)r;
+    for (size_t k = len; k-- > 0;) {
+        if (in[k * stride]) last = (long)k;
+        if (last - (long)k <= (long)r) out[k * stride] = 1;
+    }
+}
+
 /* Keeps of mask[W × H] only the pixels in the connected region nearest the centre: the mask
  * is dilated by r pixels (a square: gaps up to 2r wide close, so a part drawn in strokes or
  * cut by its own holes stays one region), its 8-connected regions labelled, and the region
@@ -107,33 +125,8 @@ static void keep_central(im_scratch *w, size_t W, size_t H, size_t r)
 {
     size_t np = W * H;
     unsigned char *g = w->grown, *m = w->mask;
-    /* dilation, separable: rows into `grown`, then columns in place via label as scratch */
-    for (size_t y = 0; y < H; y++) {
-        long last = -1 - (long)r;     /* last mask x seen, within r to the left */
-        for (size_t x = 0; x < W; x++) {
-            if (m[y * W + x]) last = (long)x;
-            g[y * W + x] = (long)x - last <= (long)r;
-        }
-        last = (long)W + (long)r;
-        for (size_t x = W; x-- > 0;) {
-            if (m[y * W + x]) last = (long)x;
-            if (last - (long)x <= (long)r) g[y * W + x] = 1;
-        }
-    }
-    int32_t *col = w->label;          /* the row-dilated mask, before the column pass */
-    for (size_t p = 0; p < np; p++) col[p] = g[p];
-    for (size_t x = 0; x < W; x++) {
-        long last = -1 - (long)r;
-        for (size_t y = 0; y < H; y++) {
-            if (col[y * W + x]) last = (long)y;
-            g[y * W + x] = (long)y - last <= (long)r;
-        }
-        last = (long)H + (long)r;
-        for (size_t y = H; y-- > 0;) {
-            if (col[y * W + x]) last = (long)y;
-            if (last - (long)y <= (long)r) g[y * W + x] = 1;
-        }
-    }
+    for (size_t y = 0; y < H; y++) dilate_line(m + y * W, w->rows + y * W, W, 1, r);   /* separable */
+    for (size_t x = 0; x < W; x++) dilate_line(w->rows + x, g + x, H, W, r);
     /* the mask pixel nearest the centre */
     double best = INFINITY;
     size_t seed = np;

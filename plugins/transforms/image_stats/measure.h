@@ -43,6 +43,7 @@ typedef struct im_scratch {
     double *light, *sat;    /* the object pixels' brightness and saturation */
     double *lap;            /* interior pixels' |Laplacian| (for its median) */
     unsigned char *grown;   /* the mask dilated (gaps closed) */
+    unsigned char *rows;    /* the mask dilated along rows only */
     int32_t *label;         /* its 8-connected regions */
     int32_t *queue;         /* flood fill work */
 } im_scratch;
