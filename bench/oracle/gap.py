@@ -120,7 +120,7 @@ def main():
         if t["holdout"] == "0" and named_all(t):
             vocab.update(cells[i]["description"].lower().split())
     words = sorted(vocab)
-    q_cols = [p["column"] for p in model["proxies"] if p["property"] == "q"]
+    q_cols = [(p["column"], p["miss_code"]) for p in model["proxies"] if p["property"] == "q"]
     sources = sorted({c["source_id"] for c in cells})
 
     def design(ids):
@@ -128,12 +128,13 @@ def main():
         for i in ids:
             c, ws = cells[i], set(cells[i]["description"].lower().split())
             x = [1.0 * (w in ws) for w in words]
-            for col in q_cols:
+            for col, code in q_cols:   # a cell is missing when empty or its proxy's miss_code
                 v = number(c[col])
-                miss = math.isnan(v) or v in (-8, -5, -2)
+                miss = math.isnan(v) or (code is not None and v == code)
                 x += [0.0 if miss else v, 1.0 * miss]
             qty = number(c["quantity"])
-            x += [math.log(qty) if qty > 0 else 0.0, 1.0 * (qty > 0), number(c["feature_8"]) or 0.0]
+            rush = number(c["feature_8"])
+            x += [math.log(qty) if qty > 0 else 0.0, 1.0 * (qty > 0), 0.0 if math.isnan(rush) else rush]
             x += [1.0 * (c["source_id"] == s) for s in sources[1:]]
             out.append(x)
         return np.nan_to_num(np.array(out))

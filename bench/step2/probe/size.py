@@ -43,16 +43,13 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_predict
 
 from finish import find_file   # the picture of a description, as finish.py finds it
+from surface_rel import unlike_backdrop   # the same segmentation as that probe
 
 
 def extent(x, H, W, central):
     """Size numbers of the part in picture x (h × w × 3, [0, 1]) of a file H × W, or None."""
     h, w, _ = x.shape
-    b = max(1, int(round(0.06 * min(h, w))))
-    ring = np.ones((h, w), bool)
-    ring[b:h - b, b:w - b] = False
-    diff = np.abs(x - np.median(x[ring], axis=0)).max(axis=2)
-    m = diff > max(0.12, 1.5 * np.percentile(diff[ring], 90))
+    m = unlike_backdrop(x)
     if m.sum() < 5:
         return None
     if central:

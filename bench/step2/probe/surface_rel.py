@@ -60,6 +60,17 @@ def erode(m):
     return out
 
 
+def unlike_backdrop(x):
+    """The pixels of x (h × w × 3, [0, 1]) unlike the border ring's median colour: a channel
+    differs by more than max(0.12, 1.5 × the ring's own 90th-percentile difference)."""
+    h, w, _ = x.shape
+    b = max(1, int(round(0.06 * min(h, w))))
+    ring = np.ones((h, w), bool)
+    ring[b:h - b, b:w - b] = False
+    diff = np.abs(x - np.median(x[ring], axis=0)).max(axis=2)
+    return diff > max(0.12, 1.5 * np.percentile(diff[ring], 90))
+
+
 def measures(path, side):
     """The picture at `side` -> absolute + relative numbers, or None when no part is found."""
     im = Image.open(path).convert("RGB")
@@ -67,11 +78,7 @@ def measures(path, side):
         im = im.resize((side, side), Image.BILINEAR)
     x = np.asarray(im, dtype=np.float64) / 255
     h, w, _ = x.shape
-    b = max(1, int(round(0.06 * min(h, w))))
-    ring = np.ones((h, w), bool)
-    ring[b:h - b, b:w - b] = False
-    diff = np.abs(x - np.median(x[ring], axis=0)).max(axis=2)
-    m = diff > max(0.12, 1.5 * np.percentile(diff[ring], 90))
+    m = unlike_backdrop(x)
     e = erode(erode(m))          # twice: away from the outline's mixed pixels
     if e.sum() < 20:
         e = erode(m)
