@@ -29,6 +29,7 @@
  * three (README, Step 2).
  */
 #include "blend.h"
+#include "blend_strata.h"
 
 #include <errno.h>
 #include <math.h>
@@ -121,6 +122,9 @@ int blend_members(xp_cfg *root, char ***names, size_t *n_names, int *run_them, i
     /* Checked now, not after the members' minutes of work. */
     int method, logspace, affine;
     if ((rc = blend_options(bl, &method, &logspace, &affine, err, n))) return rc;
+    strata_spec ss;
+    if ((rc = strata_read(bl, &ss, err, n))) return rc;
+    strata_free(&ss);
     size_t count = cfg_len(ml);
     char **paths = calloc(count, sizeof *paths);
     if (!paths) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
@@ -484,24 +488,104 @@ static int fit_affine(const double *A, const double *b, const unsigned char *use
     return XP_OK;
 }
 
+/* Weights, scale and offset per stratum (blend_strata.h): slot 0 the pooled fit, slot 1 + c
+ * stratum c's own when own[c] (enough rows), else its rows take slot 0. Without strata there
+ * is one stratum, code 0, and it keeps the pooled fit. */
+typedef struct fitted {
+    size_t m, n_codes;
+    double *w;                  /* (n_codes + 1) × m */
+    double *scale, *offset;     /* n_codes + 1 */
+    unsigned char *own;         /* n_codes */
+    long *rows;                 /* n_codes: fitted rows of each stratum */
+} fitted;
+
+static int fitted_init(fitted *ft, size_t m, const strata_spec *ss)
+{
+    memset(ft, 0, sizeof *ft);
+    ft->m = m;
+    ft->n_codes = (size_t)1 << ss->n;
+    size_t slots = ft->n_codes + 1;
+    ft->w = calloc(slots * m, sizeof *ft->w);
+    ft->scale = calloc(slots, sizeof *ft->scale);
+    ft->offset = calloc(slots, sizeof *ft->offset);
+    ft->own = calloc(ft->n_codes, 1);
+    ft->rows = calloc(ft->n_codes, sizeof *ft->rows);
+    return ft->w && ft->scale && ft->offset && ft->own && ft->rows ? XP_OK : XP_ENOMEM;
+}
+
+static void fitted_free(fitted *ft)
+{
+    free(ft->w); free(ft->scale); free(ft->offset); free(ft->own); free(ft->rows);
+    memset(ft, 0, sizeof *ft);
+}
+
+/* The slot row i's stratum predicts with. */
+static size_t slot_of(const fitted *ft, int code)
+{
+    return ft->own[code] ? 1 + (size_t)code : 0;
+}
+
+/* Fits slot 0 on the rows with use[i] (NULL: all), then each stratum with at least
+ * ss->min_rows of them on its own rows (only when strata are configured). */
+static int fit_stratified(int method, int affine, const double *A, const double *b, const unsigned char *use,
+                          const int *codes, size_t rows, const strata_spec *ss, fitted *ft)
+{
+    size_t m = ft->m;
+    unsigned char *sub = malloc(rows ? rows : 1);
+    if (!sub) return XP_ENOMEM;
+    int rc = XP_OK;
+    for (size_t c = 0; c < ft->n_codes; c++) { ft->own[c] = 0; ft->rows[c] = 0; }
+    for (size_t i = 0; i < rows; i++) if (!use || use[i]) ft->rows[codes[i]]++;
+    for (size_t slot = 0; slot <= ft->n_codes && !rc; slot++) {
+        const unsigned char *u = use;
+        if (slot > 0) {
+            size_t c = slot - 1;
+            if (!ss->n || ft->rows[c] < ss->min_rows) continue;
+            for (size_t i = 0; i < rows; i++) sub[i] = (!use || use[i]) && (size_t)codes[i] == c;
+            u = sub;
+            ft->own[c] = 1;
+        }
+        double *w = ft->w + slot * m;
+        fit_weights(method, A, b, u, rows, m, w);
+        ft->scale[slot] = 1;
+        ft->offset[slot] = 0;
+        if (affine) rc = fit_affine(A, b, u, rows, m, w, &ft->scale[slot], &ft->offset[slot]);
+    }
+    free(sub);
+    return rc;
+}
+
+static double predict_row(const fitted *ft, const double *row, int code)
+{
+    size_t s = slot_of(ft, code);
+    return ft->offset[s] + ft->scale[s] * weighted(row, ft->w + s * ft->m, ft->m);
+}
+
 /* ------------------------------------------------------------------ the blend run */
 
 /* The artifact `runner predict` reads to predict with a blend run: which member runs, with
  * which weights, combined in which space, with which scale and offset. A CSV (not the JSON record) so predict needs no JSON
  * reader; it is recorded with its sha256 like every artifact. */
-static int write_members(const experiment *x, const char *artifact_dir, const char *space_s, double scale,
-                         double offset, const member *mem, const double *w, size_t m, char *err, size_t n)
+static int write_members(const experiment *x, const char *artifact_dir, const char *space_s, const strata_spec *ss,
+                         const fitted *ft, const member *mem, char *err, size_t n)
 {
-    char path[4096], hex[65];
+    char path[4096], hex[65], label[512];
     snprintf(path, sizeof path, "%s/blend_members.csv", artifact_dir);
     FILE *fp = fopen(path, "w");
     int bad = !fp;
     if (fp) {
-        /* scale and offset repeat on every line, like space: one line per member. */
-        fprintf(fp, "space,scale,offset,run_id,weight,study\n");
-        for (size_t k = 0; k < m; k++)
-            fprintf(fp, "%s,%.17g,%.17g,%lld,%.17g,%s\n", space_s, scale, offset, (long long)mem[k].run_id, w[k],
-                    mem[k].study);
+        /* scale and offset repeat on every line, like space: one line per member (per
+         * stratum: "pooled" first, then each stratum that has weights of its own). */
+        fprintf(fp, "%sspace,scale,offset,run_id,weight,study\n", ss->n ? "stratum," : "");
+        for (size_t slot = 0; slot <= ft->n_codes; slot++) {
+            if (slot > 0 && (!ss->n || !ft->own[slot - 1])) continue;
+            if (slot > 0) strata_label(ss, (int)(slot - 1), label, sizeof label);
+            for (size_t k = 0; k < ft->m; k++) {
+                if (ss->n) fprintf(fp, "%s,", slot ? label : "pooled");
+                fprintf(fp, "%s,%.17g,%.17g,%lld,%.17g,%s\n", space_s, ft->scale[slot], ft->offset[slot],
+                        (long long)mem[k].run_id, ft->w[slot * ft->m + k], mem[k].study);
+            }
+        }
         bad = fclose(fp) != 0;
     }
     if (bad || sha256_file_hex(path, hex) || store_artifact(x->st, x->run_id, path, hex, "blend_members")) {
@@ -546,7 +630,9 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     int method, logspace, affine, rc;
     if ((rc = blend_options(bl, &method, &logspace, &affine, err, n))) return rc;
     const char *space_s = logspace ? "log" : "raw";
-    double scale = 1, offset = 0;
+    strata_spec ss;
+    if ((rc = strata_read(bl, &ss, err, n))) return rc;
+    fitted ft;
 
     size_t nd = x->dev->n_rows, nt = x->test->n_rows;
     member *mem = calloc(m, sizeof *mem);
@@ -557,14 +643,16 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     unsigned char *use = malloc(nd ? nd : 1);
     double *w = calloc(m, sizeof *w), *mv = calloc(x->n_metrics, sizeof *mv), *msum = calloc(x->n_metrics, sizeof *msum);
     double *fy = malloc((nd ? nd : 1) * sizeof *fy), *fp = malloc((nd ? nd : 1) * sizeof *fp);
+    int *dcode = calloc(nd ? nd : 1, sizeof *dcode), *tcode = calloc(nt ? nt : 1, sizeof *tcode);
     row_map dmap = { 0 }, tmap = { 0 };
     char *json = NULL;
     rc = XP_ENOMEM;
-    if (!mem || !A || !T || !ydev || !ytest || !b || !oof || !pred || !fold || !use || !w || !mv || !msum || !fy || !fp ||
-        row_map_make(x->dev, &dmap) || row_map_make(x->test, &tmap)) {
+    if (fitted_init(&ft, m, &ss) || !mem || !A || !T || !ydev || !ytest || !b || !oof || !pred || !fold || !use || !w ||
+        !mv || !msum || !fy || !fp || !dcode || !tcode || row_map_make(x->dev, &dmap) || row_map_make(x->test, &tmap)) {
         snprintf(err, n, "out of memory");
         goto done;
     }
+    if ((rc = strata_codes(&ss, x->dev, dcode, err, n)) || (rc = strata_codes(&ss, x->test, tcode, err, n))) goto done;
     for (size_t i = 0; i < nd; i++) fold[i] = -1;
     for (size_t i = 0; i < x->plan.n_dev; i++) fold[x->plan.dev[i]] = x->plan.fold[i];
     rc = XP_OK;
@@ -623,8 +711,7 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     out->cv = 0;
     for (int f = 0; f < k_folds && !rc; f++) {
         for (size_t i = 0; i < nd; i++) use[i] = fold[i] >= 0 && fold[i] != f;
-        fit_weights(method, A, b, use, nd, m, w);
-        if (affine && fit_affine(A, b, use, nd, m, w, &scale, &offset)) {
+        if (fit_stratified(method, affine, A, b, use, dcode, nd, &ss, &ft)) {
             snprintf(err, n, "out of memory");
             rc = XP_ENOMEM;
             break;
@@ -632,7 +719,7 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
         size_t c = 0;
         for (size_t i = 0; i < nd; i++) {
             if (fold[i] != f) continue;
-            oof[i] = pred_from_space(logspace, offset + scale * weighted(A + i * m, w, m));
+            oof[i] = pred_from_space(logspace, predict_row(&ft, A + i * m, dcode[i]));
             fy[c] = ydev[i];
             fp[c] = oof[i];
             c++;
@@ -655,15 +742,13 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     if (rc) goto done;
 
     /* The weights for the test part: fitted on every dev row's out-of-fold prediction. */
-    fit_weights(method, A, b, NULL, nd, m, w);
-    scale = 1;
-    offset = 0;
-    if (affine && fit_affine(A, b, NULL, nd, m, w, &scale, &offset)) {
+    if (fit_stratified(method, affine, A, b, NULL, dcode, nd, &ss, &ft)) {
         snprintf(err, n, "out of memory");
         rc = XP_ENOMEM;
         goto done;
     }
-    for (size_t i = 0; i < nt; i++) pred[i] = pred_from_space(logspace, offset + scale * weighted(T + i * m, w, m));
+    for (size_t i = 0; i < nt; i++) pred[i] = pred_from_space(logspace, predict_row(&ft, T + i * m, tcode[i]));
+    for (size_t k = 0; k < m; k++) w[k] = ft.w[k];   /* the pooled weights: what the summary shows */
     out->test = calloc(x->n_metrics, sizeof *out->test);
     if (!out->test) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
     if ((rc = test_metrics_store(x, x->test, ytest, pred, out->test, err, n))) goto done;
@@ -675,8 +760,8 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     json_out_kv_str(&j, "method", method_names[method]);
     json_out_kv_str(&j, "space", space_s);
     json_out_kv_str(&j, "calibrate", affine ? "affine" : "none");
-    json_out_kv_num(&j, "scale", scale);     /* prediction = offset + scale * weighted sum (in space) */
-    json_out_kv_num(&j, "offset", offset);
+    json_out_kv_num(&j, "scale", ft.scale[0]);     /* prediction = offset + scale * weighted sum (in space) */
+    json_out_kv_num(&j, "offset", ft.offset[0]);
     json_out_kv_str(&j, "metric", x->metrics[x->objective].plugin->name);
     json_out_kv_num(&j, "cv", out->cv);
     json_out_key(&j, "members");
@@ -691,6 +776,32 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
         json_out_end(&j);
     }
     json_out_end(&j);
+    if (ss.n) {
+        /* Each stratum: its rows among the dev rows and, where it has its own, its weights
+         * (by member, in the order above), scale and offset; the others use the pooled ones. */
+        json_out_kv_int(&j, "strata_min_rows", ss.min_rows);
+        json_out_key(&j, "strata");
+        json_out_array(&j);
+        char label[512];
+        for (size_t c = 0; c < ft.n_codes; c++) {
+            if (!ft.rows[c]) continue;
+            strata_label(&ss, (int)c, label, sizeof label);
+            json_out_object(&j);
+            json_out_kv_str(&j, "stratum", label);
+            json_out_kv_int(&j, "rows", ft.rows[c]);
+            json_out_kv_bool(&j, "own_weights", ft.own[c]);
+            if (ft.own[c]) {
+                json_out_kv_num(&j, "scale", ft.scale[1 + c]);
+                json_out_kv_num(&j, "offset", ft.offset[1 + c]);
+                json_out_key(&j, "weights");
+                json_out_array(&j);
+                for (size_t k = 0; k < m; k++) json_out_num(&j, ft.w[(1 + c) * m + k]);
+                json_out_end(&j);
+            }
+            json_out_end(&j);
+        }
+        json_out_end(&j);
+    }
     json_out_end(&j);
     if (!(json = json_out_take(&j))) { snprintf(err, n, "out of memory"); rc = XP_ENOMEM; goto done; }
     if (store_record(x->st, x->run_id, "blend", json)) { snprintf(err, n, "%s", store_errmsg(x->st)); rc = XP_EIO; goto done; }
@@ -708,7 +819,7 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
             }
         }
     }
-    if (!rc && artifact_dir) rc = write_members(x, artifact_dir, space_s, scale, offset, mem, w, m, err, n);
+    if (!rc && artifact_dir) rc = write_members(x, artifact_dir, space_s, &ss, &ft, mem, err, n);
     if (rc) goto done;
     out->n_members = m;
     out->weights = w;
@@ -720,6 +831,9 @@ done:
     for (size_t k = 0; mem && k < m; k++) { free(mem[k].oof); free(mem[k].test); }
     free(mem); free(A); free(T); free(ydev); free(ytest); free(b); free(oof); free(pred); free(fold); free(use);
     free(w); free(mv); free(msum); free(fy); free(fp); free(dmap.at); free(tmap.at); free(json);
+    free(dcode); free(tcode);
+    fitted_free(&ft);
+    strata_free(&ss);
     if (rc) blend_outcome_free(out);
     return rc;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "blend.h"
+#include "blend_strata.h"
 #include "calibrate.h"
 #include "config.h"
 #include "embcache.h"
@@ -1393,9 +1394,11 @@ out:
  * predicts after transforms fitted on all dev rows; a run with validation.final: folds
  * averages its k fold models, each after transforms fitted on its fold's training rows, as
  * the run did for its test part. */
+/* strata (may be NULL): also *codes_out, each input row's stratum code (blend_strata.h), read
+ * from the rows as loaded, before any transform. */
 static int predict_model_run(store *st, const char *store_path, long long run_id, const char *csv,
-                             const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
-                             size_t *n_out, char *err, size_t errn)
+                             const char *images, registry *reg, int verbosity, const strata_spec *strata,
+                             int **codes_out, long long **row_ids, double **out, size_t *n_out, char *err, size_t errn)
 {
     char *cfg_path_s = NULL, *model_path = NULL, *train_path = NULL, *manifest = NULL, *calib_path = NULL;
     inputs *in = NULL;
@@ -1423,6 +1426,13 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     x->env.inputs = in;
     if ((rc = setup_components(x, err, errn)) || (rc = data_setup_predict(x, train_path, err, errn))) goto out;
     if ((rc = data_load_like(x, csv, x->dev, &input, err, errn))) goto out;
+    if (strata) {
+        if (!(*codes_out = malloc((input->n_rows ? input->n_rows : 1) * sizeof **codes_out))) {
+            snprintf(err, errn, "out of memory");
+            goto out;
+        }
+        if ((rc = strata_codes(strata, input, *codes_out, err, errn))) goto out;
+    }
     if (!x->mops->load) { snprintf(err, errn, "model plugin %s cannot load saved models", x->model->name); goto out; }
     size_t nr = input->n_rows ? input->n_rows : 1;
     pred = malloc(nr * sizeof *pred);
@@ -1496,82 +1506,174 @@ out:
 }
 
 
+/* One line of a blend_members.csv. */
+typedef struct member_line {
+    char stratum[512];          /* "pooled" or a strata label; "" in files without strata */
+    char space[16];
+    double scale, offset, weight;
+    long long run;
+    char study[512];
+} member_line;
+
+/* Reads blend_members.csv (blend.c write_members; older files had no stratum column, and the
+ * oldest no scale and offset: 1 and 0). Checks that the space is the same on every line and
+ * that each stratum lists the pooled lines' member runs, in their order, with one scale and
+ * offset. *n_members: the lines of the first stratum ("pooled"). */
+static int read_member_lines(const char *path, member_line **out, size_t *n_lines, size_t *n_members, char *err,
+                             size_t errn)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) { snprintf(err, errn, "%s: %s", path, strerror(errno)); return 1; }
+    char line[2048];
+    int format = -1, rc = 0, lineno = 1;   /* 0: space,run_id,...; 1: + scale,offset; 2: stratum, + */
+    static const char *const headers[3] = { "space,run_id,weight,study\n", "space,scale,offset,run_id,weight,study\n",
+                                            "stratum,space,scale,offset,run_id,weight,study\n" };
+    if (!fgets(line, sizeof line, fp)) line[0] = 0;
+    for (int k = 0; k < 3; k++) if (!strcmp(line, headers[k])) format = k;
+    if (format < 0) {
+        snprintf(err, errn, "%s:1: expected the header %s", path, headers[2]);
+        fclose(fp);
+        return 1;
+    }
+    member_line *v = NULL;
+    size_t n = 0, cap = 0;
+    *n_members = 0;
+    while (!rc && fgets(line, sizeof line, fp)) {
+        lineno++;
+        if (n == cap) {
+            member_line *nv = realloc(v, (cap = cap ? 2 * cap : 8) * sizeof *v);
+            if (!nv) { snprintf(err, errn, "out of memory"); rc = 1; break; }
+            v = nv;
+        }
+        member_line *l = &v[n];
+        memset(l, 0, sizeof *l);
+        l->scale = 1;
+        int ok = format == 2 ? sscanf(line, "%511[^,],%15[^,],%lf,%lf,%lld,%lf,%511[^\n]", l->stratum, l->space, &l->scale,
+                                      &l->offset, &l->run, &l->weight, l->study) == 7
+                 : format == 1 ? sscanf(line, "%15[^,],%lf,%lf,%lld,%lf,%511[^\n]", l->space, &l->scale, &l->offset, &l->run,
+                                        &l->weight, l->study) == 6
+                               : sscanf(line, "%15[^,],%lld,%lf,%511[^\n]", l->space, &l->run, &l->weight, l->study) == 4;
+        ok = ok && (!strcmp(l->space, "log") || !strcmp(l->space, "raw")) && isfinite(l->scale) && isfinite(l->offset) &&
+             isfinite(l->weight) && (!n || !strcmp(l->space, v[0].space));
+        if (!ok) {
+            snprintf(err, errn, "%s:%d: expected %sspace (log or raw),%srun_id,weight,study, the same space on every line",
+                     path, lineno, format == 2 ? "stratum," : "", format ? "scale,offset," : "");
+            rc = 1;
+            break;
+        }
+        n++;
+    }
+    fclose(fp);
+    if (!rc && !n) { snprintf(err, errn, "%s: no members", path); rc = 1; }
+    /* The groups: the first stratum's lines name the members; every stratum after repeats
+     * them in order, with one scale and offset, under a label of its own. */
+    size_t m = 0;
+    while (!rc && m < n && !strcmp(v[m].stratum, v[0].stratum)) m++;
+    for (size_t i = 0; !rc && i < n; i++) {
+        const member_line *g = &v[i - i % m];
+        int ok = !strcmp(v[i].stratum, g->stratum) && v[i].run == v[i % m].run && v[i].scale == g->scale &&
+                 v[i].offset == g->offset && (format < 2 || (i < m) == !strcmp(v[i].stratum, "pooled"));
+        for (size_t q = 0; ok && i % m == 0 && q < i; q += m) ok = strcmp(v[q].stratum, v[i].stratum) != 0;
+        if (!ok || (i + 1 == n && n % m)) {
+            snprintf(err, errn, "%s:%zu: the strata must be groups of the same member runs in the same order, one scale "
+                     "and offset per group, \"pooled\" first and each other label once", path, i + 2);
+            rc = 1;
+        }
+    }
+    *n_members = m;
+    if (rc) { free(v); return 1; }
+    *out = v;
+    *n_lines = n;
+    return 0;
+}
+
 /* A blend run has no model: its `blend_members` artifact names the member runs (same store),
- * their weights, the space they are combined in and the scale and offset after (blend.c); each member predicts the rows
- * as a run of its own and the blend combines them as blend_fit did for the test part. */
+ * their weights, the space they are combined in and the scale and offset after (blend.c),
+ * per stratum when the blend has strata (blend_strata.h); each member predicts the rows as a
+ * run of its own and the blend combines them as blend_fit did for the test part. */
 static int predict_blend_run(store *st, const char *store_path, const char *members_csv, const char *csv,
                              const char *images, registry *reg, int verbosity, long long **row_ids, double **out,
                              size_t *n_out, char *err, size_t errn)
 {
-    FILE *fp = fopen(members_csv, "r");
-    if (!fp) { snprintf(err, errn, "%s: %s", members_csv, strerror(errno)); return 1; }
-    char line[1024], space[16] = "", study[512];
-    long long mrun;
-    double w, scale = 1, offset = 0;
-    int rc = 0, lineno = 1, got = 0, calibrated = 0;
+    member_line *lines = NULL;
+    size_t n_lines = 0, m = 0, n_groups;
+    if (read_member_lines(members_csv, &lines, &n_lines, &m, err, errn)) return 1;
+    n_groups = n_lines / m;
+    /* Every stratum's label must parse and name the same columns, in the same order: a label
+     * no row can have would quietly send its rows to the pooled weights. */
+    strata_spec ss = { 0 };
+    for (size_t g = 1; g < n_groups; g++) {
+        strata_spec one;
+        int same = !strata_from_label(lines[g * m].stratum, &one);
+        if (same && g == 1) ss = one;
+        else if (same) {
+            same = one.n == ss.n;
+            for (size_t k = 0; same && k < one.n; k++) same = !strcmp(one.cols[k], ss.cols[k]);
+            strata_free(&one);
+        }
+        if (!same) {
+            snprintf(err, errn, "%s:%zu: '%s' is not a stratum label (column:missing or column:present, joined by '&'; "
+                     "the same columns on every stratum)", members_csv, g * m + 2, lines[g * m].stratum);
+            strata_free(&ss);
+            free(lines);
+            return 1;
+        }
+    }
+    int logspace = !strcmp(lines[0].space, "log"), rc = 0;
+    int *codes = NULL;
+    size_t *group_of = NULL;   /* per row: the line group (0 = pooled) its stratum predicts with */
     double *sum = NULL;
     *row_ids = NULL;
-    /* Blend runs before blend.calibrate wrote no scale and offset: 1 and 0. */
-    if (!fgets(line, sizeof line, fp)) line[0] = 0;
-    if (!strcmp(line, "space,scale,offset,run_id,weight,study\n")) calibrated = 1;
-    else if (strcmp(line, "space,run_id,weight,study\n")) {
-        snprintf(err, errn, "%s:1: expected the header space,scale,offset,run_id,weight,study", members_csv);
-        rc = 1;
-    }
-    while (!rc && fgets(line, sizeof line, fp)) {
-        lineno++;
-        char sp[16];
-        double sc = 1, off = 0;
-        int ok = calibrated ? sscanf(line, "%15[^,],%lf,%lf,%lld,%lf,%511[^\n]", sp, &sc, &off, &mrun, &w, study) == 6
-                            : sscanf(line, "%15[^,],%lld,%lf,%511[^\n]", sp, &mrun, &w, study) == 4;
-        if (!ok || (strcmp(sp, "log") && strcmp(sp, "raw")) || (space[0] && strcmp(sp, space)) ||
-            !isfinite(sc) || !isfinite(off) || (got && (sc != scale || off != offset))) {
-            snprintf(err, errn, "%s:%d: expected space (log or raw),%srun_id,weight,study, the same space%s on every line",
-                     members_csv, lineno, calibrated ? "scale,offset," : "", calibrated ? ", scale and offset" : "");
-            rc = 1;
-            break;
-        }
-        scale = sc;
-        offset = off;
-        snprintf(space, sizeof space, "%s", sp);
+    for (size_t k = 0; k < m && !rc; k++) {
         long long *ids = NULL;
         double *p = NULL;
         size_t n = 0;
         char merr[4096] = "";
-        if (predict_model_run(st, store_path, mrun, csv, images, reg, verbosity, &ids, &p, &n, merr, sizeof merr)) {
-            snprintf(err, errn, "blend member %s (run %lld): %s", study, mrun, merr);
+        if (predict_model_run(st, store_path, lines[k].run, csv, images, reg, verbosity, k == 0 && ss.n ? &ss : NULL,
+                              &codes, &ids, &p, &n, merr, sizeof merr)) {
+            snprintf(err, errn, "blend member %s (run %lld): %s", lines[k].study, lines[k].run, merr);
             rc = 1;
             break;
         }
-        int logspace = !strcmp(space, "log");
-        if (!got) {
+        if (k == 0) {
             sum = calloc(n ? n : 1, sizeof *sum);
+            group_of = calloc(n ? n : 1, sizeof *group_of);
             *row_ids = ids;
             *n_out = n;
             ids = NULL;
-            if (!sum) { snprintf(err, errn, "out of memory"); rc = 1; }
+            if (!sum || !group_of) { snprintf(err, errn, "out of memory"); rc = 1; }
+            char label[512];
+            for (size_t i = 0; !rc && ss.n && i < n; i++) {
+                strata_label(&ss, codes[i], label, sizeof label);
+                for (size_t g = 1; g < n_groups; g++)
+                    if (!strcmp(lines[g * m].stratum, label)) group_of[i] = g;
+            }
         } else if (n != *n_out) {
-            snprintf(err, errn, "blend member %s (run %lld) predicted %zu rows, the first member %zu", study, mrun, n, *n_out);
+            snprintf(err, errn, "blend member %s (run %lld) predicted %zu rows, the first member %zu", lines[k].study,
+                     lines[k].run, n, *n_out);
             rc = 1;
         }
         for (size_t i = 0; !rc && i < n; i++) {
             if (ids && ids[i] != (*row_ids)[i]) {
-                snprintf(err, errn, "blend member %s (run %lld) predicted other rows than the first member", study, mrun);
+                snprintf(err, errn, "blend member %s (run %lld) predicted other rows than the first member", lines[k].study,
+                         lines[k].run);
                 rc = 1;
                 break;
             }
-            sum[i] += w * (logspace ? log1p(fmax(p[i], 0)) : p[i]);
+            sum[i] += lines[group_of[i] * m + k].weight * (logspace ? log1p(fmax(p[i], 0)) : p[i]);
         }
         free(ids);
         free(p);
-        got++;
     }
-    fclose(fp);
-    if (!rc && !got) { snprintf(err, errn, "%s: no members", members_csv); rc = 1; }
     for (size_t i = 0; !rc && i < *n_out; i++) {
-        sum[i] = offset + scale * sum[i];
-        if (!strcmp(space, "log")) sum[i] = expm1(sum[i]);
+        const member_line *g = &lines[group_of[i] * m];
+        sum[i] = g->offset + g->scale * sum[i];
+        if (logspace) sum[i] = expm1(sum[i]);
     }
+    free(lines);
+    free(codes);
+    free(group_of);
+    strata_free(&ss);
     if (rc) {
         free(sum);
         free(*row_ids);
@@ -1612,7 +1714,8 @@ int run_predict(const char *store_path, long long run_id, const char *csv, const
         rc = predict_blend_run(st, shown, members, csv, images, reg, verbosity, &ids, &pred, &n, err, sizeof err);
     else if (brc == XP_ENOTFOUND) {   /* not a blend: a model run */
         err[0] = 0;
-        rc = predict_model_run(st, shown, run_id, csv, images, reg, verbosity, &ids, &pred, &n, err, sizeof err);
+        rc = predict_model_run(st, shown, run_id, csv, images, reg, verbosity, NULL, NULL, &ids, &pred, &n, err,
+                               sizeof err);
     } else
         rc = 1;
     free(shown);
