@@ -826,6 +826,23 @@ int blend_fit(experiment *x, char **studies, size_t m, const char *artifact_dir,
     w = NULL;
     out->member_cv = malloc(m * sizeof *out->member_cv);
     if (out->member_cv) for (size_t k = 0; k < m; k++) out->member_cv[k] = mem[k].cv;
+    if (ss.n) {   /* the summary's lines: what each stratum predicts with */
+        size_t len = 0;
+        FILE *sf = open_memstream(&out->strata, &len);
+        if (sf) {
+            char label[512];
+            fprintf(sf, "  weights by stratum (blend.strata), in the members' order:\n");
+            for (size_t c = 0; c < ft.n_codes; c++) {
+                if (!ft.rows[c]) continue;
+                strata_label(&ss, (int)c, label, sizeof label);
+                fprintf(sf, "    %-28s %7ld rows  ", label, ft.rows[c]);
+                if (!ft.own[c]) { fprintf(sf, "the pooled weights (fewer than %ld rows)\n", ss.min_rows); continue; }
+                for (size_t k = 0; k < m; k++) fprintf(sf, "%s%.4f", k ? " / " : "", ft.w[(1 + c) * m + k]);
+                fprintf(sf, "  (scale %.4f, offset %.4f)\n", ft.scale[1 + c], ft.offset[1 + c]);
+            }
+            if (fclose(sf)) { free(out->strata); out->strata = NULL; }
+        }
+    }
 
 done:
     for (size_t k = 0; mem && k < m; k++) { free(mem[k].oof); free(mem[k].test); }
@@ -843,5 +860,6 @@ void blend_outcome_free(blend_outcome *o)
     free(o->test);
     free(o->weights);
     free(o->member_cv);
+    free(o->strata);
     memset(o, 0, sizeof *o);
 }

@@ -21,6 +21,8 @@ typedef struct blend_outcome {
     size_t n_members;
     double *weights;             /* n_members */
     double *member_cv;           /* each member's own out-of-fold score (objective) */
+    char *strata;                /* blend.strata: lines for the summary (each stratum's rows and
+                                  * weights), or NULL */
 } blend_outcome;
 
 /* The member config files of root's blend section, resolved against the file listing them

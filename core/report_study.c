@@ -215,6 +215,35 @@ static void search_section(FILE *f, sqlite3 *db, const rrun *r, int h)
 
 /* ------------------------------------------------------------------ chosen configuration */
 
+/* blend.strata: each stratum's rows and, where it has its own, weights (in the members'
+ * order), scale and offset; nothing for a blend without strata. */
+static void strata_table(FILE *f, sqlite3 *db, const rrun *r)
+{
+    sqlite3_stmt *st = rdb_query(db,
+        "SELECT json_extract(s.value, '$.stratum'), json_extract(s.value, '$.rows'), json_extract(s.value, '$.own_weights'), "
+        "(SELECT group_concat(w.value, ' / ') FROM json_each(s.value, '$.weights') w), json_extract(s.value, '$.scale'), "
+        "json_extract(s.value, '$.offset') FROM xp_records b, json_each(b.json, '$.strata') s "
+        "WHERE b.run_id = ?1 AND b.kind = 'blend' ORDER BY s.key", "i", r->id);
+    int rows = 0;
+    char b1[32], b2[32], buf[1024];
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        if (!rows++)
+            fputs("<table><tr><th>stratum (blend.strata)</th><th>out-of-fold rows</th><th>weights, by member</th>"
+                  "<th>scale</th><th>offset</th></tr>\n", f);
+        fputs("<tr><td>", f);
+        rp_esc(f, rdb_col(st, 0, buf, sizeof buf));
+        fprintf(f, "</td><td>%lld</td><td>", (long long)sqlite3_column_int64(st, 1));
+        if (sqlite3_column_int(st, 2)) {
+            rp_esc(f, rdb_col(st, 3, buf, sizeof buf));
+            fprintf(f, "</td><td>%s</td><td>%s</td></tr>\n", rp_fmt(sqlite3_column_double(st, 4), b1),
+                    rp_fmt(sqlite3_column_double(st, 5), b2));
+        } else
+            fputs("the pooled weights (too few rows for its own)</td><td></td><td></td></tr>\n", f);
+    }
+    sqlite3_finalize(st);
+    if (rows) fputs("</table>\n", f);
+}
+
 static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
 {
     fprintf(f, "<h%d>The chosen configuration</h%d>\n", h + 1, h + 1);
@@ -247,6 +276,7 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
             fprintf(f, ", then calibrated on the same rows: prediction = %s + %s &times; weighted sum", rp_fmt(offset, b1),
                     rp_fmt(scale, b2));
         fputs("; record <code>blend</code>.</p>\n", f);
+        strata_table(f, db, r);
         return;
     }
     /* The refit's own config (artifact refit_config) holds the values actually used; the

@@ -1103,6 +1103,7 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         for (size_t k = 0; k < n_members; k++)
             printf("  %-24s weight %.4f  (its own out-of-fold %s %.6g)\n", member_studies[k], bo.weights[k],
                    x->metrics[x->objective].plugin->name, bo.member_cv[k]);
+        if (bo.strata) fputs(bo.strata, stdout);
         printf("test (%zu rows, scored once):", x->test->n_rows);
         for (size_t m = 0; m < x->n_metrics; m++) printf("  %s=%.6g", x->metrics[m].plugin->name, bo.test[m]);
         printf("\n");

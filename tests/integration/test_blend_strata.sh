@@ -47,6 +47,12 @@ expect_in "$tmp/err" "blend.strata_min_rows must be at least 1, got 0"
 [ ! -f exp.db ] && ok || bad "a member ran although the blend config was invalid"
 
 expect_rc 0 "$runner" blend.yaml -q
+# The summary says what each stratum predicts with; so does the report.
+expect_in "$tmp/out" "weights by stratum (blend.strata), in the members' order:"
+grep -Eq '^    x2:missing +[0-9]+ rows  [0-9.]+ / [0-9.]+  \(scale' "$tmp/out" && ok || bad "no summary line for x2:missing: $(cat "$tmp/out")"
+expect_rc 0 "$runner" report --store exp.db --html --out rep
+grep -q "<th>stratum (blend.strata)</th>" rep/index.html && grep -q "<td>x2:missing</td>" rep/index.html && ok ||
+  bad "the report does not show the blend's strata"
 expect_rc 1 "$runner" blend.yaml ++blend.run_members=false '++blend.strata=[nope]' -q
 expect_in "$tmp/err" "blend.strata names column 'nope', which the data does not have"
 
