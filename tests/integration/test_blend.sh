@@ -9,17 +9,7 @@ runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3") cxx=$(
 cd "$tmp"
 cp "$src/small.yaml" small.yaml
 bash "$src/make_small_csv.sh" small.csv 600
-# A second member that differs: shallow trees, no search.
-cat > shallow.yaml <<'Y'
-extends: small.yaml
-name: shallow
-model:
-  num_boost_round: 25
-  params: {max_depth: 1, eta: 0.3}
-search:
-  trials: 1
-  space: null
-Y
+cp "$src/shallow.yaml" shallow.yaml   # a second member that differs: stumps, no search
 cat > blend.yaml <<'Y'
 extends: small.yaml
 name: small_blend
