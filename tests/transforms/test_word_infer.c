@@ -408,6 +408,44 @@ static void test_errors(const char *so)
     txh_close(&h);
 }
 
+/* heldout_check: false skips the accuracy check's first fit: the same outputs, no
+ * heldout_accuracy in the record (and the default has one, so the check can tell). */
+static void test_heldout_check_off(const char *so)
+{
+    static items it;
+    make_items(&it, 11);
+    xp_frame *te[2] = { NULL, NULL };
+    double held[2];
+    for (int v = 0; v < 2; v++) {
+        txh h;
+        if (txh_open(&h, so, "word_infer")) { CHECK(0); return; }
+        char cfg[512];
+        snprintf(cfg, sizeof cfg, "%s%s", CFG, v ? "heldout_check: false\n" : "");
+        CHECK_EQ_INT(txh_create(&h, cfg), XP_OK);
+        CHECK_EQ_INT(h.unused, 0);
+        xp_frame *tr = items_frame(&it, 0, TRAIN);
+        te[v] = items_frame(&it, TRAIN, ITEMS);
+        CHECK_EQ_INT(txh_fit(&h, tr), XP_OK);
+        CHECK_EQ_INT(txh_apply(&h, te[v]), XP_OK);
+        held[v] = txh_sql_num(&h, "SELECT json_extract(json, '$.groups[0].heldout_accuracy') FROM xp_records WHERE kind = 'word_infer'");
+        frame_free(tr);
+        txh_close(&h);
+    }
+    CHECK(held[0] > 0.9);
+    CHECK(isnan(held[1]));
+    static const char *const cols[3] = { "r_shade_dark", "r_shade_mid", "r_shade_light" };
+    size_t diff = 0, seen = 0;
+    for (int c = 0; c < 3; c++) {
+        const xp_column *a = frame_find(te[0], cols[c]), *b = frame_find(te[1], cols[c]);
+        CHECK(a && b);
+        for (size_t i = 0; a && b && i < te[0]->n_rows; i++, seen++) diff += a->num[i] != b->num[i];
+    }
+    CHECK_EQ_INT((int)seen, 3 * (ITEMS - TRAIN) * REPS);
+    CHECK_EQ_INT((int)diff, 0);
+    frame_free(te[0]);
+    frame_free(te[1]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) { fprintf(stderr, "usage: %s word_infer.so\n", argv[0]); return 2; }
@@ -417,6 +455,7 @@ int main(int argc, char **argv)
     test_word_counting(argv[1]);
     test_per_text(argv[1]);
     test_per_text_weights(argv[1]);
+    test_heldout_check_off(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }

@@ -50,7 +50,8 @@
  * Records kind "word_infer" at fit: per group, the labelled texts per level, the unlabelled
  * texts, the cases fitted, the seconds the group took, and heldout_accuracy: a first
  * classifier fitted without one labelled text in five (picked by a hash of the text) scored on
- * those (the classifier kept is fitted on all).
+ * those (the classifier kept is fitted on all). `heldout_check: false` skips that first fit
+ * (~45% of the plugin's time; the outputs are the same) where another step already reports it.
  */
 #include <math.h>
 #include <stdint.h>
@@ -89,7 +90,7 @@ typedef struct state {
     tx_sel inputs;
     group g[MAX_GROUPS];
     size_t n_g;
-    int words;
+    int words, heldout_check;
     int64_t min_count, trees, depth, min_labelled, seed, bins, per_text;
     double eta;
     /* learned */
@@ -237,6 +238,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     state *s = calloc(1, sizeof *s);
     if (!s) return xp_fail(ctx, XP_ENOMEM, "out of memory");
     s->words = 1;
+    s->heldout_check = 1;
     s->min_count = 5;
     s->trees = 200;
     s->depth = 4;
@@ -249,6 +251,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
         (rc = tx_sel_read(ctx, cfg, "inputs", &s->inputs)) ||
         (rc = read_groups(ctx, s, h->cfg_get(cfg, "groups"))) ||
         (rc = h->cfg_bool(ctx, cfg, "words", 0, &s->words)) ||
+        (rc = h->cfg_bool(ctx, cfg, "heldout_check", 0, &s->heldout_check)) ||
         (rc = h->cfg_int(ctx, cfg, "min_count", 0, &s->min_count)) ||
         (rc = h->cfg_int(ctx, cfg, "trees", 0, &s->trees)) ||
         (rc = h->cfg_int(ctx, cfg, "depth", 0, &s->depth)) ||
@@ -764,7 +767,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         texts_free(&t);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
-    for (size_t k = 0; k < t.d.n; k++) held[k] = tk_hash(t.d.text[k]) % 5 == 0;
+    for (size_t k = 0; k < t.d.n; k++) held[k] = s->heldout_check && tk_hash(t.d.text[k]) % 5 == 0;
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
@@ -880,7 +883,9 @@ static const char options_text[] =
     "    seed: 0\n"
     "    bins: 256                     #   histogram bins per input (XGBoost max_bin)\n"
     "    per_text: 0                   #   cases fitted per labelled text (0: all; else a fixed pick)\n"
-    "    min_labelled: 20              # fewer labelled training texts: the level shares instead\n";
+    "    min_labelled: 20              # fewer labelled training texts: the level shares instead\n"
+    "    heldout_check: true           # the record's heldout_accuracy (a first fit without one labelled\n"
+    "                                  # text in five); false skips it: same outputs, ~45% less time\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "word_infer", "1.0.0",
     "a word group's level per row: named by the text, else inferred from other columns by a "
     "classifier fitted on the rows that name it", &ops, options_text);
