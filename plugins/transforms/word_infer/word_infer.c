@@ -724,7 +724,10 @@ static int fit_group(xp_ctx *ctx, state *s, size_t gi, const texts *t, const uin
     for (size_t k = 0; k < t->d.n; k++)
         front_texts += t->label[k * s->n_g + gi] >= 0 && !held_text[k];
     size_t held = m - front;
-    if (front_texts >= (size_t)s->min_labelled && held > 0) {
+    /* The kept classifier sees its cases in this order (held-out ones last) whether or not
+     * the check runs: XGBoost's sums depend on the order, and skipping a diagnostic must not
+     * move an output. */
+    if (s->heldout_check && front_texts >= (size_t)s->min_labelled && held > 0) {
         const float *p = NULL;
         if ((rc = train_booster(ctx, s, g, x, y, w, front, t->dim, &b))) goto done;
         if (XGDMatrixCreateFromMat(x + front * t->dim, (bst_ulong)held, (bst_ulong)t->dim, NAN, &dm)) {
@@ -767,7 +770,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         texts_free(&t);
         return xp_fail(ctx, XP_ENOMEM, "out of memory");
     }
-    for (size_t k = 0; k < t.d.n; k++) held[k] = s->heldout_check && tk_hash(t.d.text[k]) % 5 == 0;
+    for (size_t k = 0; k < t.d.n; k++) held[k] = tk_hash(t.d.text[k]) % 5 == 0;
     json_out j;
     json_out_init(&j);
     json_out_object(&j);
