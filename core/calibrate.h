@@ -14,6 +14,10 @@
 
 #include "experiment.h"
 
+/* experiment.calibrate: validation.calibrate none | affine | auto (the line only where its
+ * cross-fitted CV is better). */
+enum { XP_CALIBRATE_NONE = 0, XP_CALIBRATE_AFFINE = 1, XP_CALIBRATE_AUTO = 2 };
+
 typedef struct calibration {
     double scale, offset;        /* prediction = offset + scale * p, in the final space: */
     int logspace;                /* log1p (validation.final_space: log) or raw */
@@ -28,7 +32,8 @@ int calibrate_read(experiment *x, const xp_cfg *root, char *err, size_t n);
 int calibrate_check(const experiment *x, char *err, size_t n);
 /* With x->calibrate: fits on x->oof_best (dev rows), scores the calibration cross-fitted on
  * the folds, records it (record `calibration`, artifact calibration.csv when artifact_dir)
- * and applies it to pred (n_pred test predictions, original space) in place. */
+ * and applies it to pred (n_pred test predictions, original space) in place; with auto only
+ * when the cross-fitted CV is better (else recorded with "applied": false, no artifact). */
 int calibrate_final(experiment *x, double *pred, size_t n_pred, const char *artifact_dir, char *err, size_t n);
 int calibrate_load(const char *path, calibration *c, char *err, size_t n);
 void calibrate_apply(const calibration *c, double *pred, size_t n);

@@ -90,7 +90,8 @@ typedef struct experiment {
      * model refitted on all dev rows. The best evaluation's averaged test predictions and
      * its k models are kept (NULL until known) so no model is trained again. */
     int final_folds, final_log;
-    int calibrate;               /* validation.calibrate: affine (calibrate.c) */
+    int final_top;               /* validation.final_top: refits averaged (final_top.c); 1: the best alone */
+    int calibrate;               /* validation.calibrate: XP_CALIBRATE_* (calibrate.c) */
     double *test_best;
     void **models_best;
 

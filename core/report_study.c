@@ -338,19 +338,29 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
     /* validation.calibrate: affine (calibrate.c) */
     st = rdb_query(db,
         "SELECT json_extract(json, '$.offset'), json_extract(json, '$.scale'), json_extract(json, '$.space'), "
-        "json_extract(json, '$.metric'), json_extract(json, '$.cv_uncalibrated'), json_extract(json, '$.cv_cross_fitted') "
+        "json_extract(json, '$.metric'), json_extract(json, '$.cv_uncalibrated'), json_extract(json, '$.cv_cross_fitted'), "
+        "coalesce(json_extract(json, '$.mode'), 'affine'), coalesce(json_extract(json, '$.applied'), 1) "
         "FROM xp_records WHERE run_id = ?1 AND kind = 'calibration'", "i", r->id);
     if (st && sqlite3_step(st) == SQLITE_ROW) {
-        char b3[32], b4[32], space[16] = "", metric[64] = "";
+        char b3[32], b4[32], space[16] = "", metric[64] = "", mode[16] = "";
         rdb_col(st, 2, space, sizeof space);
         rdb_col(st, 3, metric, sizeof metric);
-        fprintf(f, "<p>Calibrated (<code>validation.calibrate: affine</code>): test prediction = %s + %s &times; prediction "
+        rdb_col(st, 6, mode, sizeof mode);
+        int applied = sqlite3_column_int(st, 7) != 0;   /* records before calibrate: auto have neither key */
+        if (sqlite3_column_type(st, 1) == SQLITE_NULL) {   /* auto, no line fitted: the target has values < 0 */
+            fprintf(f, "<p>Not calibrated (<code>validation.calibrate: auto</code>): no line in log1p space for a "
+                       "target with negative values; record <code>calibration</code>.</p>\n");
+            sqlite3_finalize(st);
+            return;
+        }
+        fprintf(f, "<p>%s (<code>validation.calibrate: %s</code>): %s %s + %s &times; prediction "
                    "(%s space), fitted on the best configuration's out-of-fold predictions; cross-fitted CV ",
-                rp_fmt(sqlite3_column_double(st, 0), b1), rp_fmt(sqlite3_column_double(st, 1), b2),
-                strcmp(space, "log") ? "raw" : "log1p");
+                applied ? "Calibrated" : "Not calibrated", strcmp(mode, "auto") ? "affine" : "auto",
+                applied ? "test prediction =" : "the line", rp_fmt(sqlite3_column_double(st, 0), b1),
+                rp_fmt(sqlite3_column_double(st, 1), b2), strcmp(space, "log") ? "raw" : "log1p");
         rp_esc(f, metric);
-        fprintf(f, " %s &rarr; %s; record <code>calibration</code>.</p>\n", rp_fmt(sqlite3_column_double(st, 4), b3),
-                rp_fmt(sqlite3_column_double(st, 5), b4));
+        fprintf(f, " %s &rarr; %s%s; record <code>calibration</code>.</p>\n", rp_fmt(sqlite3_column_double(st, 4), b3),
+                rp_fmt(sqlite3_column_double(st, 5), b4), applied ? "" : ", not better: the test predictions are as the model made them");
     }
     sqlite3_finalize(st);
 }

@@ -23,6 +23,7 @@
 #include "blend.h"
 #include "blend_strata.h"
 #include "calibrate.h"
+#include "final_top.h"
 #include "config.h"
 #include "embcache.h"
 #include "experiment.h"
@@ -374,7 +375,7 @@ static int read_final(experiment *x, const xp_cfg *root, char *err, size_t n)
  * data is identified by content (data_identity), not by path. */
 static const char *const identity_free_keys[] = {
     "name", "store", "threads", "plugin_path", "profile", "polish", "search.trials", "search.timeout",
-    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "validation.calibrate", "data.path", "data.test_path", "data.images",
+    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "validation.final_top", "validation.calibrate", "data.path", "data.test_path", "data.images",
 };
 
 static int config_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
@@ -669,12 +670,30 @@ out:
     return rc;
 }
 
+/* All dev rows are k/(k-1) times a fold's training rows: the rounds found by early stopping
+ * on the folds, scaled accordingly (the usual rule for refitting without a validation set),
+ * set in cfg. A step that is a pass over the data (an epoch) already takes k/(k-1) more
+ * updates on all rows, so it is kept as it is. */
+static int set_refit_rounds(experiment *x, xp_cfg *cfg, double rounds, char *v, size_t nv, char *err, size_t n)
+{
+    v[0] = 0;
+    if (isnan(rounds) || !x->stop_key) return XP_OK;
+    double scale = x->stop_is_pass ? 1.0 : x->folds / (x->folds - 1.0);
+    snprintf(v, nv, "%lld", (long long)llround((rounds + 1) * scale));
+    char key[256];
+    snprintf(key, sizeof key, "model.%s", x->stop_key);
+    return cfg_set(cfg, key, v, err, n);
+}
+
 /* Refits best_cfg (the best trial's configuration, polished or not) on all dev rows and
  * scores the test part once, or (validation.final: folds) scores the average of its fold
  * models. rounds: the mean early-stopping round on the folds, NaN if unknown (best trial
- * from an earlier run without polish: derived again here). */
+ * from an earlier run without polish: derived again here). search_best and final_cv: the
+ * search's best trial and the CV of best_cfg, for validation.final_top (final_top.c), whose
+ * runners-up are refitted beside it and averaged. */
 static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, int have_best, int64_t best_number,
-                          const char *artifact_dir, test_result *tr, char *err, size_t n)
+                          int64_t search_best, double final_cv, const char *artifact_dir, test_result *tr, char *err,
+                          size_t n)
 {
     int rc;
     int need_rounds = isnan(rounds) && have_best && x->stop_metric && !x->final_folds;
@@ -693,29 +712,33 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if (x->final_folds) return fold_models_test(x, best_cfg, artifact_dir, tr, err, n);
     xp_cfg *cfg = cfg_clone(best_cfg);
     if (!cfg) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    if (!isnan(rounds) && x->stop_key) {
-        /* All dev rows are k/(k-1) times a fold's training rows: scale the rounds found by
-         * early stopping accordingly (the usual rule for refitting without a validation set).
-         * A step that is a pass over the data (an epoch) already takes k/(k-1) more updates on
-         * all rows, so it is kept as it is. */
-        char v[64];
-        double scale = x->stop_is_pass ? 1.0 : x->folds / (x->folds - 1.0);
-        snprintf(v, sizeof v, "%lld", (long long)llround((rounds + 1) * scale));
-        char key[256];
-        snprintf(key, sizeof key, "model.%s", x->stop_key);
-        if ((rc = cfg_set(cfg, key, v, err, n))) { cfg_free(cfg); return rc; }
+    char v[64];
+    if ((rc = set_refit_rounds(x, cfg, rounds, v, sizeof v, err, n))) { cfg_free(cfg); return rc; }
+    if (v[0])
         host_log(&x->env, XP_LOG_INFO, "refit", "training on all %zu dev rows with %s = %s (early stopping on the folds)",
                  x->dev->n_rows, x->stop_key, v);
+    final_member *top = NULL;
+    int n_top = 0;
+    if ((rc = final_top_members(x, have_best ? search_best : -1, final_cv, &top, &n_top, err, n))) { cfg_free(cfg); return rc; }
+    for (int i = 0; i < n_top && !rc; i++) rc = set_refit_rounds(x, top[i].cfg, top[i].rounds, v, sizeof v, err, n);
+    if (!rc && n_top) {   /* predict reads how many models to average from the saved config */
+        snprintf(v, sizeof v, "%d", n_top + 1);
+        rc = cfg_set(cfg, "validation.final_top", v, err, n);
     }
+    if (rc) { final_top_free(top, n_top); cfg_free(cfg); return rc; }
     xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
-    double *y = NULL, *pred = NULL;
-    void *dprep = NULL, *tprep = NULL, *model = NULL;
+    double *y = NULL, *pred = NULL, *acc = NULL, *one = NULL;
+    void *dprep = NULL, *tprep = NULL, *model = NULL, *extra = NULL;
     pipeline p = { 0 };
     rc = XP_ENOMEM;
     if (!dev || !test) { snprintf(err, n, "out of memory"); goto out; }
     y = test_targets(x, err, n);
-    pred = malloc((test->n_rows ? test->n_rows : 1) * sizeof *pred);
-    if (!y || !pred) { snprintf(err, n, "out of memory"); goto out; }
+    size_t ntr = test->n_rows ? test->n_rows : 1;
+    pred = malloc(ntr * sizeof *pred);
+    if (!y || !pred || (n_top && (!(acc = calloc(ntr, sizeof *acc)) || !(one = malloc(ntr * sizeof *one))))) {
+        snprintf(err, n, "out of memory");
+        goto out;
+    }
     if ((rc = pipeline_create(&p, x->reg, cfg_get(x->root, "pipeline"), &x->env, err, n)) ||
         (rc = pipeline_fit(&p, dev, err, n)) || (rc = pipeline_apply(&p, test, err, n)) ||
         (rc = weights_apply(x, dev, err, n)))
@@ -730,12 +753,35 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         (rc = x->mops->fit(&ctx, model, dev, dprep, NULL, NULL)) ||
         (rc = x->mops->predict(&ctx, model, test, tprep, pred)))
         goto model_err;
-    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n)) ||
-        (rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n)))
-        goto out;
+    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
+    /* validation.final_top: the runners-up refitted on the same prepared rows, each saved as
+     * top<i>_<model file>, the K predictions averaged in the final space. */
+    for (size_t i = 0; n_top && i < test->n_rows; i++) acc[i] = pred_to_space(x->final_log, pred[i]);
+    for (int m = 0; m < n_top; m++) {
+        host_log(&x->env, XP_LOG_INFO, "refit", "final_top: trial %lld (CV %.6g) on all dev rows too",
+                 (long long)top[m].number, top[m].cv);
+        if ((rc = x->mops->create(&ctx, cfg_get(top[m].cfg, "model"), &extra)) ||
+            (rc = x->mops->fit(&ctx, extra, dev, dprep, NULL, NULL)) ||
+            (rc = x->mops->predict(&ctx, extra, test, tprep, one)))
+            goto model_err;
+        if ((rc = pipeline_inverse(&p, one, test->n_rows, err, n))) goto out;
+        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(x->final_log, one[i]);
+        if (artifact_dir && x->mops->save) {
+            char path[4096], kind[32];
+            snprintf(path, sizeof path, "%s/top%d_%s", artifact_dir, m + 1, x->model_file);
+            snprintf(kind, sizeof kind, "top%d_model", m + 1);
+            if ((rc = x->mops->save(&ctx, extra, path)) || (rc = host_table.artifact(&ctx, path, kind))) goto model_err;
+        }
+        x->mops->destroy(extra);
+        extra = NULL;
+    }
+    for (size_t i = 0; n_top && i < test->n_rows; i++) pred[i] = pred_from_space(x->final_log, acc[i] / (n_top + 1));
+    if ((rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n))) goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
-    if ((rc = store_record(x->st, x->run_id, "final", "{\"mode\": \"refit\"}"))) {
+    char final_json[96];
+    snprintf(final_json, sizeof final_json, "{\"mode\": \"refit\", \"models\": %d}", n_top + 1);
+    if ((rc = store_record(x->st, x->run_id, "final", final_json))) {
         snprintf(err, n, "recording how the test part was predicted: %s", store_errmsg(x->st));
         goto out;
     }
@@ -758,6 +804,10 @@ model_err:
     snprintf(err, n, "refit %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
 out:
     if (model) x->mops->destroy(model);
+    if (extra) x->mops->destroy(extra);
+    final_top_free(top, n_top);
+    free(acc);
+    free(one);
     if (x->mops->release) {
         if (dprep) x->mops->release(dprep);
         if (tprep) x->mops->release(tprep);
@@ -945,7 +995,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
         (rc = cfg_read_int(root, "threads", 0, &threads, err, sizeof err)) ||
         (rc = store_cfg_read(root, &scfg, err, sizeof err)) ||
         (rc = cfg_read_bool(cfg_get(root, "validation"), "random_split_check", 0, &random_check, err, sizeof err)) ||
-        (rc = read_final(x, root, err, sizeof err)) || (rc = calibrate_read(x, root, err, sizeof err)))
+        (rc = read_final(x, root, err, sizeof err)) || (rc = final_top_read(x, root, err, sizeof err)) ||
+        (rc = calibrate_read(x, root, err, sizeof err)))
         goto config_error;
     store_path = scfg.target;
     artifacts = scfg.artifacts;
@@ -1199,8 +1250,8 @@ int run_experiment(xp_cfg *root, registry *reg, const run_options *opt)
     }
     test_result tr = { 0 };
     if ((rc = interrupted(err, sizeof err))) { cfg_free(best_cfg); free(so.best_params); goto fail; }
-    rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, polished ? -1 : so.best_number, artifact_dir, &tr,
-                        err, sizeof err);
+    rc = refit_and_test(x, best_cfg, rounds, so.best_params != NULL, polished ? -1 : so.best_number, so.best_number,
+                        final_cv, artifact_dir, &tr, err, sizeof err);
     if (!rc) print_summary(x, &so, polished ? &final_cv : NULL, &random_cv, &tr);
     free(tr.values);
     cfg_free(best_cfg);
@@ -1417,7 +1468,7 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
     int64_t seed = 42, threads = 0;
     if ((rc = cfg_read_int(root, "seed", 0, &seed, err, errn)) ||
         (rc = cfg_read_int(root, "threads", 0, &threads, err, errn)) || (rc = read_final(x, root, err, errn)) ||
-        (rc = calibrate_read(x, root, err, errn)))
+        (rc = final_top_read(x, root, err, errn)) || (rc = calibrate_read(x, root, err, errn)))
         goto out;
     x->env.seed = (uint64_t)seed;
     x->env.threads = (int)threads;
@@ -1443,6 +1494,20 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
         if (checked_artifact(st, store_path, run_id, "model", &model_path, err, errn) ||
             predict_with_model(x, x->dev, input, model_path, pred, err, errn))
             goto out;
+        if (x->final_top > 1) {   /* validation.final_top: the runners-up's refits, averaged as the run did */
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_to_space(x->final_log, pred[i]);
+            for (int m = 1; m < x->final_top; m++) {
+                char kind[32];
+                snprintf(kind, sizeof kind, "top%d_model", m);
+                free(model_path);
+                model_path = NULL;
+                if (checked_artifact(st, store_path, run_id, kind, &model_path, err, errn) ||
+                    predict_with_model(x, x->dev, input, model_path, one, err, errn))
+                    goto out;
+                for (size_t i = 0; i < input->n_rows; i++) pred[i] += pred_to_space(x->final_log, one[i]);
+            }
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(x->final_log, pred[i] / x->final_top);
+        }
     } else {
         for (size_t i = 0; i < input->n_rows; i++) pred[i] = 0;
         for (int f = 0; f < x->folds; f++) {
@@ -1465,7 +1530,21 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
         }
         for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(x->final_log, pred[i]);
     }
-    if (x->calibrate) {   /* the line the run fitted on its out-of-fold predictions */
+    /* The line the run fitted on its out-of-fold predictions; with calibrate: auto a run
+     * whose line did not improve its CV wrote none (its record says "applied": false). */
+    int calibrated = x->calibrate == XP_CALIBRATE_AFFINE;
+    if (x->calibrate == XP_CALIBRATE_AUTO) {
+        char sha[65];
+        int arc = store_run_artifact_sha(st, run_id, "calibration", &calib_path, sha);
+        free(calib_path);
+        calib_path = NULL;
+        if (arc && arc != XP_ENOTFOUND) {
+            snprintf(err, errn, "run %lld in %s: %s", run_id, store_path, store_errmsg(st));
+            goto out;
+        }
+        calibrated = !arc;
+    }
+    if (calibrated) {
         calibration c;
         if (checked_artifact(st, store_path, run_id, "calibration", &calib_path, err, errn) ||
             calibrate_load(calib_path, &c, err, errn))

@@ -4,7 +4,7 @@ set -u
 failures=0
 checks=0
 tmp=$(mktemp -d /tmp/xp-test.XXXXXX)
-trap '[ -n "$XP_KEEP_TMP" ] || rm -rf "$tmp"' EXIT
+trap '[ -n "${XP_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT   # set -u: unset means remove
 ok() { checks=$((checks + 1)); }
 bad() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 # expect_rc WANT CMD... : runs CMD, keeps stdout/stderr in $tmp/out $tmp/err

@@ -1,0 +1,36 @@
+/* core/final_top.h — validation.final_top: K (see final_top.c): the test part predicted by
+ * the average of the refits of the study's K best configurations instead of the best alone.
+ *
+ *     final_top_read(x, root, err, n);                       // -> x->final_top (1: off)
+ *     final_top_members(x, best_number, best_cv, &m, &n_m, err, n);   // the K-1 runners-up
+ *     ...refit each, average in validation.final_space...
+ *     final_top_free(m, n_m);
+ */
+#ifndef XP_FINAL_TOP_H
+#define XP_FINAL_TOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "experiment.h"
+
+typedef struct final_member {
+    xp_cfg *cfg;                 /* the trial's configuration (the run's config + its params) */
+    int64_t number;              /* its trial number in the study */
+    double cv;                   /* its CV, evaluated again here (= the trial's recorded value) */
+    double rounds;               /* mean early-stopping round on the folds, NaN if none */
+} final_member;
+
+int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n);
+
+/* With x->final_top > 1 (else *n_out = 0): the K-1 best COMPLETE trials of the study other
+ * than best_number (the search's best; the refit's own configuration may be its polished
+ * version, whose CV is best_cv, for the record), each evaluated again on the run's folds with its own random stream, so its CV is
+ * the one the search recorded (checked) and its out-of-fold predictions and rounds are known.
+ * x->oof_best becomes the average of the best's and theirs in the final space; the record
+ * `final_top` and the metric cv_final_top hold what the average scores on the folds. */
+int final_top_members(experiment *x, int64_t best_number, double best_cv, final_member **out, int *n_out, char *err,
+                      size_t n);
+void final_top_free(final_member *m, int n_m);
+
+#endif
