@@ -11,7 +11,8 @@
  * K-1 evaluations and refits after the search and removes some of that luck. Measured on
  * Vega's films table (bench/datasets, tabular.yaml, 25 trials, split seeds 1-6, the runners-up
  * refitted at their own points and averaged in log1p space): test RMSLE 1.198 with the best
- * alone, 1.184 with the top 3 (better on 5 of 6 seeds), 1.190 with the top 5.
+ * alone, 1.184 with the top 3 (better on 5 of 6 seeds), 1.190 with the top 5. A target with
+ * negative values is averaged as it is (log1p would clamp those predictions at 0).
  *
  * The runners-up are evaluated again on the run's folds, each with the random stream its
  * trial had, so their out-of-fold predictions (for the average's CV, calibration, a blend)
@@ -32,6 +33,15 @@
 #include "frame.h"
 #include "json_out.h"
 #include "store.h"
+
+int final_top_logspace(const experiment *x)
+{
+    if (!x->final_log) return 0;
+    const xp_column *t = frame_role(x->dev, XP_ROLE_TARGET);
+    for (size_t i = 0; t && i < x->dev->n_rows; i++)
+        if (col_value(t, i) < 0) return 0;   /* log1p would clamp such rows' predictions at 0 */
+    return 1;
+}
 
 int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)
 {
@@ -112,7 +122,7 @@ static int record(experiment *x, const final_member *m, int n_m, int64_t best_nu
     json_out_init(&j);
     json_out_object(&j);
     json_out_kv_int(&j, "k", n_m + 1);
-    json_out_kv_str(&j, "space", x->final_log ? "log" : "raw");
+    json_out_kv_str(&j, "space", final_top_logspace(x) ? "log" : "raw");
     json_out_kv_str(&j, "metric", metric);
     json_out_key(&j, "trials");
     json_out_array(&j);
@@ -166,7 +176,11 @@ int final_top_members(experiment *x, int64_t best_number, double best_cv, final_
     }
     cmp_dir = x->direction;
     qsort(order, no, sizeof *order, by_value);
-    for (size_t i = 0; i < nd; i++) sum[i] = pred_to_space(x->final_log, x->oof_best[i]);
+    int lg = final_top_logspace(x);
+    if (x->final_log && !lg)
+        host_log(&x->env, XP_LOG_INFO, "final_top", "the target has negative values: the refits are averaged as they are, "
+                 "not in log1p space");
+    for (size_t i = 0; i < nd; i++) sum[i] = pred_to_space(lg, x->oof_best[i]);
     for (size_t i = 0; i < no && n_m < x->final_top - 1 && !rc; i++) {
         final_member *fm = &m[n_m];
         fm->number = order[i]->number;
@@ -188,16 +202,16 @@ int final_top_members(experiment *x, int64_t best_number, double best_cv, final_
                      "trial %lld scores %.9g on the folds now, %.9g when the search ran it (a study whose earlier runs "
                      "had another pipeline or data?): averaged with what it scores now", (long long)fm->number, r.value,
                      order[i]->value);
-        for (size_t k = 0; k < nd; k++) sum[k] += pred_to_space(x->final_log, r.oof[k]);
+        for (size_t k = 0; k < nd; k++) sum[k] += pred_to_space(lg, r.oof[k]);
         eval_result_free(&r);
     }
     if (rc) goto out;
-    for (size_t k = 0; k < nd; k++) x->oof_best[k] = pred_from_space(x->final_log, sum[k] / (n_m + 1));
+    for (size_t k = 0; k < nd; k++) x->oof_best[k] = pred_from_space(lg, sum[k] / (n_m + 1));
     double avg = NAN;
     if ((rc = oof_cv(x, x->oof_best, &avg, err, n)) || (rc = record(x, m, n_m, best_number, best_cv, avg, err, n))) goto out;
     host_log(&x->env, XP_LOG_INFO, "final_top",
              "the test part is the average of %d refits (%s space): trial %lld (CV %.6g) and %d runner(s)-up; the "
-             "average's out-of-fold CV %s %.6g", n_m + 1, x->final_log ? "log1p" : "raw", (long long)best_number,
+             "average's out-of-fold CV %s %.6g", n_m + 1, lg ? "log1p" : "raw", (long long)best_number,
              best_cv, n_m, x->metrics[x->objective].plugin->name, avg);
 out:
     if (rc) { final_top_free(m, n_m); m = NULL; n_m = 0; }

@@ -22,6 +22,9 @@ typedef struct final_member {
 } final_member;
 
 int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n);
+/* The space the refits are averaged in: log1p with validation.final_space: log, unless a dev
+ * row's target is negative (then as they are). Run and `runner predict` decide alike. */
+int final_top_logspace(const experiment *x);
 
 /* With x->final_top > 1 (else *n_out = 0): the K-1 best COMPLETE trials of the study other
  * than best_number (the search's best; the refit's own configuration may be its polished

@@ -756,7 +756,8 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
     /* validation.final_top: the runners-up refitted on the same prepared rows, each saved as
      * top<i>_<model file>, the K predictions averaged in the final space. */
-    for (size_t i = 0; n_top && i < test->n_rows; i++) acc[i] = pred_to_space(x->final_log, pred[i]);
+    int top_log = final_top_logspace(x);
+    for (size_t i = 0; n_top && i < test->n_rows; i++) acc[i] = pred_to_space(top_log, pred[i]);
     for (int m = 0; m < n_top; m++) {
         host_log(&x->env, XP_LOG_INFO, "refit", "final_top: trial %lld (CV %.6g) on all dev rows too",
                  (long long)top[m].number, top[m].cv);
@@ -765,7 +766,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
             (rc = x->mops->predict(&ctx, extra, test, tprep, one)))
             goto model_err;
         if ((rc = pipeline_inverse(&p, one, test->n_rows, err, n))) goto out;
-        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(x->final_log, one[i]);
+        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(top_log, one[i]);
         if (artifact_dir && x->mops->save) {
             char path[4096], kind[32];
             snprintf(path, sizeof path, "%s/top%d_%s", artifact_dir, m + 1, x->model_file);
@@ -775,7 +776,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         x->mops->destroy(extra);
         extra = NULL;
     }
-    for (size_t i = 0; n_top && i < test->n_rows; i++) pred[i] = pred_from_space(x->final_log, acc[i] / (n_top + 1));
+    for (size_t i = 0; n_top && i < test->n_rows; i++) pred[i] = pred_from_space(top_log, acc[i] / (n_top + 1));
     if ((rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n))) goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
@@ -1495,7 +1496,8 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
             predict_with_model(x, x->dev, input, model_path, pred, err, errn))
             goto out;
         if (x->final_top > 1) {   /* validation.final_top: the runners-up's refits, averaged as the run did */
-            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_to_space(x->final_log, pred[i]);
+            int top_log = final_top_logspace(x);
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_to_space(top_log, pred[i]);
             for (int m = 1; m < x->final_top; m++) {
                 char kind[32];
                 snprintf(kind, sizeof kind, "top%d_model", m);
@@ -1504,9 +1506,9 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
                 if (checked_artifact(st, store_path, run_id, kind, &model_path, err, errn) ||
                     predict_with_model(x, x->dev, input, model_path, one, err, errn))
                     goto out;
-                for (size_t i = 0; i < input->n_rows; i++) pred[i] += pred_to_space(x->final_log, one[i]);
+                for (size_t i = 0; i < input->n_rows; i++) pred[i] += pred_to_space(top_log, one[i]);
             }
-            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(x->final_log, pred[i] / x->final_top);
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(top_log, pred[i] / x->final_top);
         }
     } else {
         for (size_t i = 0; i < input->n_rows; i++) pred[i] = 0;

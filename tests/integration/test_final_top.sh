@@ -87,6 +87,29 @@ print("final_top: test", got, "cv_average", cv, "trials", rec["trials"], rec["cv
 PY
 expect_predict_reproduces "$runner" top.db 1 small.csv
 
+# A target with negative values: log1p would clamp its predictions at 0, so the refits are
+# averaged as they are (said, recorded as space raw), and predict does the same.
+"$py" - <<'PY'
+import csv
+rows = list(csv.reader(open("small.csv")))
+t = rows[0].index("target")
+for r in rows[1:]:
+    r[t] = str(float(r[t]) - 5000)
+csv.writer(open("neg.csv", "w", newline="")).writerows(rows)
+PY
+expect_rc 0 "$runner" small.yaml data.path=neg.csv pipeline=[] metrics=[rmse] objective=rmse ++validation.final_top=3 store.path=neg.db
+expect_in "$tmp/err" "the target has negative values: the refits are averaged as they are"
+expect_rc 0 "$py" - neg.db <<'PY'
+import csv, json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rec = json.loads(db.execute("select json from xp_records where kind='final_top'").fetchone()[0])
+assert rec["space"] == "raw" and rec["k"] == 3, rec
+p = db.execute("select path from xp_artifacts where run_id=1 and kind='test_predictions'").fetchone()[0]
+pred = [float(r["prediction"]) for r in csv.DictReader(open(p))]
+assert sum(v < 0 for v in pred) > len(pred) // 2, "negative predictions were clamped"
+PY
+expect_predict_reproduces "$runner" neg.db 1 neg.csv
+
 # More than the study's complete trials: all of them (4 trials, no pruner: 1 + 3 runners-up).
 expect_rc 0 "$runner" small.yaml ++validation.final_top=10 store.path=all.db
 expect_in "$tmp/err" "the test part is the average of 4 refits"
