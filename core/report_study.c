@@ -335,6 +335,24 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
     }
     sqlite3_finalize(st);
     if (!first) fprintf(f, "%s</p>\n", tail);
+    /* validation.final_top (final_top.c) */
+    st = rdb_query(db,
+        "SELECT json_extract(json, '$.k'), json_extract(json, '$.trials'), json_extract(json, '$.cv_average'), "
+        "json_extract(json, '$.space'), json_extract(json, '$.metric') FROM xp_records WHERE run_id = ?1 AND kind = 'final_top'",
+        "i", r->id);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        char trials[512] = "", space[16] = "", metric[64] = "";
+        rdb_col(st, 1, trials, sizeof trials);
+        rdb_col(st, 3, space, sizeof space);
+        rdb_col(st, 4, metric, sizeof metric);
+        fprintf(f, "<p>The test part is the average of %d refits (<code>validation.final_top</code>, %s space): trials ",
+                sqlite3_column_int(st, 0), strcmp(space, "log") ? "raw" : "log1p");
+        rp_esc(f, trials);
+        fprintf(f, ", best first; the average's out-of-fold CV ");
+        rp_esc(f, metric);
+        fprintf(f, " %s; record <code>final_top</code>.</p>\n", rp_fmt(sqlite3_column_double(st, 2), b1));
+    }
+    sqlite3_finalize(st);
     /* validation.calibrate: affine (calibrate.c) */
     st = rdb_query(db,
         "SELECT json_extract(json, '$.offset'), json_extract(json, '$.scale'), json_extract(json, '$.space'), "

@@ -86,6 +86,9 @@ assert [k for (k,) in models] == ["model", "top1_model", "top2_model"], models
 print("final_top: test", got, "cv_average", cv, "trials", rec["trials"], rec["cv"])
 PY
 expect_predict_reproduces "$runner" top.db 1 small.csv
+expect_rc 0 "$runner" report --store top.db --html --out rep
+grep -q "The test part is the average of 3 refits (<code>validation.final_top</code>, log1p space): trials \[" rep/index.html &&
+  ok || bad "the report does not say the test part is an average of refits"
 
 # A target with negative values: log1p would clamp its predictions at 0, so the refits are
 # averaged as they are (said, recorded as space raw), and predict does the same.
