@@ -66,14 +66,7 @@ PY
 done
 
 # A target with negative values has no log1p line: said, with the fix; in raw space it runs.
-"$py" - <<'PY'
-import csv
-rows = list(csv.reader(open("small.csv")))
-t = rows[0].index("target")
-for r in rows[1:]:
-    r[t] = str(float(r[t]) - 5000)
-csv.writer(open("neg.csv", "w", newline="")).writerows(rows)
-PY
+"$py" "$src/shift_target.py" small.csv neg.csv -5000
 neg="data.path=neg.csv pipeline=[] metrics=[rmse] objective=rmse ++validation.calibrate=affine"
 expect_rc 2 "$runner" small.yaml $neg store.path=neg.db -q
 expect_in "$tmp/err" "the target has negative values"

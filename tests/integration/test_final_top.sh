@@ -92,14 +92,7 @@ grep -q "The test part is the average of 3 refits (<code>validation.final_top</c
 
 # A target with negative values: log1p would clamp its predictions at 0, so the refits are
 # averaged as they are (said, recorded as space raw), and predict does the same.
-"$py" - <<'PY'
-import csv
-rows = list(csv.reader(open("small.csv")))
-t = rows[0].index("target")
-for r in rows[1:]:
-    r[t] = str(float(r[t]) - 5000)
-csv.writer(open("neg.csv", "w", newline="")).writerows(rows)
-PY
+"$py" "$src/shift_target.py" small.csv neg.csv -5000
 expect_rc 0 "$runner" small.yaml data.path=neg.csv pipeline=[] metrics=[rmse] objective=rmse ++validation.final_top=3 store.path=neg.db
 expect_in "$tmp/err" "the target has negative values: the refits are averaged as they are"
 expect_rc 0 "$py" - neg.db <<'PY'
