@@ -721,7 +721,8 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     int n_top = 0;
     if ((rc = final_top_members(x, have_best ? search_best : -1, final_cv, &top, &n_top, err, n))) { cfg_free(cfg); return rc; }
     for (int i = 0; i < n_top && !rc; i++) rc = set_refit_rounds(x, top[i].cfg, top[i].rounds, v, sizeof v, err, n);
-    if (!rc && n_top) {   /* predict reads how many models to average from the saved config */
+    if (!rc && x->final_top > 1) {   /* predict reads how many models to average from the saved
+                                       * config: the count made, which may be fewer than asked */
         snprintf(v, sizeof v, "%d", n_top + 1);
         rc = cfg_set(cfg, "validation.final_top", v, err, n);
     }

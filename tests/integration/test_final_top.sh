@@ -110,4 +110,8 @@ expect_predict_reproduces "$runner" neg.db 1 neg.csv
 expect_rc 0 "$runner" small.yaml ++validation.final_top=10 store.path=all.db
 expect_in "$tmp/err" "the test part is the average of 4 refits"
 expect_predict_reproduces "$runner" all.db 1 small.csv
+# One complete trial: nothing to average with; the saved config says 1 model, so predict does
+# not look for runners-up that were never made.
+expect_rc 0 "$runner" small.yaml search.trials=1 ++validation.final_top=3 store.path=one.db -q
+expect_predict_reproduces "$runner" one.db 1 small.csv
 finish
