@@ -168,7 +168,7 @@ static int blend_plugin_path(const xp_cfg *root, const char ***dirs, size_t *n_d
 
 /* The members side by side, each a runner process of its own (procs.c) with its share of
  * the threads: on 2 cores two members on one thread each finish sooner than each member on
- * two, whose folds run in waves and leave a core idle at the end of every wave. Each
+ * two, whose 5 folds leave a core idle at the end of every trial. Each
  * child gets the same command-line overrides as an in-process member, plus its thread
  * count, so a member runs exactly as `runner MEMBER.yaml OVERRIDES threads=T` would. */
 static int run_members_at_once(const xp_cfg *root, char **paths, size_t count, char **studies, const int *threads,

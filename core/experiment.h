@@ -147,14 +147,15 @@ xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_
 int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
                    const char *split_name, eval_prune_fn prune, void *prune_user,
                    eval_result *res, char *err, size_t n);
-/* Fold-level work in waves of x->fold_jobs: the wave's jobs [0, count) of `stride` bytes
- * each, run at once (job 0 on the calling thread, the others on their own; a job whose thread
- * cannot be created runs here after the others), after `set_threads` gave each its share of
- * the host's threads (0: the model's default, when a wave is one job wide). Returns when all
- * have finished. */
+/* Fold-level work, x->fold_jobs jobs at once (folds_wave_width: never more than `jobs`), the
+ * next one starting as soon as a thread is free (ordered_pool.h): jobs [0, count) of `stride`
+ * bytes each, after `set_threads` gave each its share of the host's threads (0: the model's
+ * default, when they run one at a time). After the first job, in job order, that `failed`
+ * (may be NULL) says failed, no further job starts; jobs that did not run are left as they
+ * were. XP_ENOMEM: none ran. */
 int folds_wave_width(const experiment *x, int jobs);
-void folds_run_wave(const experiment *x, int width, void *(*job)(void *), void *jobs, size_t stride,
-                    int count, void (*set_threads)(void *job, int threads));
+int folds_run_jobs(const experiment *x, void *(*job)(void *), void *jobs, size_t stride, int count,
+                   void (*set_threads)(void *job, int threads), int (*failed)(const void *job));
 /* The same with a ready configuration (its model section is used as is). */
 int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
                        const char *split_name, eval_prune_fn prune, void *prune_user,

@@ -19,6 +19,7 @@
 #include "experiment.h"
 #include "frame.h"
 #include "logsum.h"
+#include "ordered_pool.h"
 #include "step_prune.h"
 
 static double *target_copy(const xp_frame *f)
@@ -118,10 +119,12 @@ static void *build_one(void *arg)
  * built side by side use the two cores that one fold's stages mostly leave idle. */
 static void build_job_threads(void *job, int threads) { (void)job; (void)threads; }
 
-/* Folds are built in waves of fold_jobs, like the trials' folds (one at a time for a model
- * that trains its folds serially: its prepare() may not be reentrant). What a fold computes
- * does not depend on its neighbours: each stage draws from its own stream (pipeline.c) and
- * the first failure in fold order is the one reported. */
+static int build_failed(const void *job) { return ((const build_job *)job)->rc != XP_OK; }
+
+/* Folds are built fold_jobs at once, like the trials' folds (one at a time for a model that
+ * trains its folds serially: its prepare() may not be reentrant). What a fold computes does
+ * not depend on its neighbours: each stage draws from its own stream (pipeline.c) and the
+ * first failure in fold order is the one reported. */
 static int build_folds(experiment *x, const split_plan *plan, fold_data **out, char *err, size_t n)
 {
     int k = plan->k;
@@ -130,13 +133,10 @@ static int build_folds(experiment *x, const split_plan *plan, fold_data **out, c
     *out = fd;
     if (!fd || !jobs) { free(jobs); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
     for (int f = 0; f < k; f++) jobs[f] = (build_job){ .x = x, .plan = plan, .d = &fd[f], .fold = f };
-    int width = folds_wave_width(x, k), rc = XP_OK;
-    for (int start = 0; start < k && !rc; start += width) {
-        int end = start + width < k ? start + width : k;
-        folds_run_wave(x, width, build_one, &jobs[start], sizeof *jobs, end - start, build_job_threads);
-        for (int f = start; f < end && !rc; f++)
-            if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
-    }
+    int rc = folds_run_jobs(x, build_one, jobs, sizeof *jobs, k, build_job_threads, build_failed);
+    if (rc) snprintf(err, n, "out of memory");
+    for (int f = 0; f < k && !rc; f++)
+        if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
     free(jobs);
     return rc;
 }
@@ -262,13 +262,18 @@ typedef struct fold_job {
     int rc;
     int store_failed;            /* the model's call could not write to the store */
     int step_pruned;             /* the within-fold pruner stopped this fold's model */
+    const _Atomic int *cancel;   /* set: the evaluation no longer needs this fold */
     char err[2048];
 } fold_job;
 
-/* host_call.on_report of a search trial's fold (search.pruner.within_fold). */
+/* host_call.on_report of a fold: a fold the evaluation no longer needs (an earlier fold
+ * pruned the trial or failed) stops at its model's next report; a search trial's fold also
+ * asks the within-fold pruner (search.pruner.within_fold). */
 static int report_step(void *user, int64_t step, double value)
 {
     fold_job *j = user;
+    if (j->cancel && *j->cancel) return 1;
+    if (!j->x->step_prune || j->trial_id < 0) return 0;
     if (!step_prune_report(j->x->step_prune, j->fold, step, value)) return 0;
     j->step_pruned = 1;
     return 1;
@@ -295,10 +300,8 @@ static void *fold_run(void *arg)
     call.on_metric = collect_iteration;
     call.metric_user = j;
     call.threads = j->threads;
-    if (x->step_prune && j->trial_id >= 0) {
-        call.on_report = report_step;
-        call.report_user = j;
-    }
+    call.on_report = report_step;
+    call.report_user = j;
     void *model = NULL;
     double *pred = malloc((d->valid->n_rows ? d->valid->n_rows : 1) * sizeof *pred);
     if (!pred) { snprintf(j->err, sizeof j->err, "out of memory"); j->rc = XP_ENOMEM; return NULL; }
@@ -318,6 +321,19 @@ static void *fold_run(void *arg)
     free(pred);
     j->rc = rc;
     return NULL;
+}
+
+/* ordered_pool's job: fold `f` of the evaluation's jobs; after Ctrl-C / SIGTERM it does not
+ * start (the evaluation loop sees the signal and reports the interruption). */
+static void fold_run_job(void *jobs, int f)
+{
+    fold_job *j = (fold_job *)jobs + f;
+    if (host_interrupted()) {
+        snprintf(j->err, sizeof j->err, "interrupted by %s", host_signal_name(host_interrupted()));
+        j->rc = XP_EINTERRUPTED;
+        return;
+    }
+    fold_run(j);
 }
 
 int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, int64_t trial_id,
@@ -344,27 +360,34 @@ int folds_wave_width(const experiment *x, int jobs)
     return width < jobs ? width : (jobs > 0 ? jobs : 1);
 }
 
-void folds_run_wave(const experiment *x, int width, void *(*job)(void *), void *jobs, size_t stride,
-                    int count, void (*set_threads)(void *job, int threads))
+/* folds_run_jobs' jobs as the pool sees them: job i at base + i * stride. */
+typedef struct job_table {
+    char *base;
+    size_t stride;
+    void *(*run)(void *job);
+} job_table;
+
+static void run_table_job(void *user, int i)
 {
-    /* A short last wave shares the threads among fewer jobs, so no core idles: with 5 folds
-     * on 2 cores the fifth fold gets both. */
-    int threads = host_threads(&x->env) / (count > 0 ? count : 1);
-    char *base = jobs;
-    for (int i = 0; i < count; i++)
-        set_threads(base + (size_t)i * stride, width > 1 ? (threads > 1 ? threads : 1) : 0);
-    pthread_t tid[MAX_WAVE];
-    int started[MAX_WAVE] = { 0 };
-    for (int i = 1; i < count && i < MAX_WAVE; i++)
-        started[i] = pthread_create(&tid[i], NULL, job, base + (size_t)i * stride) == 0;
-    job(base);
-    for (int i = 1; i < count; i++) {
-        if (i < MAX_WAVE && started[i]) pthread_join(tid[i], NULL);
-        else job(base + (size_t)i * stride);   /* no thread to be had: run it here */
-    }
+    job_table *t = user;
+    t->run(t->base + (size_t)i * t->stride);
 }
 
-static void fold_job_set_threads(void *job, int threads) { ((fold_job *)job)->threads = threads; }
+int folds_run_jobs(const experiment *x, void *(*job)(void *), void *jobs, size_t stride, int count,
+                   void (*set_threads)(void *job, int threads), int (*failed)(const void *job))
+{
+    int width = folds_wave_width(x, count);
+    int threads = width > 1 ? host_threads(&x->env) / width : 0;
+    if (width > 1 && threads < 1) threads = 1;
+    job_table t = { jobs, stride, job };
+    for (int i = 0; i < count; i++) set_threads(t.base + (size_t)i * stride, threads);
+    ordered_pool *pool = ordered_pool_start(count, width, run_table_job, &t);
+    if (!pool) return XP_ENOMEM;
+    for (int i = 0; i < count; i++)
+        if (!ordered_pool_wait(pool, i) || (failed && failed(t.base + (size_t)i * stride))) break;
+    ordered_pool_finish(pool);
+    return XP_OK;
+}
 
 int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, int64_t trial_id,
                        const char *split_name, eval_prune_fn prune, void *prune_user,
@@ -392,56 +415,62 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
         snprintf(err, n, "out of memory");
         return XP_ENOMEM;
     }
-    /* Folds are trained in waves of fold_jobs, each fold with an equal share of the threads
-     * (folds_run_wave); the pruner still sees the folds in order, after each wave. */
+    /* fold_jobs folds train at once, each with an equal share of the threads, the next fold
+     * starting as soon as one finishes (ordered_pool.h); the pruner still sees the folds in
+     * order, so it decides as it would one fold at a time. Folds already started when the
+     * trial is pruned or fails stop at their next report (`cancel`). */
     int width = folds_wave_width(x, k);
+    int threads = width > 1 ? host_threads(&x->env) / width : 0;
+    _Atomic int cancel = 0;
     const xp_cfg *mcfg = cfg_get(cfg, "model");
     double iter_sum = 0, sum = 0;
     int iter_count = 0, rc = XP_OK;
     for (int f = 0; f < k; f++)
         jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
+                              .threads = width > 1 && threads < 1 ? 1 : threads,
                               .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics,
                               .oof = res->oof,
                               .test_out = with_test ? test_out + (size_t)f * n_test : NULL,
-                              .model_out = with_test ? &res->models[f] : NULL };
-    for (int start = 0; start < k && rc == XP_OK && !res->pruned; start += width) {
-        if (host_interrupted()) break;   /* Ctrl-C / SIGTERM: no new fold starts */
-        int end = start + width < k ? start + width : k;
-        folds_run_wave(x, width, fold_run, &jobs[start], sizeof *jobs, end - start, fold_job_set_threads);
-        /* A fold stopped by the signal failed on purpose (its model saw report() ask it to
-         * stop): the evaluation is interrupted, not failed. */
-        if (host_interrupted()) break;
-        for (int f = start; f < end && rc == XP_OK; f++) {
-            fold_job *j = &jobs[f];
-            /* Stopped by the within-fold pruner: the trial is pruned on the folds before it
-             * (the folds of its wave after it are not counted either: the pruner sees folds
-             * in order). */
-            if (j->rc == XP_EPRUNED && j->step_pruned) {
-                host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s (within-fold pruner)",
-                         (long long)x->trial_number, j->err);
-                res->pruned = 1;
+                              .model_out = with_test ? &res->models[f] : NULL, .cancel = &cancel };
+    ordered_pool *pool = ordered_pool_start(k, width, fold_run_job, jobs);
+    if (!pool) {
+        free(msum); free(jobs); free(mvals); free(test_out);
+        snprintf(err, n, "out of memory");
+        return XP_ENOMEM;
+    }
+    for (int f = 0; f < k && rc == XP_OK && !res->pruned; f++) {
+        /* Ctrl-C / SIGTERM: no new fold starts (fold_run_job skips the ones taken after it) */
+        if (host_interrupted() || !ordered_pool_wait(pool, f) || host_interrupted()) break;
+        fold_job *j = &jobs[f];
+        /* Stopped by the within-fold pruner: the trial is pruned on the folds before it (the
+         * folds after it are not counted either: the pruner sees folds in order). */
+        if (j->rc == XP_EPRUNED && j->step_pruned) {
+            host_log(&x->env, XP_LOG_INFO, "search", "trial %lld: %s (within-fold pruner)",
+                     (long long)x->trial_number, j->err);
+            res->pruned = 1;
+            break;
+        }
+        if (j->rc) { rc = j->rc; res->store_failed = j->store_failed; snprintf(err, n, "%s", j->err); break; }
+        iter_sum += j->iter_sum;
+        iter_count += j->iter_count;
+        for (size_t m = 0; m < x->n_metrics; m++) {
+            msum[m] += j->mvals[m];
+            if (x->st && trial_id >= 0 &&
+                (rc = store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, j->mvals[m]))) {
+                snprintf(err, n, "recording fold %d's %s: %s", f, x->metrics[m].plugin->name, store_errmsg(x->st));
+                res->store_failed = 1;
                 break;
             }
-            if (j->rc) { rc = j->rc; res->store_failed = j->store_failed; snprintf(err, n, "%s", j->err); break; }
-            iter_sum += j->iter_sum;
-            iter_count += j->iter_count;
-            for (size_t m = 0; m < x->n_metrics; m++) {
-                msum[m] += j->mvals[m];
-                if (x->st && trial_id >= 0 &&
-                    (rc = store_metric(x->st, x->run_id, trial_id, f, split_name, -1, x->metrics[m].plugin->name, j->mvals[m]))) {
-                    snprintf(err, n, "recording fold %d's %s: %s", f, x->metrics[m].plugin->name, store_errmsg(x->st));
-                    res->store_failed = 1;
-                    break;
-                }
-            }
-            if (rc) break;
-            res->fold_values[f] = j->mvals[x->objective];
-            sum += j->mvals[x->objective];
-            res->folds_done = f + 1;
-            res->value = sum / (f + 1);
-            if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
         }
+        if (rc) break;
+        res->fold_values[f] = j->mvals[x->objective];
+        sum += j->mvals[x->objective];
+        res->folds_done = f + 1;
+        res->value = sum / (f + 1);
+        if (prune && f + 1 < k && prune(prune_user, f, res->value)) { res->pruned = 1; break; }
     }
+    cancel = 1;
+    ordered_pool_finish(pool);
     if (host_interrupted()) {
         snprintf(err, n, "interrupted by %s", host_signal_name(host_interrupted()));
         rc = XP_EINTERRUPTED;

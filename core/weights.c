@@ -115,6 +115,7 @@ static void *prepass_fold(void *arg)
 }
 
 static void prepass_set_threads(void *job, int threads) { ((prepass_job *)job)->threads = threads; }
+static int prepass_failed(const void *job) { return ((const prepass_job *)job)->rc != XP_OK; }
 
 /* The record's numbers keep the six significant digits they had when it was printed with
  * %.6g, so records written before and after the JSON writer read alike. */
@@ -137,7 +138,7 @@ int weights_fit(experiment *x, char *err, size_t n)
     x->weight_col = col;
 
     /* Out-of-fold residuals in model space with the configured (un-searched) model. The folds
-     * are fitted in waves of fold_jobs, as a trial's are (each with its share of the threads:
+     * are fitted fold_jobs at once, as a trial's are (each with its share of the threads:
      * XGBoost wastes less in synchronisation on 1 thread per fold than on 2 for one); the
      * residuals are summed afterwards in fold order, so the weights do not depend on which
      * fold finished first. */
@@ -149,16 +150,12 @@ int weights_fit(experiment *x, char *err, size_t n)
     if (!cfg) return XP_ENOMEM;
     prepass_job *jobs = calloc((size_t)x->folds, sizeof *jobs);
     if (!jobs) { cfg_free(cfg); snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    int width = folds_wave_width(x, x->folds);
     for (int f = 0; f < x->folds; f++)
         jobs[f] = (prepass_job){ .x = x, .d = &x->fd[f], .mcfg = cfg_get(cfg, "model"), .col = col, .fold = f };
-    rc = XP_OK;
-    for (int start = 0; start < x->folds && !rc; start += width) {
-        int end = start + width < x->folds ? start + width : x->folds;
-        folds_run_wave(x, width, prepass_fold, &jobs[start], sizeof *jobs, end - start, prepass_set_threads);
-        for (int f = start; f < end && !rc; f++)
-            if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
-    }
+    rc = folds_run_jobs(x, prepass_fold, jobs, sizeof *jobs, x->folds, prepass_set_threads, prepass_failed);
+    if (rc) snprintf(err, n, "out of memory");
+    for (int f = 0; f < x->folds && !rc; f++)
+        if ((rc = jobs[f].rc)) snprintf(err, n, "%s", jobs[f].err);
     for (int f = 0; f < x->folds && !rc; f++) {
         prepass_job *j = &jobs[f];
         const xp_column *t = frame_role(j->d->valid, XP_ROLE_TARGET);

@@ -105,6 +105,27 @@ expect_rc 0 "$runner" small.yaml name=seq +search.fold_jobs=1 'model.threads=0' 
 grep '^test' "$tmp/out" > seq.txt
 cmp -s par.txt seq.txt && ok || bad "parallel folds differ: $(cat par.txt) vs $(cat seq.txt)"
 
+# The same with the median pruner deciding after each trial's first fold: with 3 folds at
+# once, the folds already running beside a pruned one are stopped at their next round, and
+# every trial's state, value and intermediate values are what one fold at a time gives.
+for j in 1 3; do
+  expect_rc 0 "$runner" small.yaml name=prune store.path=prune$j.db +search.fold_jobs=$j 'model.threads=0' \
+    search.trials=12 'search.pruner={type: median, n_startup_trials: 2, n_warmup_steps: 0}' -q
+done
+expect_rc 0 "$py" - prune1.db prune3.db <<'PY'
+import sqlite3, sys
+def study(path):
+    db = sqlite3.connect(path)
+    trials = db.execute("select number, state, value from trials left join trial_values using (trial_id) "
+                        "order by number").fetchall()
+    steps = db.execute("select t.number, i.step, i.intermediate_value from trial_intermediate_values i "
+                       "join trials t using (trial_id) order by 1, 2").fetchall()
+    return trials, steps
+one, three = study(sys.argv[1]), study(sys.argv[2])
+assert one == three, (one, three)
+assert len(one[0]) == 12 and any(s == "PRUNED" for _, s, _ in one[0]), one[0]
+PY
+
 # A resumed study whose best trial ran in an earlier process trains that trial's fold models
 # again with the trial's own random streams: a second run that adds one (worse) trial reports
 # the test score the first run gave (before, the models were trained again with the streams
