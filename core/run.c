@@ -31,6 +31,7 @@
 #include "inputs.h"
 #include "json_out.h"
 #include "polish.h"
+#include "refit.h"
 #include "sha256.h"
 #include "store_cfg.h"
 
@@ -728,15 +729,17 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     }
     if (rc) { final_top_free(top, n_top); cfg_free(cfg); return rc; }
     xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
-    double *y = NULL, *pred = NULL, *acc = NULL, *one = NULL;
-    void *dprep = NULL, *tprep = NULL, *model = NULL, *extra = NULL;
+    double *y = NULL, *pred = NULL, *acc = NULL, *all = NULL;
+    void *dprep = NULL, *tprep = NULL, *model = NULL;
+    void **models = calloc((size_t)n_top + 1, sizeof *models);   /* [0] = model, then the runners-up */
     pipeline p = { 0 };
     rc = XP_ENOMEM;
-    if (!dev || !test) { snprintf(err, n, "out of memory"); goto out; }
+    if (!dev || !test || !models) { snprintf(err, n, "out of memory"); goto out; }
     y = test_targets(x, err, n);
     size_t ntr = test->n_rows ? test->n_rows : 1;
     pred = malloc(ntr * sizeof *pred);
-    if (!y || !pred || (n_top && (!(acc = calloc(ntr, sizeof *acc)) || !(one = malloc(ntr * sizeof *one))))) {
+    all = malloc((size_t)(n_top + 1) * ntr * sizeof *all);
+    if (!y || !pred || !all || (n_top && !(acc = calloc(ntr, sizeof *acc)))) {
         snprintf(err, n, "out of memory");
         goto out;
     }
@@ -748,34 +751,31 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     xp_ctx ctx;
     host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
     call.split = "refit";
+    /* Created in order on this stream (the draws a model takes at creation, e.g. XGBoost's
+     * seed, are the ones it took when the refits ran one by one), then fitted fold_jobs at
+     * once (refit.h). validation.final_top: the runners-up on the same rows, each saved as
+     * top<i>_<model file>, the K predictions averaged in the final space. */
     if (x->mops->prepare && ((rc = x->mops->prepare(&ctx, dev, &dprep)) || (rc = x->mops->prepare(&ctx, test, &tprep))))
         goto model_err;
-    if ((rc = x->mops->create(&ctx, cfg_get(cfg, "model"), &model)) ||
-        (rc = x->mops->fit(&ctx, model, dev, dprep, NULL, NULL)) ||
-        (rc = x->mops->predict(&ctx, model, test, tprep, pred)))
-        goto model_err;
-    if ((rc = pipeline_inverse(&p, pred, test->n_rows, err, n))) goto out;
-    /* validation.final_top: the runners-up refitted on the same prepared rows, each saved as
-     * top<i>_<model file>, the K predictions averaged in the final space. */
-    int top_log = final_top_logspace(x);
-    for (size_t i = 0; n_top && i < test->n_rows; i++) acc[i] = pred_to_space(top_log, pred[i]);
-    for (int m = 0; m < n_top; m++) {
+    for (int m = 0; m <= n_top; m++)
+        if ((rc = x->mops->create(&ctx, cfg_get(m ? top[m - 1].cfg : cfg, "model"), &models[m]))) goto model_err;
+    model = models[0];
+    for (int m = 0; m < n_top; m++)
         host_log(&x->env, XP_LOG_INFO, "refit", "final_top: trial %lld (CV %.6g) on all dev rows too",
                  (long long)top[m].number, top[m].cv);
-        if ((rc = x->mops->create(&ctx, cfg_get(top[m].cfg, "model"), &extra)) ||
-            (rc = x->mops->fit(&ctx, extra, dev, dprep, NULL, NULL)) ||
-            (rc = x->mops->predict(&ctx, extra, test, tprep, one)))
-            goto model_err;
-        if ((rc = pipeline_inverse(&p, one, test->n_rows, err, n))) goto out;
-        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(top_log, one[i]);
-        if (artifact_dir && x->mops->save) {
+    if ((rc = refit_models(x, dev, test, dprep, tprep, models, n_top + 1, all, err, n))) goto out;
+    for (int m = 0; m <= n_top; m++)
+        if ((rc = pipeline_inverse(&p, all + (size_t)m * ntr, test->n_rows, err, n))) goto out;
+    memcpy(pred, all, test->n_rows * sizeof *pred);
+    int top_log = final_top_logspace(x);
+    for (int m = 0; m <= n_top && n_top; m++) {
+        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(top_log, all[(size_t)m * ntr + i]);
+        if (m && artifact_dir && x->mops->save) {
             char path[4096], kind[32];
-            snprintf(path, sizeof path, "%s/top%d_%s", artifact_dir, m + 1, x->model_file);
-            snprintf(kind, sizeof kind, "top%d_model", m + 1);
-            if ((rc = x->mops->save(&ctx, extra, path)) || (rc = host_table.artifact(&ctx, path, kind))) goto model_err;
+            snprintf(path, sizeof path, "%s/top%d_%s", artifact_dir, m, x->model_file);
+            snprintf(kind, sizeof kind, "top%d_model", m);
+            if ((rc = x->mops->save(&ctx, models[m], path)) || (rc = host_table.artifact(&ctx, path, kind))) goto model_err;
         }
-        x->mops->destroy(extra);
-        extra = NULL;
     }
     for (size_t i = 0; n_top && i < test->n_rows; i++) pred[i] = pred_from_space(top_log, acc[i] / (n_top + 1));
     if ((rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n))) goto out;
@@ -805,11 +805,12 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
 model_err:
     snprintf(err, n, "refit %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
 out:
-    if (model) x->mops->destroy(model);
-    if (extra) x->mops->destroy(extra);
+    for (int m = 0; models && m <= n_top; m++)
+        if (models[m]) x->mops->destroy(models[m]);
+    free(models);
     final_top_free(top, n_top);
     free(acc);
-    free(one);
+    free(all);
     if (x->mops->release) {
         if (dprep) x->mops->release(dprep);
         if (tprep) x->mops->release(tprep);

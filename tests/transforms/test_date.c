@@ -1,6 +1,6 @@
 /* test_date.c — the `date` transform through the real host: every accepted format, the
  * slashed-date order (declared and detected), detection vs declared columns, missing and
- * unparseable values (counted and recorded), keep, options and errors.
+ * unparseable values (counted and recorded), keep, parts, options and errors.
  *
  *     ./test_date path/to/date.so
  */
@@ -121,6 +121,36 @@ static void test_detect(const char *so)
     txh_close(&h);
 }
 
+/* parts: only the listed features are made, in the usual order, with the usual values; the
+ * others are not columns at all. */
+static void test_parts(const char *so)
+{
+    txh h;
+    if (txh_open(&h, so, "date")) { CHECK(0); return; }
+    CHECK_EQ_INT(txh_create(&h, "columns: [d]\nparts: [days, year]\n"), XP_OK);
+    xp_frame *f = frame_new(3);
+    fr_text(f, "d", (const char *const[]){ "2024-03-01", NULL, "soon" });
+    double y[3] = { 0 };
+    fr_num(f, "target", XP_ROLE_TARGET, y);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    const xp_column *days = need(f, "d_days"), *year = need(f, "d_year");
+    CHECK(frame_find(f, "d_month") == NULL && frame_find(f, "d_weekday") == NULL && frame_find(f, "d") == NULL);
+    if (days && year) {
+        CHECK_NEAR(days->num[0], 19783, 0);
+        CHECK_NEAR(year->num[0], 2024, 0);
+        CHECK(isnan(days->num[1]) && isnan(year->num[1]) && isnan(days->num[2]) && isnan(year->num[2]));
+    }
+    frame_free(f);
+    /* Not a part, an empty list, not a list. */
+    CHECK_EQ_INT(txh_create(&h, "parts: [year, hour]\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "'hour' is none of year, month, weekday, days");
+    CHECK_EQ_INT(txh_create(&h, "parts: []\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "parts");
+    CHECK_EQ_INT(txh_create(&h, "parts: year\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "parts");
+    txh_close(&h);
+}
+
 static void test_errors(const char *so)
 {
     txh h;
@@ -155,6 +185,7 @@ int main(int argc, char **argv)
     }
     test_formats(argv[1]);
     test_detect(argv[1]);
+    test_parts(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }

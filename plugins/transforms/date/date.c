@@ -8,7 +8,9 @@
  *     03/01/2024 (per `order`)  Jun 12 1998   June 12, 1998   12 Jun 1998   12-Jun-1998
  * Each date column <c> is replaced by <c>_year, <c>_month (1-12), <c>_weekday (0 = Monday)
  * and <c>_days (days since 1970-01-01, with the time of day as a fraction; a time zone
- * offset is applied). A missing value, and a present value that does not parse (or names
+ * offset is applied), or by the ones `parts` lists: a weekday is noise where events do not
+ * follow the week (most films open on a Friday), and every noise column costs a tree some
+ * splits. A missing value, and a present value that does not parse (or names
  * no real day, such as 2023-02-29), gives missing features; fit and every apply count them,
  * fit logs the count with an example and records it (record "date"). Why a plugin: trees
  * cannot use a date kept as text (the loader types it text or categorical), and the
@@ -28,6 +30,11 @@
 enum { ORDER_AUTO, ORDER_MDY, ORDER_DMY };
 static const char *const orders[] = { "auto", "mdy", "dmy" };
 
+/* The features of a date, in column order; `parts` selects among them (bit k = part k). */
+enum { N_PARTS = 4, ALL_PARTS = (1u << N_PARTS) - 1 };
+static const char *const part_names[N_PARTS] = { "year", "month", "weekday", "days" };
+static const char *const suffix[N_PARTS] = { "_year", "_month", "_weekday", "_days" };
+
 typedef struct learned {
     char *name;
     int dmy;                     /* slashed dates are day/month/year */
@@ -38,6 +45,7 @@ typedef struct state {
     tx_sel columns;
     double min_match;
     int order, keep;
+    unsigned parts;              /* bit k: part_names[k] is made */
     learned *cols;
     size_t n_cols;
 } state;
@@ -219,6 +227,31 @@ static void destroy(void *st)
     free(s);
 }
 
+/* parts: [year, month, weekday, days] (the default: all four), any non-empty subset. */
+static int read_parts(xp_ctx *ctx, const xp_cfg *cfg, unsigned *parts)
+{
+    const xp_host *h = ctx->host;
+    const xp_cfg *node = h->cfg_get(cfg, "parts");
+    *parts = ALL_PARTS;
+    int kind = h->cfg_kind(node);
+    if (kind == XP_CFG_MISSING || kind == XP_CFG_NULL) return XP_OK;
+    if (kind != XP_CFG_LIST || !h->cfg_len(node))
+        return xp_fail(ctx, XP_ECONFIG, "%s: parts: a list of at least one of year, month, weekday, days",
+                       h->cfg_where(node));
+    *parts = 0;
+    for (size_t i = 0; i < h->cfg_len(node); i++) {
+        const xp_cfg *it = h->cfg_at(node, i);
+        const char *v = h->cfg_scalar(it);
+        int k = 0;
+        while (v && k < N_PARTS && strcmp(v, part_names[k])) k++;
+        if (!v || k == N_PARTS)
+            return xp_fail(ctx, XP_ECONFIG, "%s: parts: '%s' is none of year, month, weekday, days",
+                           h->cfg_where(it), v ? v : "(not a name)");
+        *parts |= 1u << k;
+    }
+    return XP_OK;
+}
+
 static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
 {
     const xp_host *h = ctx->host;
@@ -230,12 +263,12 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     if ((rc = tx_sel_read(ctx, cfg, "columns", &s->columns)) ||
         (rc = h->cfg_num(ctx, cfg, "min_match", 0, &s->min_match)) ||
         (rc = xp_cfg_choice(ctx, cfg, "order", orders, XP_COUNT(orders), 0, &s->order)) ||
-        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)))
+        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)) || (rc = read_parts(ctx, cfg, &s->parts)))
         goto fail;
     /* The config check: a declared column's features are columns later stages may name. */
     for (size_t i = 0; XP_HOST_HAS(h, column_add) && h->column_add && i < s->columns.n; i++) {
-        static const char *const suffix[4] = { "_year", "_month", "_weekday", "_days" };
-        for (int k = 0; k < 4 && !s->columns.v[i].glob; k++) {
+        for (int k = 0; k < N_PARTS && !s->columns.v[i].glob; k++) {
+            if (!(s->parts & (1u << k))) continue;
             char name[512];
             snprintf(name, sizeof name, "%s%s", s->columns.v[i].pat, suffix[k]);
             h->column_add(ctx, name);
@@ -356,9 +389,12 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     json_out_end(&j);
     json_out_end(&j);
     if ((rc = json_out_record(ctx, &j, "date"))) return rc;
-    if (s->n_cols)
-        xp_log(ctx, XP_LOG_INFO, "date: %zu column(s) -> _year, _month, _weekday, _days: %s", s->n_cols,
-               tx_line_text(&line));
+    if (s->n_cols) {
+        char made[64] = "";
+        for (int k = 0; k < N_PARTS; k++)
+            if (s->parts & (1u << k)) snprintf(made + strlen(made), sizeof made - strlen(made), "%s%s", made[0] ? ", " : "", suffix[k]);
+        xp_log(ctx, XP_LOG_INFO, "date: %zu column(s) -> %s: %s", s->n_cols, made, tx_line_text(&line));
+    }
     else
         xp_log(ctx, XP_LOG_INFO, "date: no date column %s", s->columns.n ? "among those listed" : "detected");
     return XP_OK;
@@ -368,7 +404,6 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
 {
     const state *s = st;
     const xp_host *h = ctx->host;
-    static const char *const suffix[4] = { "_year", "_month", "_weekday", "_days" };
     for (size_t i = 0; i < s->n_cols; i++) {
         const learned *l = &s->cols[i];
         int idx = h->frame_index(f, l->name);
@@ -378,8 +413,9 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         if (c->type != XP_COL_TEXT && c->type != XP_COL_CATEGORICAL)
             return xp_fail(ctx, XP_EINVAL, "date: column %s is %s here, text at fit", l->name,
                            xp_col_type_name(c->type));
-        xp_column *out[4];
-        for (int k = 0; k < 4; k++) {
+        xp_column *out[N_PARTS] = { NULL };
+        for (int k = 0; k < N_PARTS; k++) {
+            if (!(s->parts & (1u << k))) continue;
             char name[512];
             if ((size_t)snprintf(name, sizeof name, "%s%s", l->name, suffix[k]) >= sizeof name)
                 return xp_fail(ctx, XP_EINVAL, "date: column name %s is too long", l->name);
@@ -391,17 +427,21 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         c = f->cols[idx];   /* frame_add may have moved the column array, not the column */
         size_t bad = 0;
         for (size_t r = 0; r < f->n_rows; r++) {
-            for (int k = 0; k < 4; k++) out[k]->num[r] = NAN;
+            double v4[N_PARTS] = { NAN, NAN, NAN, NAN };
             const char *v = cell(c, r);
-            if (!v) continue;
             date_val d;
-            if (!parse_date(v, &d) || !resolve(&d, l->dmy)) { bad++; continue; }
-            double days = (double)days_from_civil(d.year, d.month, d.day) + d.seconds / 86400.0;
-            long whole = (long)floor(days);
-            out[0]->num[r] = d.year;
-            out[1]->num[r] = d.month;
-            out[2]->num[r] = (double)(((whole + 3) % 7 + 7) % 7);   /* 1970-01-01 was a Thursday */
-            out[3]->num[r] = days;
+            if (v && parse_date(v, &d) && resolve(&d, l->dmy)) {
+                double days = (double)days_from_civil(d.year, d.month, d.day) + d.seconds / 86400.0;
+                long whole = (long)floor(days);
+                v4[0] = d.year;
+                v4[1] = d.month;
+                v4[2] = (double)(((whole + 3) % 7 + 7) % 7);   /* 1970-01-01 was a Thursday */
+                v4[3] = days;
+            } else if (v) {
+                bad++;
+            }
+            for (int k = 0; k < N_PARTS; k++)
+                if (out[k]) out[k]->num[r] = v4[k];
         }
         if (bad)
             xp_log(ctx, XP_LOG_DEBUG, "date: %s: %zu of %zu row(s) without a parseable date", l->name, bad,
@@ -422,7 +462,8 @@ static const char options_text[] =
     "    order: auto               # slashed dates a/b/yyyy: mdy (US: 03/01/2024 = 1 March),\n"
     "                              # dmy (1 March = 01/03/2024), auto: dmy if a training\n"
     "                              # value's first part is > 12, else mdy\n"
-    "    keep: false               # true: keep the original column besides the new ones\n";
+    "    keep: false               # true: keep the original column besides the new ones\n"
+    "    parts: [year, month, weekday, days]   # the features made (any of them; default all)\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "date", "1.0.0",
                                           "date-like text columns -> year, month, weekday, days since 1970",
                                           &ops, options_text);
