@@ -76,15 +76,18 @@ static int better(int direction, double a, double b)
     return direction == XP_MAXIMIZE ? a > b : a < b;
 }
 
-/* The study's complete trials with every param of the space, best first; ties by number. */
-static int cmp_dir;
-static int by_value(const void *pa, const void *pb)
+/* The study's complete trials with every param of the space, best first; ties by number.
+ * One comparator per direction: qsort passes no context, and a file-static direction would
+ * make two runs in one process (threads) race. */
+static int by_value_in(int direction, const void *pa, const void *pb)
 {
     const store_trial *a = *(const store_trial *const *)pa, *b = *(const store_trial *const *)pb;
-    if (better(cmp_dir, a->value, b->value)) return -1;
-    if (better(cmp_dir, b->value, a->value)) return 1;
+    if (better(direction, a->value, b->value)) return -1;
+    if (better(direction, b->value, a->value)) return 1;
     return (a->number > b->number) - (a->number < b->number);
 }
+static int by_value_min(const void *pa, const void *pb) { return by_value_in(XP_MINIMIZE, pa, pb); }
+static int by_value_max(const void *pa, const void *pb) { return by_value_in(XP_MAXIMIZE, pa, pb); }
 
 /* The mean over folds of the objective on each fold's rows of oof (original space). */
 static int oof_cv(experiment *x, const double *oof, double *out, char *err, size_t n)
@@ -174,8 +177,7 @@ int final_top_members(experiment *x, int64_t best_number, double best_cv, final_
         for (size_t p = 0; p < np && complete; p++) if (isnan(t[i].params[p])) complete = 0;
         if (complete && t[i].number != best_number) order[no++] = &t[i];
     }
-    cmp_dir = x->direction;
-    qsort(order, no, sizeof *order, by_value);
+    qsort(order, no, sizeof *order, x->direction == XP_MAXIMIZE ? by_value_max : by_value_min);
     int lg = final_top_logspace(x);
     if (x->final_log && !lg)
         host_log(&x->env, XP_LOG_INFO, "final_top", "the target has negative values: the refits are averaged as they are, "
