@@ -131,12 +131,7 @@ static int write_artifact(experiment *x, const char *dir, const calibration *c, 
 /* The first dev row whose target log1p cannot take (< 0), or -1. */
 static long negative_target_row(const experiment *x, double *y_out)
 {
-    const xp_column *t = x->final_log ? frame_role(x->dev, XP_ROLE_TARGET) : NULL;
-    for (size_t i = 0; t && i < x->dev->n_rows; i++) {
-        double y = col_value(t, i);
-        if (y < 0) { *y_out = y; return (long)i; }
-    }
-    return -1;
+    return x->final_log ? dev_negative_target(x, y_out) : -1;
 }
 
 int calibrate_check(const experiment *x, char *err, size_t n)

@@ -125,6 +125,9 @@ void eval_result_keep_best(experiment *x, eval_result *r);
 /* Predictions are averaged (fold models) or blended in log1p space or as they are. */
 double pred_to_space(int logspace, double p);
 double pred_from_space(int logspace, double v);
+/* The first dev row (0-based) whose target is negative, its value in *y; -1 if none. Such a
+ * target cannot be averaged or calibrated in log1p space (log1p would clamp it). */
+long dev_negative_target(const experiment *x, double *y);
 
 /* Pruning hook: called after each fold with the running mean; return 1 to stop. */
 typedef int (*eval_prune_fn)(void *user, int fold, double running_mean);

@@ -36,11 +36,8 @@
 
 int final_top_logspace(const experiment *x)
 {
-    if (!x->final_log) return 0;
-    const xp_column *t = frame_role(x->dev, XP_ROLE_TARGET);
-    for (size_t i = 0; t && i < x->dev->n_rows; i++)
-        if (col_value(t, i) < 0) return 0;   /* log1p would clamp such rows' predictions at 0 */
-    return 1;
+    double y;
+    return x->final_log && dev_negative_target(x, &y) < 0;   /* log1p would clamp such rows at 0 */
 }
 
 int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)

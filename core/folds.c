@@ -214,6 +214,14 @@ void eval_result_keep_best(experiment *x, eval_result *r)
 
 /* log1p of a negative prediction is clamped at 0, as RMSLE's own inputs are. */
 double pred_to_space(int logspace, double p) { return logspace ? log1p(fmax(p, 0)) : p; }
+
+long dev_negative_target(const experiment *x, double *y)
+{
+    const xp_column *t = frame_role(x->dev, XP_ROLE_TARGET);
+    for (size_t i = 0; t && i < x->dev->n_rows; i++)
+        if ((*y = col_value(t, i)) < 0) return (long)i;
+    return -1;
+}
 double pred_from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
 
 xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n)
