@@ -157,6 +157,9 @@ int folds_evaluate(experiment *x, fold_data *fd, int k, const double *params, in
  * (may be NULL) says failed, no further job starts; jobs that did not run are left as they
  * were. XP_ENOMEM: none ran. */
 int folds_wave_width(const experiment *x, int jobs);
+/* Each of `width` jobs' share of the host's threads: 0 (the model's default, all of them)
+ * when they run one at a time, else host threads / width, at least 1. */
+int folds_thread_share(const experiment *x, int width);
 int folds_run_jobs(const experiment *x, void *(*job)(void *), void *jobs, size_t stride, int count,
                    void (*set_threads)(void *job, int threads), int (*failed)(const void *job));
 /* The same with a ready configuration (its model section is used as is). */

@@ -10,7 +10,6 @@
  * DMatrix (or whatever the model prepares) is built once per fold.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +213,7 @@ void eval_result_keep_best(experiment *x, eval_result *r)
 
 /* log1p of a negative prediction is clamped at 0, as RMSLE's own inputs are. */
 double pred_to_space(int logspace, double p) { return logspace ? log1p(fmax(p, 0)) : p; }
+double pred_from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
 
 long dev_negative_target(const experiment *x, double *y)
 {
@@ -222,7 +222,6 @@ long dev_negative_target(const experiment *x, double *y)
         if ((*y = col_value(t, i)) < 0) return (long)i;
     return -1;
 }
-double pred_from_space(int logspace, double v) { return logspace ? expm1(v) : v; }
 
 xp_cfg *config_with_params(experiment *x, const double *params, char *err, size_t n)
 {
@@ -368,6 +367,13 @@ int folds_wave_width(const experiment *x, int jobs)
     return width < jobs ? width : (jobs > 0 ? jobs : 1);
 }
 
+int folds_thread_share(const experiment *x, int width)
+{
+    if (width <= 1) return 0;
+    int threads = host_threads(&x->env) / width;
+    return threads > 1 ? threads : 1;
+}
+
 /* folds_run_jobs' jobs as the pool sees them: job i at base + i * stride. */
 typedef struct job_table {
     char *base;
@@ -384,9 +390,7 @@ static void run_table_job(void *user, int i)
 int folds_run_jobs(const experiment *x, void *(*job)(void *), void *jobs, size_t stride, int count,
                    void (*set_threads)(void *job, int threads), int (*failed)(const void *job))
 {
-    int width = folds_wave_width(x, count);
-    int threads = width > 1 ? host_threads(&x->env) / width : 0;
-    if (width > 1 && threads < 1) threads = 1;
+    int width = folds_wave_width(x, count), threads = folds_thread_share(x, width);
     job_table t = { jobs, stride, job };
     for (int i = 0; i < count; i++) set_threads(t.base + (size_t)i * stride, threads);
     ordered_pool *pool = ordered_pool_start(count, width, run_table_job, &t);
@@ -427,15 +431,14 @@ int folds_evaluate_cfg(experiment *x, fold_data *fd, int k, const xp_cfg *cfg, i
      * starting as soon as one finishes (ordered_pool.h); the pruner still sees the folds in
      * order, so it decides as it would one fold at a time. Folds already started when the
      * trial is pruned or fails stop at their next report (`cancel`). */
-    int width = folds_wave_width(x, k);
-    int threads = width > 1 ? host_threads(&x->env) / width : 0;
+    int width = folds_wave_width(x, k), threads = folds_thread_share(x, width);
     _Atomic int cancel = 0;
     const xp_cfg *mcfg = cfg_get(cfg, "model");
     double iter_sum = 0, sum = 0;
     int iter_count = 0, rc = XP_OK;
     for (int f = 0; f < k; f++)
         jobs[f] = (fold_job){ .x = x, .d = &fd[f], .mcfg = mcfg, .trial_id = trial_id, .fold = f,
-                              .threads = width > 1 && threads < 1 ? 1 : threads,
+                              .threads = threads,
                               .split = split_name, .mvals = mvals + (size_t)f * x->n_metrics,
                               .oof = res->oof,
                               .test_out = with_test ? test_out + (size_t)f * n_test : NULL,

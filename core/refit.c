@@ -50,9 +50,7 @@ int refit_models(experiment *x, const xp_frame *dev, const xp_frame *test, void 
 {
     refit_job *jobs = calloc(k > 0 ? (size_t)k : 1, sizeof *jobs);
     if (!jobs) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
-    int width = folds_wave_width(x, k);
-    int threads = width > 1 ? host_threads(&x->env) / width : 0;
-    if (width > 1 && threads < 1) threads = 1;
+    int width = folds_wave_width(x, k), threads = folds_thread_share(x, width);
     size_t nt = test->n_rows;
     /* The caller's prepared data serve the first model, and every model when they run one at
      * a time; the others side by side prepare their own. */
