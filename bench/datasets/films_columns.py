@@ -61,6 +61,8 @@ def main():
     a = ap.parse_args()
     df = pd.read_csv(a.data)
     folds = pd.read_csv(a.folds)
+    if len(folds) != len(df):
+        raise SystemExit(f"films_columns.py: {a.folds} has {len(folds)} rows, {a.data} {len(df)}")
     cfg = yaml.safe_load(open(a.config))
     best = json.load(open(a.py_json))["best_params"]
     X = movies_py.features(df, a.target)
