@@ -91,6 +91,7 @@ typedef struct experiment {
      * its k models are kept (NULL until known) so no model is trained again. */
     int final_folds, final_log;
     int final_top;               /* validation.final_top: refits averaged (final_top.c); 1: the best alone */
+    int refit_seeds;             /* validation.refit_seeds: refits of each of them, other random draws; 1: one */
     int calibrate;               /* validation.calibrate: XP_CALIBRATE_* (calibrate.c) */
     double *test_best;
     void **models_best;

@@ -21,6 +21,13 @@
  * honestly). The search space holds model keys only (the fold pipelines are fitted once),
  * so the K refits share one pipeline. Record `final_top`: the trials, their CV, the
  * average's CV; metric cv_final_top. `runner predict` averages the saved models the same way.
+ *
+ * validation.refit_seeds: S (read here too) refits each of those K configurations S times,
+ * the replicas created after all first ones on the refit stream so that their random draws
+ * (XGBoost's seed) differ while the first ones stay what a run without it makes; the K x S
+ * predictions are averaged in the same space (run.c's refit_and_test; final_model_kind names
+ * their artifacts). Why: on a small table one refit's row and column sampling moves the test
+ * score about as much as which top trial it is (bench/datasets/README.md).
  */
 #include "final_top.h"
 
@@ -40,6 +47,14 @@ int final_top_logspace(const experiment *x)
     return x->final_log && dev_negative_target(x, &y) < 0;   /* log1p would clamp such rows at 0 */
 }
 
+void final_model_kind(int m, int r, char *kind, size_t n)
+{
+    if (m && r) snprintf(kind, n, "top%d_seed%d_model", m, r);
+    else if (m) snprintf(kind, n, "top%d_model", m);
+    else if (r) snprintf(kind, n, "seed%d_model", r);
+    else snprintf(kind, n, "model");
+}
+
 int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)
 {
     const xp_cfg *v = cfg_get(root, "validation");
@@ -57,6 +72,20 @@ int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)
         return XP_ECONFIG;
     }
     x->final_top = (int)k;
+    int64_t s = 1;
+    if ((rc = cfg_read_int(v, "refit_seeds", 0, &s, err, n))) return rc;
+    if (s < 1 || s > 50) {
+        snprintf(err, n, "%s: validation.refit_seeds must be 1 to 50 (how many times each final configuration is "
+                 "refitted with other random draws, all averaged), got %lld", cfg_where(cfg_get(v, "refit_seeds")),
+                 (long long)s);
+        return XP_ECONFIG;
+    }
+    if (s > 1 && x->final_folds) {
+        snprintf(err, n, "%s: validation.refit_seeds: %lld averages refits; it needs validation.final: refit, not folds",
+                 cfg_where(cfg_get(v, "refit_seeds")), (long long)s);
+        return XP_ECONFIG;
+    }
+    x->refit_seeds = (int)s;
     return XP_OK;
 }
 

@@ -1,7 +1,7 @@
 /* core/final_top.h — validation.final_top: K (see final_top.c): the test part predicted by
  * the average of the refits of the study's K best configurations instead of the best alone.
  *
- *     final_top_read(x, root, err, n);                       // -> x->final_top (1: off)
+ *     final_top_read(x, root, err, n);      // -> x->final_top, x->refit_seeds (1: off)
  *     final_top_members(x, best_number, best_cv, &m, &n_m, err, n);   // the K-1 runners-up
  *     ...refit each, average in validation.final_space...
  *     final_top_free(m, n_m);
@@ -35,5 +35,10 @@ int final_top_logspace(const experiment *x);
 int final_top_members(experiment *x, int64_t best_number, double best_cv, final_member **out, int *n_out, char *err,
                       size_t n);
 void final_top_free(final_member *m, int n_m);
+
+/* The artifact kind of configuration m's (0: the best) refit replica r (validation.refit_seeds;
+ * 0: the first): "model", "top<m>_model", "seed<r>_model", "top<m>_seed<r>_model". Its file
+ * is the kind without "_model", then "_" and the model's file name. Run and predict agree. */
+void final_model_kind(int m, int r, char *kind, size_t n);
 
 #endif

@@ -353,6 +353,19 @@ static void chosen_section(FILE *f, sqlite3 *db, const rrun *r, int h)
         fprintf(f, " %s; record <code>final_top</code>.</p>\n", rp_fmt(sqlite3_column_double(st, 2), b1));
     }
     sqlite3_finalize(st);
+    /* validation.refit_seeds (final_top.c): replicas of each final configuration */
+    st = rdb_query(db,
+        "SELECT json_extract(json, '$.seeds'), json_extract(json, '$.models'), "
+        "json_extract(json, '$.replicas_identical') FROM xp_records WHERE run_id = ?1 AND kind = 'final' "
+        "AND coalesce(json_extract(json, '$.seeds'), 1) > 1",
+        "i", r->id);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        fprintf(f, "<p>Each final configuration was refitted %d times, its random draws differing "
+                "(<code>validation.refit_seeds</code>): %d models averaged%s; record <code>final</code>.</p>\n",
+                sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                sqlite3_column_int(st, 2) ? " &mdash; <strong>the replicas predicted identically</strong> (a seed "
+                "fixed in the model's config, or a model that draws nothing at random)" : "");
+    sqlite3_finalize(st);
     /* validation.calibrate: affine (calibrate.c) */
     st = rdb_query(db,
         "SELECT json_extract(json, '$.offset'), json_extract(json, '$.scale'), json_extract(json, '$.space'), "

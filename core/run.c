@@ -376,7 +376,7 @@ static int read_final(experiment *x, const xp_cfg *root, char *err, size_t n)
  * data is identified by content (data_identity), not by path. */
 static const char *const identity_free_keys[] = {
     "name", "store", "threads", "plugin_path", "profile", "polish", "search.trials", "search.timeout",
-    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "validation.final_top", "validation.calibrate", "data.path", "data.test_path", "data.images",
+    "search.fold_jobs", "search.resume", "validation.random_split_check", "validation.final", "validation.final_space", "validation.final_top", "validation.refit_seeds", "validation.calibrate", "data.path", "data.test_path", "data.images",
 };
 
 static int config_identity(const xp_cfg *root, char sha[65], char *err, size_t n)
@@ -728,18 +728,21 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         rc = cfg_set(cfg, "validation.final_top", v, err, n);
     }
     if (rc) { final_top_free(top, n_top); cfg_free(cfg); return rc; }
+    /* validation.refit_seeds: S refits of each of the K configurations, model k's replica r at
+     * models[r * K + k]; replica 0 of each is the model a run without it makes. */
+    int n_cfg = n_top + 1, n_seeds = x->refit_seeds > 1 ? x->refit_seeds : 1, n_models = n_cfg * n_seeds;
     xp_frame *dev = frame_copy(x->dev), *test = frame_copy(x->test);
     double *y = NULL, *pred = NULL, *acc = NULL, *all = NULL;
     void *dprep = NULL, *tprep = NULL, *model = NULL;
-    void **models = calloc((size_t)n_top + 1, sizeof *models);   /* [0] = model, then the runners-up */
+    void **models = calloc((size_t)n_models, sizeof *models);   /* [0] = model, then the runners-up */
     pipeline p = { 0 };
     rc = XP_ENOMEM;
     if (!dev || !test || !models) { snprintf(err, n, "out of memory"); goto out; }
     y = test_targets(x, err, n);
     size_t ntr = test->n_rows ? test->n_rows : 1;
     pred = malloc(ntr * sizeof *pred);
-    all = malloc((size_t)(n_top + 1) * ntr * sizeof *all);
-    if (!y || !pred || !all || (n_top && !(acc = calloc(ntr, sizeof *acc)))) {
+    all = malloc((size_t)n_models * ntr * sizeof *all);
+    if (!y || !pred || !all || (n_models > 1 && !(acc = calloc(ntr, sizeof *acc)))) {
         snprintf(err, n, "out of memory");
         goto out;
     }
@@ -752,37 +755,55 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
     host_call_init(&ctx, &call, &x->env, x->model->name, 0xF1F1);
     call.split = "refit";
     /* Created in order on this stream (the draws a model takes at creation, e.g. XGBoost's
-     * seed, are the ones it took when the refits ran one by one), then fitted fold_jobs at
-     * once (refit.h). validation.final_top: the runners-up on the same rows, each saved as
-     * top<i>_<model file>, the K predictions averaged in the final space. */
+     * seed, are the ones it took when the refits ran one by one; the replicas of
+     * validation.refit_seeds after all first ones, so those stay what a run without it
+     * draws), then fitted fold_jobs at once (refit.h). validation.final_top: the runners-up
+     * on the same rows, each saved as top<i>_<model file>, a replica r as [top<i>_]seed<r>_...;
+     * all predictions averaged in the final space. */
     if (x->mops->prepare && ((rc = x->mops->prepare(&ctx, dev, &dprep)) || (rc = x->mops->prepare(&ctx, test, &tprep))))
         goto model_err;
-    for (int m = 0; m <= n_top; m++)
-        if ((rc = x->mops->create(&ctx, cfg_get(m ? top[m - 1].cfg : cfg, "model"), &models[m]))) goto model_err;
+    for (int i = 0; i < n_models; i++) {
+        int m = i % n_cfg;
+        if ((rc = x->mops->create(&ctx, cfg_get(m ? top[m - 1].cfg : cfg, "model"), &models[i]))) goto model_err;
+    }
     model = models[0];
     for (int m = 0; m < n_top; m++)
         host_log(&x->env, XP_LOG_INFO, "refit", "final_top: trial %lld (CV %.6g) on all dev rows too",
                  (long long)top[m].number, top[m].cv);
-    if ((rc = refit_models(x, dev, test, dprep, tprep, models, n_top + 1, all, err, n))) goto out;
-    for (int m = 0; m <= n_top; m++)
-        if ((rc = pipeline_inverse(&p, all + (size_t)m * ntr, test->n_rows, err, n))) goto out;
+    if (n_seeds > 1)
+        host_log(&x->env, XP_LOG_INFO, "refit", "refit_seeds: each of the %d configuration(s) refitted %d times, "
+                 "%d models averaged", n_cfg, n_seeds, n_models);
+    if ((rc = refit_models(x, dev, test, dprep, tprep, models, n_models, all, err, n))) goto out;
+    for (int i = 0; i < n_models; i++)
+        if ((rc = pipeline_inverse(&p, all + (size_t)i * ntr, test->n_rows, err, n))) goto out;
+    /* A replica that predicts exactly as its first one adds nothing: the model's seed is
+     * fixed in its config, or it draws nothing at random. Said, and recorded. */
+    int identical = n_seeds > 1 && !memcmp(all, all + (size_t)n_cfg * ntr, test->n_rows * sizeof *all);
+    if (identical)
+        host_log(&x->env, XP_LOG_WARN, "refit",
+                 "validation.refit_seeds: %d: the replicas predict exactly as the first refit (a seed fixed in the "
+                 "model's config, e.g. model.params.seed, or a model that draws nothing at random): the average is "
+                 "that of identical models", n_seeds);
     memcpy(pred, all, test->n_rows * sizeof *pred);
     int top_log = final_top_logspace(x);
-    for (int m = 0; m <= n_top && n_top; m++) {
-        for (size_t i = 0; i < test->n_rows; i++) acc[i] += pred_to_space(top_log, all[(size_t)m * ntr + i]);
-        if (m && artifact_dir && x->mops->save) {
-            char path[4096], kind[32];
-            snprintf(path, sizeof path, "%s/top%d_%s", artifact_dir, m, x->model_file);
-            snprintf(kind, sizeof kind, "top%d_model", m);
-            if ((rc = x->mops->save(&ctx, models[m], path)) || (rc = host_table.artifact(&ctx, path, kind))) goto model_err;
+    for (int i = 0; i < n_models && n_models > 1; i++) {
+        for (size_t r = 0; r < test->n_rows; r++) acc[r] += pred_to_space(top_log, all[(size_t)i * ntr + r]);
+        if (i && artifact_dir && x->mops->save) {
+            char path[4096], kind[48];
+            final_model_kind(i % n_cfg, i / n_cfg, kind, sizeof kind);
+            snprintf(path, sizeof path, "%s/%.*s_%s", artifact_dir, (int)(strlen(kind) - strlen("_model")), kind,
+                     x->model_file);
+            if ((rc = x->mops->save(&ctx, models[i], path)) || (rc = host_table.artifact(&ctx, path, kind))) goto model_err;
         }
     }
-    for (size_t i = 0; n_top && i < test->n_rows; i++) pred[i] = pred_from_space(top_log, acc[i] / (n_top + 1));
+    for (size_t r = 0; n_models > 1 && r < test->n_rows; r++) pred[r] = pred_from_space(top_log, acc[r] / n_models);
     if ((rc = calibrate_final(x, pred, test->n_rows, artifact_dir, err, n))) goto out;
     tr->values = calloc(x->n_metrics, sizeof *tr->values);
     if (!tr->values) { rc = XP_ENOMEM; goto out; }
-    char final_json[96];
-    snprintf(final_json, sizeof final_json, "{\"mode\": \"refit\", \"models\": %d}", n_top + 1);
+    char final_json[160];
+    snprintf(final_json, sizeof final_json,
+             "{\"mode\": \"refit\", \"models\": %d, \"configurations\": %d, \"seeds\": %d, \"replicas_identical\": %s}",
+             n_models, n_cfg, n_seeds, identical ? "true" : "false");
     if ((rc = store_record(x->st, x->run_id, "final", final_json))) {
         snprintf(err, n, "recording how the test part was predicted: %s", store_errmsg(x->st));
         goto out;
@@ -805,8 +826,8 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
 model_err:
     snprintf(err, n, "refit %s: %s", x->model->name, call.msg[0] ? call.msg : xp_strerror(rc));
 out:
-    for (int m = 0; models && m <= n_top; m++)
-        if (models[m]) x->mops->destroy(models[m]);
+    for (int i = 0; models && i < n_models; i++)
+        if (models[i]) x->mops->destroy(models[i]);
     free(models);
     final_top_free(top, n_top);
     free(acc);
@@ -1497,12 +1518,13 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
         if (checked_artifact(st, store_path, run_id, "model", &model_path, err, errn) ||
             predict_with_model(x, x->dev, input, model_path, pred, err, errn))
             goto out;
-        if (x->final_top > 1) {   /* validation.final_top: the runners-up's refits, averaged as the run did */
+        int n_models = x->final_top * (x->refit_seeds > 1 ? x->refit_seeds : 1);
+        if (n_models > 1) {   /* validation.final_top, refit_seeds: every refit, averaged as the run did */
             int top_log = final_top_logspace(x);
             for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_to_space(top_log, pred[i]);
-            for (int m = 1; m < x->final_top; m++) {
-                char kind[32];
-                snprintf(kind, sizeof kind, "top%d_model", m);
+            for (int k = 1; k < n_models; k++) {
+                char kind[48];
+                final_model_kind(k % x->final_top, k / x->final_top, kind, sizeof kind);
                 free(model_path);
                 model_path = NULL;
                 if (checked_artifact(st, store_path, run_id, kind, &model_path, err, errn) ||
@@ -1510,7 +1532,7 @@ static int predict_model_run(store *st, const char *store_path, long long run_id
                     goto out;
                 for (size_t i = 0; i < input->n_rows; i++) pred[i] += pred_to_space(top_log, one[i]);
             }
-            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(top_log, pred[i] / x->final_top);
+            for (size_t i = 0; i < input->n_rows; i++) pred[i] = pred_from_space(top_log, pred[i] / n_models);
         }
     } else {
         for (size_t i = 0; i < input->n_rows; i++) pred[i] = 0;
