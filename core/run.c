@@ -778,7 +778,7 @@ static int refit_and_test(experiment *x, const xp_cfg *best_cfg, double rounds, 
         if ((rc = pipeline_inverse(&p, all + (size_t)i * ntr, test->n_rows, err, n))) goto out;
     /* A replica that predicts exactly as its first one adds nothing: the model's seed is
      * fixed in its config, or it draws nothing at random. Said, and recorded. */
-    int identical = n_seeds > 1 && !memcmp(all, all + (size_t)n_cfg * ntr, test->n_rows * sizeof *all);
+    int identical = n_seeds > 1 && test->n_rows && !memcmp(all, all + (size_t)n_cfg * ntr, test->n_rows * sizeof *all);
     if (identical)
         host_log(&x->env, XP_LOG_WARN, "refit",
                  "validation.refit_seeds: %d: the replicas predict exactly as the first refit (a seed fixed in the "
