@@ -6,7 +6,10 @@ on the run's folds, and the refit's test RMSLE.
 
     /usr/bin/python3 bench/datasets/films_columns.py --data movies.csv --target "Worldwide Gross" \
         --config RESOLVED.yaml --folds FOLDS.csv --py-json py.json [--seeds 101,102,103,104] \
-        [--write-python-features pyfeat.csv]
+        [--write-python-features pyfeat.csv] [--ablate]
+
+With --ablate, instead of the selection: the Python columns plus one group of the runner-like
+ones at a time (weekday, title words, director/distributor shares, title share), then all.
 
 RESOLVED.yaml, FOLDS.csv and py.json are what bench/datasets/movies_py.py was given and wrote
 for a runner run (`runner ... --print-config`, the run's `folds` artifact). With
@@ -58,6 +61,9 @@ def main():
     ap.add_argument("--py-json", required=True, help="movies_py.py's result (its best_params)")
     ap.add_argument("--seeds", default="101,102,103,104")
     ap.add_argument("--write-python-features")
+    ap.add_argument("--ablate", action="store_true",
+                    help="instead: the Python columns plus each group of the runner's alone (weekday, title words, "
+                         "_freq columns), then all")
     a = ap.parse_args()
     df = pd.read_csv(a.data)
     folds = pd.read_csv(a.folds)
@@ -121,6 +127,15 @@ def main():
         return [c for j, c in enumerate(M.columns) if imp[j] > 0]
 
     R = runner_like(df, X, a.target, dev)
+    if a.ablate:   # the Python columns plus one group of the runner's at a time
+        words = [c for c in R.columns if c.startswith("Title_") and c != "Title_freq"]
+        groups = {"+weekday": ["Release Date_weekday"], "+title_words": words,
+                  "+director_distributor_freq": ["Director_freq", "Distributor_freq"], "+title_freq": ["Title_freq"]}
+        sets = {"python": X, **{g: R[list(X.columns) + cols] for g, cols in groups.items()}, "runner_like": R}
+        for name, M in sets.items():
+            c, t = cv_and_test(M, point)
+            print(f"{name:28s} {M.shape[1]:4d} columns  CV {c:.4f}  test {t:.4f}  (mean over XGBoost seeds {a.seeds})")
+        return
     keep = permutation_keep(R)
     out = {"python": cv_and_test(X, point), "runner_like": cv_and_test(R, point),
            "runner_like_selected": cv_and_test(R[keep], point)}
