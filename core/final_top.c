@@ -57,38 +57,37 @@ void final_model_kind(int m, int r, char *kind, size_t n)
     else snprintf(kind, n, "model");
 }
 
-int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)
+/* validation.KEY: an int in [1, 50], default 1; above 1 it averages refits, so it cannot
+ * go with validation.final: folds. what says what the number counts, for the message. */
+static int read_refit_count(const experiment *x, const xp_cfg *v, const char *key, const char *what, int *out,
+                            char *err, size_t n)
 {
-    const xp_cfg *v = cfg_get(root, "validation");
     int64_t k = 1;
-    int rc = cfg_read_int(v, "final_top", 0, &k, err, n);
+    int rc = cfg_read_int(v, key, 0, &k, err, n);
     if (rc) return rc;
     if (k < 1 || k > 50) {
-        snprintf(err, n, "%s: validation.final_top must be 1 to 50 (how many of the best configurations are refitted "
-                 "and averaged), got %lld", cfg_where(cfg_get(v, "final_top")), (long long)k);
+        snprintf(err, n, "%s: validation.%s must be 1 to 50 (%s), got %lld", cfg_where(cfg_get(v, key)), key, what,
+                 (long long)k);
         return XP_ECONFIG;
     }
     if (k > 1 && x->final_folds) {
-        snprintf(err, n, "%s: validation.final_top: %lld averages refits; it needs validation.final: refit, not folds",
-                 cfg_where(cfg_get(v, "final_top")), (long long)k);
+        snprintf(err, n, "%s: validation.%s: %lld averages refits; it needs validation.final: refit, not folds",
+                 cfg_where(cfg_get(v, key)), key, (long long)k);
         return XP_ECONFIG;
     }
-    x->final_top = (int)k;
-    int64_t s = 1;
-    if ((rc = cfg_read_int(v, "refit_seeds", 0, &s, err, n))) return rc;
-    if (s < 1 || s > 50) {
-        snprintf(err, n, "%s: validation.refit_seeds must be 1 to 50 (how many times each final configuration is "
-                 "refitted with other random draws, all averaged), got %lld", cfg_where(cfg_get(v, "refit_seeds")),
-                 (long long)s);
-        return XP_ECONFIG;
-    }
-    if (s > 1 && x->final_folds) {
-        snprintf(err, n, "%s: validation.refit_seeds: %lld averages refits; it needs validation.final: refit, not folds",
-                 cfg_where(cfg_get(v, "refit_seeds")), (long long)s);
-        return XP_ECONFIG;
-    }
-    x->refit_seeds = (int)s;
+    *out = (int)k;
     return XP_OK;
+}
+
+int final_top_read(experiment *x, const xp_cfg *root, char *err, size_t n)
+{
+    const xp_cfg *v = cfg_get(root, "validation");
+    int rc = read_refit_count(x, v, "final_top", "how many of the best configurations are refitted and averaged",
+                              &x->final_top, err, n);
+    if (rc) return rc;
+    return read_refit_count(x, v, "refit_seeds",
+                            "how many times each final configuration is refitted with other random draws, all averaged",
+                            &x->refit_seeds, err, n);
 }
 
 void final_top_free(final_member *m, int n_m)
