@@ -126,9 +126,48 @@ static int load_typed(experiment *x, const char *path, int with_target, const xp
     return XP_OK;
 }
 
+/* Rows whose target is empty or not finite can be neither learned from nor scored: left out,
+ * said with a count and the first one's data row, rather than failing every trial in the
+ * model (an empty cell in a public table's target column is common). None left: an error. */
+static int drop_rows_without_target(experiment *x, const char *path, xp_frame **f, char *err, size_t n)
+{
+    const xp_column *t = frame_role(*f, XP_ROLE_TARGET);
+    if (!t || !t->num) return XP_OK;   /* no numeric target: the model says what it needs */
+    size_t keep = 0, first = 0, rows = (*f)->n_rows;
+    for (size_t i = 0; i < rows; i++) keep += isfinite(t->num[i]) != 0;
+    if (keep == rows) return XP_OK;
+    if (keep == 0) {
+        snprintf(err, n, "%s: no row has a value in the target column '%s' (all %zu empty or not a finite number)",
+                 path, x->target, rows);
+        return XP_EINVAL;
+    }
+    size_t *idx = malloc(keep * sizeof *idx);
+    if (!idx) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    size_t k = 0, n_bad = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (isfinite(t->num[i])) idx[k++] = i;
+        else if (n_bad++ == 0) first = i;
+    }
+    xp_frame *kept = frame_take(*f, idx, keep);
+    free(idx);
+    if (!kept) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    host_log(&x->env, XP_LOG_WARN, "data", "%s: %zu of %zu rows have no value in the target column '%s' (the first: "
+             "data row %lld): left out, they can be neither learned from nor scored", path, n_bad, rows, x->target,
+             (long long)(*f)->row_id[first] + 1);
+    frame_free(*f);
+    *f = kept;
+    return XP_OK;
+}
+
 int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n)
 {
-    return load_typed(x, path, with_target, NULL, 0, out, err, n);
+    int rc = load_typed(x, path, with_target, NULL, 0, out, err, n);
+    if (rc || !with_target) return rc;
+    if ((rc = drop_rows_without_target(x, path, out, err, n))) {
+        frame_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* The loader guesses each column's type from the file it reads, and a few rows guess

@@ -281,8 +281,17 @@ static int setup_components(experiment *x, char *err, size_t n)
     for (size_t i = 0; i < x->n_metrics; i++)
         if (!strcmp(x->metrics[i].plugin->name, objective)) x->objective = i;
     if (x->objective == x->n_metrics) {
-        snprintf(err, n, "%s: objective '%s' must be one of the listed metrics", cfg_where(cfg_get(root, "objective")), objective);
-        return XP_ECONFIG;
+        /* `objective=rmsle` alone must work (tabular.yaml's header suggests it): an objective
+         * missing from `metrics` is scored as one more metric, said once, not an error. A
+         * name no metric plugin has is still one. */
+        const xp_plugin *p = registry_find(x->reg, XP_KIND_METRIC, objective);
+        if (!p) return registry_not_found(x->reg, XP_KIND_METRIC, objective, cfg_where(cfg_get(root, "objective")), err, n);
+        metric_ref *grown = realloc(x->metrics, (x->n_metrics + 1) * sizeof *grown);
+        if (!grown) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+        x->metrics = grown;
+        x->metrics[x->n_metrics++] = (metric_ref){ p, p->ops };
+        host_log(&x->env, XP_LOG_INFO, "metrics", "%s: objective %s is not in metrics: scored as one more",
+                 cfg_where(cfg_get(root, "objective")), objective);
     }
     x->direction = x->metrics[x->objective].ops->direction;
     if (blend) return XP_OK;

@@ -63,6 +63,35 @@ expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films_semi.csv "data.tar
 expect_in "$tmp/err" "delimiter detected: ';'"
 expect_in "$tmp/out" "test (120 rows, scored once)"
 
+# objective=rmsle alone (tabular.yaml's header suggests it): scored as one more metric, said.
+# Rows 3 and 7 with an empty target: left out and said, not every trial failing in the model.
+"$py" - films.csv films_gaps.csv films_none.csv <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+t = rows[0].index("Worldwide Gross")
+gaps = [r[:] for r in rows]
+for i in (3, 7):                 # data rows 3 and 7 (1-based): file lines 4 and 8
+    gaps[i][t] = ""
+csv.writer(open(sys.argv[2], "w", newline="")).writerows(gaps)
+none = [rows[0]] + [r[:t] + [""] + r[t + 1:] for r in rows[1:]]
+csv.writer(open(sys.argv[3], "w", newline="")).writerows(none)
+PY
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films_gaps.csv "data.target=Worldwide Gross" objective=rmsle \
+  search.trials=1 store.path=exp_gaps.db validation.random_split_check=false
+expect_in "$tmp/err" "objective rmsle is not in metrics: scored as one more"
+expect_in "$tmp/err" "films_gaps.csv: 2 of 800 rows have no value in the target column 'Worldwide Gross' (the first: data row 3): left out"
+expect_in "$tmp/out" "rmsle="
+expect_in "$tmp/out" "best trial 0: CV rmsle ="
+n=$("$py" -c "import sqlite3; print(sqlite3.connect('exp_gaps.db').execute(\"select count(*) from xp_metrics where split='test' and metric='rmsle'\").fetchone()[0])")
+[ "$n" -ge 1 ] && ok || bad "no test rmsle recorded ($n)"
+expect_rc 1 "$runner" "$configs/tabular.yaml" data.path=films_none.csv "data.target=Worldwide Gross" \
+  search.trials=1 store.path=exp_none.db
+expect_in "$tmp/err" "no row has a value in the target column 'Worldwide Gross'"
+# An objective no metric plugin has is still an error, naming the override.
+expect_rc 2 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=Worldwide Gross" objective=rmsel \
+  search.trials=1 store.path=exp_bad.db
+expect_in "$tmp/err" "objective=rmsel"
+
 # A group column when the user names one.
 expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=Worldwide Gross" \
   search.trials=1 store.path=exp3.db validation.group=Distributor validation.random_split_check=false
