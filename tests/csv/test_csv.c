@@ -347,6 +347,44 @@ static void test_inference(void)
     }
 }
 
+/* Numbers written for people (csv_fmtnum.c): currency signs before or after, thousands
+ * separators in groups of three, %, parentheses. A decimal comma or a bad grouping anywhere
+ * in a column keeps it a string. */
+static void test_formatted(void)
+{
+    xp_frame *f = load((req){ .file = "formatted.csv" });
+    CHECK(f != NULL);
+    if (!f) { fprintf(stderr, "%s\n", err_); return; }
+    CHECK_EQ_INT(f->n_rows, 12);
+    xp_column *money = col(f, "money"), *pct = col(f, "pct"), *mixed = col(f, "mixed_fmt");
+    CHECK_EQ_INT(money->type, XP_COL_NUMERIC);
+    const double want_money[12] = { 1234.5, -5, -7, -1200, NAN, 12, 3, 1000, 2, 1000000, 8, 0.5 };
+    for (int r = 0; r < 12; r++) CHECK_NUM(money, r, want_money[r]);
+    CHECK_EQ_INT(pct->type, XP_COL_NUMERIC);
+    const double want_pct[12] = { 12.5, 0, -3, 100, NAN, 7.25, 1, 2, 3, 4, 5, 6 };
+    for (int r = 0; r < 12; r++) CHECK_NUM(pct, r, want_pct[r]);
+    /* Plain numbers and "1,000" in one column: all numbers. */
+    CHECK_EQ_INT(mixed->type, XP_COL_NUMERIC);
+    const double want_mixed[12] = { 1000, 7, 2500.5, NAN, NAN, -3, 12000, 1, 2, 3, 4, 5 };
+    for (int r = 0; r < 12; r++) CHECK_NUM(mixed, r, want_mixed[r]);
+    CHECK(col(f, "comma_dec")->type != XP_COL_NUMERIC);   /* "12,5": a decimal comma, ambiguous */
+    CHECK(col(f, "bad_group")->type != XP_COL_NUMERIC);   /* "1234,567", "12,34" */
+    CHECK(col(f, "label")->type != XP_COL_NUMERIC);       /* "1st" */
+    frame_free(f);
+    /* Forced numeric takes them too; a field that is not one is still an error with its line. */
+    const xp_type_override num[] = { { "money", XP_COL_NUMERIC }, { "label", XP_COL_TEXT } };
+    f = load((req){ .file = "formatted.csv", .types = num, .n_types = 2 });
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_NUM(col(f, "money"), 3, -1200);
+        CHECK_NUM(col(f, "money"), 7, 1000);
+        frame_free(f);
+    }
+    const xp_type_override num_bad[] = { { "comma_dec", XP_COL_NUMERIC } };
+    load_fails((req){ .file = "formatted.csv", .types = num_bad, .n_types = 1 }, XP_EFORMAT,
+               "formatted.csv:2: column 'comma_dec' (field 3): '12,5' is not a number");
+}
+
 static void test_overrides(void)
 {
     const xp_type_override types[] = {
@@ -749,6 +787,7 @@ int main(void)
     test_bom_utf8();
     test_missing();
     test_inference();
+    test_formatted();
     test_delimiter_detect();
     test_overrides();
     test_select();

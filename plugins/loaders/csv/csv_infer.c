@@ -16,6 +16,8 @@
  *     max_levels (default 1000) distinct values and at most max_level_ratio (default 0.5)
  *     times its non-missing rows, else TEXT. A few repeated labels are categories; mostly
  *     unique strings (free text, ids) are text.
+ * A string column whose every non-missing field is a number written for people ("$1,234",
+ * "12.5%", "(300)"; csv_fmtnum.c) is NUMERIC, said once with an example.
  * A forced type (data.types) overrides this; a value it cannot hold is an error naming the
  * file, line, column and value. Forced bool also takes the numbers 0 and 1.
  * Categorical levels are the strings as written, sorted (numbers by value), so codes do
@@ -24,6 +26,7 @@
 #include "csv.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +98,7 @@ enum { STRINGY = 100 };   /* inferred string column: categorical or text, decide
 typedef struct colplan {
     int type;              /* xp_col_type, or STRINGY before the level count is known */
     int forced;
+    double *fmt_vals;      /* a string column whose every field is a formatted number */
     csv_dict dict;         /* categorical: levels */
     int32_t *codes;        /* categorical: per row, into dict (first-seen order) */
     xp_column *col;
@@ -117,6 +121,38 @@ static int fail_value(xp_ctx *ctx, const csv_table *t, size_t i, size_t j, const
                    t->path, (long long)csv_field_line(t, i, j), t->names[j], j + 1, s,
                    strlen(s) > 60 ? "..." : "", what,
                    xp_col_type_name((xp_col_type)t->forced[j]));
+}
+
+/* Column j's values when every non-missing field is a number written for people ($, ',' in
+ * thousands, %, parentheses; csv_fmtnum.c): 1 and p->fmt_vals set, said once with an example;
+ * 0 at the first field that is not one (the column stays a string). */
+static int formatted_column(xp_ctx *ctx, const csv_table *t, const csv_na *na, size_t j, colplan *p)
+{
+    size_t n = t->n_rows, example = SIZE_MAX;
+    unsigned marks = 0;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return xp_fail(ctx, XP_ENOMEM, "%s: out of memory", t->path);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = csv_field(t, i, j);
+        size_t len = strlen(s);
+        unsigned before = marks;
+        if (csv_is_missing(s, len, na)) { v[i] = NAN; continue; }
+        if (!csv_fmtnum_parse(s, len, &v[i], &marks)) { free(v); return 0; }
+        if (example == SIZE_MAX && marks != before) example = i;
+    }
+    if (!marks || example == SIZE_MAX) { free(v); return 0; }   /* all missing: not this */
+    p->fmt_vals = v;
+    static const char *const what[] = { "a currency sign", "thousands separators", "% (the number kept as written)",
+                                        "negatives in parentheses" };
+    char how[160] = "";
+    for (unsigned b = 0, k = 0; b < 4; b++)
+        if (marks & (1u << b)) {
+            size_t used = strlen(how);
+            snprintf(how + used, sizeof how - used, "%s%s", k++ ? ", " : "", what[b]);
+        }
+    xp_log(ctx, XP_LOG_INFO, "%s: column '%s' read as numbers written with %s (line %lld: '%s' -> %.15g)", t->path,
+           t->names[j], how, (long long)csv_field_line(t, example, j), csv_field(t, example, j), v[example]);
+    return 1;
 }
 
 /* Fills p->dict / p->codes from column j. With limit > 0, stops and returns 1 as soon as
@@ -162,8 +198,9 @@ static int fill_numeric(xp_ctx *ctx, const csv_table *t, const csv_dialect *d,
                 csv_num num;
                 int is_num = csv_num_scan(s, n, &num);
                 if (p->type == XP_COL_NUMERIC) {
-                    if (!is_num) return fail_value(ctx, t, i, j, "a number");
-                    v = csv_num_value(s, n, &num);
+                    unsigned marks = 0;
+                    if (is_num) v = csv_num_value(s, n, &num);
+                    else if (!csv_fmtnum_parse(s, n, &v, &marks)) return fail_value(ctx, t, i, j, "a number");
                 } else {
                     int b = bool_value(s, n);
                     if (b < 0 && is_num) {
@@ -209,6 +246,11 @@ int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t targ
         else p->type = XP_COL_NUMERIC;
 
         if (p->type == STRINGY) {
+            int r = formatted_column(ctx, t, &d->extra_na, j, p);
+            if (r < 0) { rc = r; goto done; }
+            if (r) p->type = XP_COL_NUMERIC;
+        }
+        if (p->type == STRINGY) {
             size_t limit = d->max_levels > 0 ? (size_t)d->max_levels : 0;
             size_t non_missing = 0;
             int r = limit ? build_levels(ctx, t, &d->extra_na, j, p, limit, &non_missing) : 1;
@@ -246,7 +288,11 @@ int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t targ
         }
         /* Inferred numbers and bools were converted while tokenizing. Freed as we go so
          * the values exist about once, not twice. */
-        if (!plan[j].forced && (plan[j].type == XP_COL_NUMERIC || plan[j].type == XP_COL_BOOL)) {
+        if (plan[j].fmt_vals) {
+            memcpy(plan[j].col->num, plan[j].fmt_vals, n * sizeof(double));
+            free(plan[j].fmt_vals);
+            plan[j].fmt_vals = NULL;
+        } else if (!plan[j].forced && (plan[j].type == XP_COL_NUMERIC || plan[j].type == XP_COL_BOOL)) {
             if (!t->val[j]) {   /* the tokenizer keeps values for every such column */
                 rc = xp_fail(ctx, XP_EINTERNAL, "%s: column '%s': values missing", t->path,
                              t->names[j]);
@@ -305,6 +351,7 @@ done:
         for (size_t j = 0; j < nc; j++) {
             csv_dict_free(&plan[j].dict);
             free(plan[j].codes);
+            free(plan[j].fmt_vals);
         }
     free(plan);
     free(numcols);
