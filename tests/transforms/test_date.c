@@ -65,6 +65,16 @@ static void test_formats(const char *so)
         for (size_t i = N; i < N + 4; i++)
             CHECK(isnan(days->num[i]) && isnan(year->num[i]) && isnan(month->num[i]) && isnan(wd->num[i]));
     }
+    /* Some values have times: _hour too (UTC where an offset is given), 0 for a bare date. */
+    const xp_column *hour = need(f, "d_hour");
+    if (hour) {
+        CHECK_NEAR(hour->num[0], 0, 1e-9);
+        CHECK_NEAR(hour->num[2], 12, 1e-9);
+        CHECK_NEAR(hour->num[3], 6 + 0.5 / 3600, 1e-9);
+        CHECK_NEAR(hour->num[4], 10, 1e-9);
+        CHECK_NEAR(hour->num[11], 0, 1e-9);   /* 1969-12-31: before the epoch, still 0 */
+        CHECK(isnan(hour->num[N]) && isnan(hour->num[N + 2]));
+    }
     /* Counted and recorded: 16 present, 13 real days (2023-02-29 and 2024-13-01 have the
      * form of a date but are no day; "soon" is none). */
     char *json = txh_record(&h, "date");
@@ -94,6 +104,7 @@ static void test_detect(const char *so)
     double y[4] = { 1, 2, 3, 4 };
     fr_num(f, "target", XP_ROLE_TARGET, y);
     CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK(frame_find(f, "when_hour") == NULL);   /* dates without times: no _hour */
     CHECK(frame_find(f, "title_days") == NULL);
     CHECK(frame_find(f, "half_days") == NULL);
     CHECK(frame_find(f, "when") != NULL);   /* keep */
@@ -141,9 +152,23 @@ static void test_parts(const char *so)
         CHECK(isnan(days->num[1]) && isnan(year->num[1]) && isnan(days->num[2]) && isnan(year->num[2]));
     }
     frame_free(f);
+    /* parts: [hour] alone, listed: made even for a bare date (0), the clock read as written. */
+    CHECK_EQ_INT(txh_create(&h, "columns: [d]\nparts: [hour]\n"), XP_OK);
+    f = frame_new(3);
+    fr_text(f, "d", (const char *const[]){ "2024-03-01", "2024-03-01 23:30", "2024-03-01T05:00-03:00" });
+    fr_num(f, "target", XP_ROLE_TARGET, y);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    const xp_column *hour = need(f, "d_hour");
+    CHECK(frame_find(f, "d_days") == NULL && frame_find(f, "d_year") == NULL);
+    if (hour) {
+        CHECK_NEAR(hour->num[0], 0, 1e-9);
+        CHECK_NEAR(hour->num[1], 23.5, 1e-9);
+        CHECK_NEAR(hour->num[2], 8, 1e-9);     /* 05:00 at -03:00 is 08:00 UTC */
+    }
+    frame_free(f);
     /* Not a part, an empty list, not a list. */
-    CHECK_EQ_INT(txh_create(&h, "parts: [year, hour]\n"), XP_ECONFIG);
-    CHECK_CONTAINS(h.call.msg, "'hour' is none of year, month, weekday, days");
+    CHECK_EQ_INT(txh_create(&h, "parts: [year, minute]\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "'minute' is none of year, month, weekday, days, hour");
     CHECK_EQ_INT(txh_create(&h, "parts: []\n"), XP_ECONFIG);
     CHECK_CONTAINS(h.call.msg, "parts");
     CHECK_EQ_INT(txh_create(&h, "parts: year\n"), XP_ECONFIG);

@@ -8,7 +8,10 @@
  *     03/01/2024 (per `order`)  Jun 12 1998   June 12, 1998   12 Jun 1998   12-Jun-1998
  * Each date column <c> is replaced by <c>_year, <c>_month (1-12), <c>_weekday (0 = Monday)
  * and <c>_days (days since 1970-01-01, with the time of day as a fraction; a time zone
- * offset is applied), or by the ones `parts` lists: a weekday is noise where events do not
+ * offset is applied), and <c>_hour (the time of day in hours, 0-24; UTC when the value has an
+ * offset) when a training value of the column has a time that is not midnight — hourly data
+ * (counts per hour, sensor readings) follow the clock, which _days can only cut into slices
+ * one split at a time — or by the ones `parts` lists: a weekday is noise where events do not
  * follow the week (most films open on a Friday), and every noise column costs a tree some
  * splits. A missing value, and a present value that does not parse (or names
  * no real day, such as 2023-02-29), gives missing features; fit and every apply count them,
@@ -31,14 +34,15 @@ enum { ORDER_AUTO, ORDER_MDY, ORDER_DMY };
 static const char *const orders[] = { "auto", "mdy", "dmy" };
 
 /* The features of a date, in column order; `parts` selects among them (bit k = part k). */
-enum { N_PARTS = 4, ALL_PARTS = (1u << N_PARTS) - 1 };
-static const char *const part_names[N_PARTS] = { "year", "month", "weekday", "days" };
-static const char *const suffix[N_PARTS] = { "_year", "_month", "_weekday", "_days" };
+enum { N_PARTS = 5, HOUR = 4, DATE_PARTS = (1u << HOUR) - 1 };
+static const char *const part_names[N_PARTS] = { "year", "month", "weekday", "days", "hour" };
+static const char *const suffix[N_PARTS] = { "_year", "_month", "_weekday", "_days", "_hour" };
 
 typedef struct learned {
     char *name;
     int dmy;                     /* slashed dates are day/month/year */
     int keep;                    /* original column kept (keep: true, or not a feature) */
+    unsigned parts;              /* the features made for it: the state's, + hour when timed */
 } learned;
 
 typedef struct state {
@@ -46,6 +50,7 @@ typedef struct state {
     double min_match;
     int order, keep;
     unsigned parts;              /* bit k: part_names[k] is made */
+    int hour_auto;               /* parts not given: _hour where the training values have times */
     learned *cols;
     size_t n_cols;
 } state;
@@ -227,25 +232,28 @@ static void destroy(void *st)
     free(s);
 }
 
-/* parts: [year, month, weekday, days] (the default: all four), any non-empty subset. */
-static int read_parts(xp_ctx *ctx, const xp_cfg *cfg, unsigned *parts)
+/* parts: any non-empty subset of [year, month, weekday, days, hour]; the default: the first
+ * four, and hour for a column whose training values have times (*hour_auto). */
+static int read_parts(xp_ctx *ctx, const xp_cfg *cfg, unsigned *parts, int *hour_auto)
 {
     const xp_host *h = ctx->host;
     const xp_cfg *node = h->cfg_get(cfg, "parts");
-    *parts = ALL_PARTS;
+    *parts = DATE_PARTS;
+    *hour_auto = 1;
     int kind = h->cfg_kind(node);
     if (kind == XP_CFG_MISSING || kind == XP_CFG_NULL) return XP_OK;
     if (kind != XP_CFG_LIST || !h->cfg_len(node))
-        return xp_fail(ctx, XP_ECONFIG, "%s: parts: a list of at least one of year, month, weekday, days",
+        return xp_fail(ctx, XP_ECONFIG, "%s: parts: a list of at least one of year, month, weekday, days, hour",
                        h->cfg_where(node));
     *parts = 0;
+    *hour_auto = 0;
     for (size_t i = 0; i < h->cfg_len(node); i++) {
         const xp_cfg *it = h->cfg_at(node, i);
         const char *v = h->cfg_scalar(it);
         int k = 0;
         while (v && k < N_PARTS && strcmp(v, part_names[k])) k++;
         if (!v || k == N_PARTS)
-            return xp_fail(ctx, XP_ECONFIG, "%s: parts: '%s' is none of year, month, weekday, days",
+            return xp_fail(ctx, XP_ECONFIG, "%s: parts: '%s' is none of year, month, weekday, days, hour",
                            h->cfg_where(it), v ? v : "(not a name)");
         *parts |= 1u << k;
     }
@@ -263,7 +271,7 @@ static int create(xp_ctx *ctx, const xp_cfg *cfg, void **out)
     if ((rc = tx_sel_read(ctx, cfg, "columns", &s->columns)) ||
         (rc = h->cfg_num(ctx, cfg, "min_match", 0, &s->min_match)) ||
         (rc = xp_cfg_choice(ctx, cfg, "order", orders, XP_COUNT(orders), 0, &s->order)) ||
-        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)) || (rc = read_parts(ctx, cfg, &s->parts)))
+        (rc = h->cfg_bool(ctx, cfg, "keep", 0, &s->keep)) || (rc = read_parts(ctx, cfg, &s->parts, &s->hour_auto)))
         goto fail;
     /* The config check: a declared column's features are columns later stages may name. */
     for (size_t i = 0; XP_HOST_HAS(h, column_add) && h->column_add && i < s->columns.n; i++) {
@@ -355,13 +363,16 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         /* What the features will hold: a real day under the chosen order (2023-02-29 has
          * the form of a date but is none). */
         size_t valid = 0;
+        int timed = 0;
         const char *example_bad = k.example_bad;
         for (size_t r = 0; r < train->n_rows; r++) {
             const char *v = cell(col, r);
             date_val d;
             if (!v) continue;
-            if (parse_date(v, &d) && resolve(&d, dmy)) valid++;
-            else if (!example_bad) example_bad = v;
+            if (parse_date(v, &d) && resolve(&d, dmy)) {
+                valid++;
+                timed |= d.seconds != 0;
+            } else if (!example_bad) example_bad = v;
         }
         k.parsed = valid;
         k.example_bad = example_bad;
@@ -369,10 +380,12 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         if (!(l->name = tx_strdup(col->name))) { json_out_free(&j); return xp_fail(ctx, XP_ENOMEM, "out of memory"); }
         l->dmy = dmy;
         l->keep = s->keep || col->role != XP_ROLE_FEATURE;
+        l->parts = s->parts | (s->hour_auto && timed ? 1u << HOUR : 0);
         s->n_cols++;
         size_t bad = k.present - k.parsed;
-        tx_line_add(&line, "%s (%zu/%zu parsed%s)", col->name, k.parsed, k.present,
-                    k.first_over_12 + k.second_over_12 ? (dmy ? ", day/month/year" : ", month/day/year") : "");
+        tx_line_add(&line, "%s (%zu/%zu parsed%s%s)", col->name, k.parsed, k.present,
+                    k.first_over_12 + k.second_over_12 ? (dmy ? ", day/month/year" : ", month/day/year") : "",
+                    l->parts != s->parts ? ", with times of day: also _hour" : "");
         if (bad)
             xp_log(ctx, XP_LOG_WARN, "date: %s: %zu of %zu present value(s) are no date (e.g. \"%.40s\"): "
                    "their features are missing", col->name, bad, k.present, k.example_bad);
@@ -384,6 +397,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         json_out_kv_num(&j, "unparseable", (double)bad);
         json_out_kv_str(&j, "slashed_order", orders[dmy ? ORDER_DMY : ORDER_MDY]);
         json_out_kv_bool(&j, "declared", declared);
+        json_out_kv_bool(&j, "hour", (l->parts >> HOUR) & 1);
         json_out_end(&j);
     }
     json_out_end(&j);
@@ -415,7 +429,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
                            xp_col_type_name(c->type));
         xp_column *out[N_PARTS] = { NULL };
         for (int k = 0; k < N_PARTS; k++) {
-            if (!(s->parts & (1u << k))) continue;
+            if (!(l->parts & (1u << k))) continue;
             char name[512];
             if ((size_t)snprintf(name, sizeof name, "%s%s", l->name, suffix[k]) >= sizeof name)
                 return xp_fail(ctx, XP_EINVAL, "date: column name %s is too long", l->name);
@@ -427,7 +441,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
         c = f->cols[idx];   /* frame_add may have moved the column array, not the column */
         size_t bad = 0;
         for (size_t r = 0; r < f->n_rows; r++) {
-            double v4[N_PARTS] = { NAN, NAN, NAN, NAN };
+            double v4[N_PARTS] = { NAN, NAN, NAN, NAN, NAN };
             const char *v = cell(c, r);
             date_val d;
             if (v && parse_date(v, &d) && resolve(&d, l->dmy)) {
@@ -437,6 +451,7 @@ static int apply(xp_ctx *ctx, void *st, xp_frame *f)
                 v4[1] = d.month;
                 v4[2] = (double)(((whole + 3) % 7 + 7) % 7);   /* 1970-01-01 was a Thursday */
                 v4[3] = days;
+                v4[HOUR] = (days - (double)whole) * 24.0;
             } else if (v) {
                 bad++;
             }
@@ -463,8 +478,10 @@ static const char options_text[] =
     "                              # dmy (1 March = 01/03/2024), auto: dmy if a training\n"
     "                              # value's first part is > 12, else mdy\n"
     "    keep: false               # true: keep the original column besides the new ones\n"
-    "    parts: [year, month, weekday, days]   # the features made (any of them; default all)\n";
+    "    parts: [year, month, weekday, days]   # the features made, any of them and hour (the\n"
+    "                              # time of day); default: these four, and hour for a column\n"
+    "                              # whose training values have times other than midnight\n";
 static const xp_plugin plugin = XP_PLUGIN_OPTS(XP_KIND_TRANSFORM, "date", "1.0.0",
-                                          "date-like text columns -> year, month, weekday, days since 1970",
+                                          "date-like text columns -> year, month, weekday, days since 1970 (+ hour of day)",
                                           &ops, options_text);
 XP_PLUGINS(&plugin)
