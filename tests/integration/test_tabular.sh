@@ -92,6 +92,22 @@ expect_rc 2 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=W
   search.trials=1 store.path=exp_bad.db
 expect_in "$tmp/err" "objective=rmsel"
 
+# Many columns dropped (14 constant ones): counts by reason, one line for the five folds.
+"$py" - films.csv films_const.csv <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+out = [rows[0] + [f"const{k}" for k in range(14)]] + [r + ["7"] * 14 for r in rows[1:]]
+csv.writer(open(sys.argv[2], "w", newline="")).writerows(out)
+PY
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films_const.csv "data.target=Worldwide Gross" \
+  search.trials=1 store.path=exp_const.db validation.random_split_check=false
+expect_in "$tmp/err" "constant or nearly (top value >= 99.9%), 0 empty"
+grep "drop_columns\] info: dropping" "$tmp/err" | grep -q "\[5 of 5 folds\]" && ok || bad "the fold's drop lines were not merged"
+n=$(grep -c "drop_columns\] info: dropping" "$tmp/err")
+[ "$n" -le 2 ] && ok || bad "drop_columns said $n lines (folds + refit: at most 2)"
+n=$("$py" -c "import json, sqlite3; r = sqlite3.connect('exp_const.db').execute(\"select json from xp_records where kind='drop_columns' order by id desc limit 1\").fetchone()[0]; print(sum(d['name'].startswith('const') for d in json.loads(r)['dropped']))")
+[ "$n" = 14 ] && ok || bad "the record names $n of the 14 constant columns"
+
 # A group column when the user names one.
 expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=Worldwide Gross" \
   search.trials=1 store.path=exp3.db validation.group=Distributor validation.random_split_check=false

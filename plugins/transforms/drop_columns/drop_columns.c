@@ -242,8 +242,19 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
     }
     json_out_end(&j);
     json_out_end(&j);
-    xp_log(ctx, XP_LOG_INFO, "dropping %zu of %zu columns: %s", s->n_drop, n_cols,
-           tx_line_text(&line));
+    /* Many drops (a text column's rare words): counts by reason, which the per-fold summary
+     * (core/logsum.c) merges into one line with ranges; the names differ from fold to fold
+     * and would make five lines of them. The record keeps every name either way. */
+    enum { NAMED_MAX = 12 };
+    if (s->n_drop > NAMED_MAX) {
+        size_t by[4] = { 0 };
+        for (size_t i = 0; i < s->n_drop; i++) by[s->drop[i].why]++;
+        xp_log(ctx, XP_LOG_INFO, "dropping %zu of %zu columns: %zu constant or nearly (top value >= %.3g%%), %zu empty, "
+               "%zu near-duplicates, %zu listed (names: record drop_columns)", s->n_drop, n_cols, by[WHY_CONSTANT],
+               100 * s->max_top_share, by[WHY_EMPTY], by[WHY_DUPLICATE], by[WHY_LISTED]);
+    } else {
+        xp_log(ctx, XP_LOG_INFO, "dropping %zu of %zu columns: %s", s->n_drop, n_cols, tx_line_text(&line));
+    }
     return json_out_record(ctx, &j, "drop_columns");
 }
 
