@@ -380,6 +380,18 @@ static void test_formatted(void)
         CHECK_NUM(col(f, "money"), 7, 1000);
         frame_free(f);
     }
+    /* A ';' file (a comma-decimal spreadsheet's export): "1.234,5" and "12,5" are numbers. */
+    f = load((req){ .file = "formatted_semi.csv" });
+    CHECK(f != NULL);
+    if (f) {
+        xp_column *price = col(f, "price"), *rate = col(f, "rate");
+        CHECK_EQ_INT(price->type, XP_COL_NUMERIC);
+        CHECK_EQ_INT(rate->type, XP_COL_NUMERIC);
+        const double want_price[5] = { 1234.5, 7, NAN, -2.75, 3.1 }, want_rate[5] = { 12.5, 3.25, 0.5, 1, 2 };
+        for (int r = 0; r < 5; r++) { CHECK_NUM(price, r, want_price[r]); CHECK_NUM(rate, r, want_rate[r]); }
+        CHECK(col(f, "label")->type != XP_COL_NUMERIC);
+        frame_free(f);
+    }
     const xp_type_override num_bad[] = { { "comma_dec", XP_COL_NUMERIC } };
     load_fails((req){ .file = "formatted.csv", .types = num_bad, .n_types = 1 }, XP_EFORMAT,
                "formatted.csv:2: column 'comma_dec' (field 3): '12,5' is not a number");
@@ -540,7 +552,7 @@ static const char *temp_csv(int slot, const char *text)
 static void test_delimiter_detect(void)
 {
     static const struct { const char *text; int cols; } cases[] = {
-        { "x;y;name\n1;2,5;\"a;b\"\n3;4;c\n", 3 },     /* decimal commas stay in the text */
+        { "x;y;name\n1;2,5;\"a;b\"\n3;4;c\n", 3 },     /* a decimal comma is no delimiter */
         { "x\ty\n1\t2\n3\t4\n", 2 },
         { "x|y\n1|2\n3|4\n", 2 },
         { "x,y;z\n1,2;3\n4,5;6\n", 2 },                /* both fit: comma wins */
@@ -557,14 +569,16 @@ static void test_delimiter_detect(void)
         frame_free(f);
         unlink(path);
     }
-    /* Semicolons: "2,5" stays a string of column y. */
+    /* Semicolons: "2,5" is a decimal comma (a comma-decimal spreadsheet's export; until
+     * 2026-12-05 it stayed a string). */
     const char *path = temp_csv(1, "x;y\n1;2,5\n3;4\n");
     xp_frame *f = load((req){ .file = path, .target = "x" });
     CHECK(f != NULL);
     if (f) {
         CHECK_NUM(col(f, "x"), 1, 3);
-        CHECK_EQ_INT(col(f, "y")->type, XP_COL_TEXT);   /* 2 distinct in 2 rows: text */
-        CHECK_STR(col(f, "y")->text[0], "2,5");
+        CHECK_EQ_INT(col(f, "y")->type, XP_COL_NUMERIC);
+        CHECK_NUM(col(f, "y"), 0, 2.5);
+        CHECK_NUM(col(f, "y"), 1, 4);
         frame_free(f);
     }
     /* A declared delimiter that is wrong: the message says the header is one column and

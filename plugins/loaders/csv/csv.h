@@ -97,10 +97,13 @@ int csv_is_missing(const char *s, size_t n, const csv_na *extra_na);
 int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t target,
                     xp_frame **out);
 
-/* csv_fmtnum.c — a number written for people ("$1,234.50", "12.5%", "(1,200)"): 1 and its
+/* csv_fmtnum.c — a number written for people ("$1,234.50", "12.5%", "(1,200)", "12,5" with
+ * decimal_comma): 1 and its
  * value in *out, the formatting seen OR-ed into *marks; 0 if s[0..n) is not one. */
-enum { CSV_FMT_CURRENCY = 1u, CSV_FMT_THOUSANDS = 2u, CSV_FMT_PERCENT = 4u, CSV_FMT_PARENS = 8u };
-int csv_fmtnum_parse(const char *s, size_t n, double *out, unsigned *marks);
+enum { CSV_FMT_CURRENCY = 1u, CSV_FMT_THOUSANDS = 2u, CSV_FMT_PERCENT = 4u, CSV_FMT_PARENS = 8u,
+       CSV_FMT_DECIMAL_COMMA = 16u };
+/* decimal_comma: ',' is the decimal mark and '.' the thousands separator ("1.234,5"). */
+int csv_fmtnum_parse(const char *s, size_t n, int decimal_comma, double *out, unsigned *marks);
 
 /* csv_dict.c — the distinct values of a string column (hash table, first-seen order). */
 typedef struct csv_dict {

@@ -13,7 +13,9 @@
  * optional sign, an optional currency symbol ($ € £ ¥) before or after the number (spaces
  * allowed between), digits with optional ',' thousands separators in strict groups of three
  * ("1,234,567"; "12,5" is not a number: a decimal comma is ambiguous), an optional '.'
- * fraction, and an optional trailing '%'. A percentage keeps the number as written
+ * fraction, and an optional trailing '%'. With decimal_comma the two marks swap roles
+ * ("1.234,5" = 1234.5, "12,5" = 12.5): what a spreadsheet in a comma-decimal locale writes,
+ * with ';' between the fields (csv_infer.c asks for it only in a ';' file). A percentage keeps the number as written
  * ("12.5%" -> 12.5), so the values read as the file shows them. No exponent, no spaces or
  * dots as thousands separators. The digits are converted by csv_num, so a value is exactly
  * what strtod gives for the same digits.
@@ -34,8 +36,9 @@ static size_t currency_at(const char *s, const char *end)
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-int csv_fmtnum_parse(const char *s, size_t n, double *out, unsigned *marks)
+int csv_fmtnum_parse(const char *s, size_t n, int decimal_comma, double *out, unsigned *marks)
 {
+    const char group_sep = decimal_comma ? '.' : ',', point = decimal_comma ? ',' : '.';
     enum { MAX_LEN = 64 };
     const char *p = s, *end = s + n;
     unsigned m = 0;
@@ -72,7 +75,7 @@ int csv_fmtnum_parse(const char *s, size_t n, double *out, unsigned *marks)
         if (k >= MAX_LEN - 2) return 0;
         buf[k++] = *p++;
         run++;
-        if (p < end && *p == ',') {
+        if (p < end && *p == group_sep) {
             if (groups ? run != 3 : (run < 1 || run > 3)) return 0;
             if (end - p < 4 || !is_digit(p[1]) || !is_digit(p[2]) || !is_digit(p[3]) || (end - p > 4 && is_digit(p[4])))
                 return 0;
@@ -85,8 +88,10 @@ int csv_fmtnum_parse(const char *s, size_t n, double *out, unsigned *marks)
     if (groups && run != 3) return 0;
     size_t int_digits = (size_t)(k - (size_t)neg);
     size_t frac_digits = 0;
-    if (p < end && *p == '.') {
-        buf[k++] = *p++;
+    if (p < end && *p == point) {
+        buf[k++] = '.';
+        p++;
+        if (decimal_comma) m |= CSV_FMT_DECIMAL_COMMA;
         while (p < end && is_digit(*p)) {
             if (k >= MAX_LEN - 1) return 0;
             buf[k++] = *p++;

@@ -17,7 +17,8 @@
  *     times its non-missing rows, else TEXT. A few repeated labels are categories; mostly
  *     unique strings (free text, ids) are text.
  * A string column whose every non-missing field is a number written for people ("$1,234",
- * "12.5%", "(300)"; csv_fmtnum.c) is NUMERIC, said once with an example.
+ * "12.5%", "(300)"; in a ';' file also "1.234,5"; csv_fmtnum.c) is NUMERIC, said once with an
+ * example.
  * A forced type (data.types) overrides this; a value it cannot hold is an error naming the
  * file, line, column and value. Forced bool also takes the numbers 0 and 1.
  * Categorical levels are the strings as written, sorted (numbers by value), so codes do
@@ -126,26 +127,39 @@ static int fail_value(xp_ctx *ctx, const csv_table *t, size_t i, size_t j, const
 /* Column j's values when every non-missing field is a number written for people ($, ',' in
  * thousands, %, parentheses; csv_fmtnum.c): 1 and p->fmt_vals set, said once with an example;
  * 0 at the first field that is not one (the column stays a string). */
-static int formatted_column(xp_ctx *ctx, const csv_table *t, const csv_na *na, size_t j, colplan *p)
+static int formatted_pass(const csv_table *t, const csv_na *na, size_t j, int decimal_comma, double *v,
+                          unsigned *marks, size_t *example)
 {
-    size_t n = t->n_rows, example = SIZE_MAX;
-    unsigned marks = 0;
-    double *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v) return xp_fail(ctx, XP_ENOMEM, "%s: out of memory", t->path);
-    for (size_t i = 0; i < n; i++) {
+    *marks = 0;
+    *example = SIZE_MAX;
+    for (size_t i = 0; i < t->n_rows; i++) {
         const char *s = csv_field(t, i, j);
         size_t len = strlen(s);
-        unsigned before = marks;
+        unsigned before = *marks;
         if (csv_is_missing(s, len, na)) { v[i] = NAN; continue; }
-        if (!csv_fmtnum_parse(s, len, &v[i], &marks)) { free(v); return 0; }
-        if (example == SIZE_MAX && marks != before) example = i;
+        if (!csv_fmtnum_parse(s, len, decimal_comma, &v[i], marks)) return 0;
+        if (*example == SIZE_MAX && *marks != before) *example = i;
     }
-    if (!marks || example == SIZE_MAX) { free(v); return 0; }   /* all missing: not this */
+    return *marks && *example != SIZE_MAX;   /* all missing or plain: not this */
+}
+
+/* In a ';' file a comma-decimal spreadsheet's "12,5" is tried too (after the '.' reading). */
+static int formatted_column(xp_ctx *ctx, const csv_table *t, const csv_dialect *d, size_t j, colplan *p)
+{
+    size_t n = t->n_rows, example;
+    unsigned marks;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return xp_fail(ctx, XP_ENOMEM, "%s: out of memory", t->path);
+    if (!formatted_pass(t, &d->extra_na, j, 0, v, &marks, &example) &&
+        !(d->delim == ';' && formatted_pass(t, &d->extra_na, j, 1, v, &marks, &example))) {
+        free(v);
+        return 0;
+    }
     p->fmt_vals = v;
     static const char *const what[] = { "a currency sign", "thousands separators", "% (the number kept as written)",
-                                        "negatives in parentheses" };
+                                        "negatives in parentheses", "a decimal comma" };
     char how[160] = "";
-    for (unsigned b = 0, k = 0; b < 4; b++)
+    for (unsigned b = 0, k = 0; b < 5; b++)
         if (marks & (1u << b)) {
             size_t used = strlen(how);
             snprintf(how + used, sizeof how - used, "%s%s", k++ ? ", " : "", what[b]);
@@ -200,7 +214,9 @@ static int fill_numeric(xp_ctx *ctx, const csv_table *t, const csv_dialect *d,
                 if (p->type == XP_COL_NUMERIC) {
                     unsigned marks = 0;
                     if (is_num) v = csv_num_value(s, n, &num);
-                    else if (!csv_fmtnum_parse(s, n, &v, &marks)) return fail_value(ctx, t, i, j, "a number");
+                    else if (!csv_fmtnum_parse(s, n, 0, &v, &marks) &&
+                             !(d->delim == ';' && csv_fmtnum_parse(s, n, 1, &v, &marks)))
+                        return fail_value(ctx, t, i, j, "a number");
                 } else {
                     int b = bool_value(s, n);
                     if (b < 0 && is_num) {
@@ -246,7 +262,7 @@ int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t targ
         else p->type = XP_COL_NUMERIC;
 
         if (p->type == STRINGY) {
-            int r = formatted_column(ctx, t, &d->extra_na, j, p);
+            int r = formatted_column(ctx, t, d, j, p);
             if (r < 0) { rc = r; goto done; }
             if (r) p->type = XP_COL_NUMERIC;
         }
