@@ -397,6 +397,33 @@ static void test_formatted(void)
                "formatted.csv:2: column 'comma_dec' (field 3): '12,5' is not a number");
 }
 
+/* A number column with a few stray labels: the labels become missing (a warning names them);
+ * too many of them (8 of 40) keep it a string. Spreadsheet and pandas missing tokens are missing. */
+static void test_strays(void)
+{
+    xp_frame *f = load((req){ .file = "strays.csv" });
+    CHECK(f != NULL);
+    if (!f) { fprintf(stderr, "%s\n", err_); return; }
+    xp_column *rt = col(f, "runtime"), *na = col(f, "na_tokens"), *few = col(f, "few");
+    CHECK_EQ_INT(rt->type, XP_COL_NUMERIC);
+    for (int r = 0; r < 40; r++) CHECK_NUM(rt, r, r == 4 || r == 9 ? NAN : 90 + r);
+    CHECK(col(f, "codes")->type != XP_COL_NUMERIC);
+    CHECK_EQ_INT(na->type, XP_COL_NUMERIC);
+    for (int r = 0; r < 40; r++) CHECK_NUM(na, r, r % 6 == 0 ? NAN : r / 2.0);
+    CHECK_EQ_INT(few->type, XP_COL_NUMERIC);
+    CHECK_NUM(few, 0, NAN);
+    CHECK_NUM(few, 39, 39);
+    frame_free(f);
+    /* Declared categorical: the labels stay. */
+    const xp_type_override cat[] = { { "runtime", XP_COL_CATEGORICAL } };
+    f = load((req){ .file = "strays.csv", .types = cat, .n_types = 1 });
+    CHECK(f != NULL);
+    if (f) {
+        CHECK_STR(level_of(col(f, "runtime"), 4), "unknown");
+        frame_free(f);
+    }
+}
+
 static void test_overrides(void)
 {
     const xp_type_override types[] = {
@@ -802,6 +829,7 @@ int main(void)
     test_missing();
     test_inference();
     test_formatted();
+    test_strays();
     test_delimiter_detect();
     test_overrides();
     test_select();

@@ -24,7 +24,7 @@
 
 /* Field classes, OR-ed per column into csv_table.flags while tokenizing. */
 enum {
-    CSV_F_MISSING = 1u,   /* empty, NA, NaN, nan, null (+ configured na_values) */
+    CSV_F_MISSING = 1u,   /* empty, NA, NaN, nan, null, NULL, N/A, n/a, #N/A, <NA> (+ na_values) */
     CSV_F_INT = 2u,       /* [sign] digits */
     CSV_F_FLOAT = 4u,     /* decimal / exponent / inf */
     CSV_F_BOOL = 8u,      /* True False true false TRUE FALSE */

@@ -5,7 +5,8 @@
  *
  * Field classes (spaces and tabs around a field are ignored for classification, so a
  * field of only spaces is missing; strings are otherwise kept exactly as written):
- *   missing  empty, NA, NaN, nan, null, and the configured na_values
+ *   missing  empty, NA, NaN, nan, null, NULL, N/A, n/a, #N/A (a spreadsheet's), <NA> (pandas'),
+ *            and the configured na_values
  *   bool     True False true false TRUE FALSE
  *   int      [+-]digits          float  decimals, exponents, inf/infinity
  *   string   anything else (e.g. nr_12: transforms parse such prefixes later)
@@ -18,7 +19,8 @@
  *     unique strings (free text, ids) are text.
  * A string column whose every non-missing field is a number written for people ("$1,234",
  * "12.5%", "(300)"; in a ';' file also "1.234,5"; csv_fmtnum.c) is NUMERIC, said once with an
- * example.
+ * example; so is one of at least 20 values of which at most 5% are up to 5 distinct labels
+ * ("unknown", "N/A"), which become missing, said as a warning with each label.
  * A forced type (data.types) overrides this; a value it cannot hold is an error naming the
  * file, line, column and value. Forced bool also takes the numbers 0 and 1.
  * Categorical levels are the strings as written, sorted (numbers by value), so codes do
@@ -47,8 +49,15 @@ static inline int missing_trimmed(const char *s, size_t n, const csv_na *extra)
     switch (n) {
     case 0: return 1;
     case 2: if (s[0] == 'N' && s[1] == 'A') return 1; break;
-    case 3: if ((s[0] == 'N' || s[0] == 'n') && s[1] == 'a' && s[2] == s[0]) return 1; break;
-    case 4: if (memcmp(s, "null", 4) == 0) return 1; break;
+    case 3:
+        if ((s[0] == 'N' || s[0] == 'n') && s[1] == 'a' && s[2] == s[0]) return 1;
+        if (memcmp(s, "N/A", 3) == 0 || memcmp(s, "n/a", 3) == 0) return 1;
+        break;
+    case 4:
+        if (memcmp(s, "null", 4) == 0 || memcmp(s, "NULL", 4) == 0 || memcmp(s, "#N/A", 4) == 0 ||
+            memcmp(s, "<NA>", 4) == 0)
+            return 1;
+        break;
     default: break;
     }
     for (size_t i = 0; extra && i < extra->n; i++)
@@ -169,6 +178,50 @@ static int formatted_column(xp_ctx *ctx, const csv_table *t, const csv_dialect *
     return 1;
 }
 
+/* A number column with a few stray labels ("unknown", "N/A", "?"): at least 20 values, at
+ * least 95% of them numbers (plain or formatted) and at most 5 distinct others. The strays
+ * become missing, said as a warning with each of them and how to keep them; a column that
+ * is a code list with a letter or two more is as likely, so the way back is named. 1 and
+ * p->fmt_vals set; 0 when the column is not such. */
+static int numbers_with_strays(xp_ctx *ctx, const csv_table *t, const csv_dialect *d, size_t j, colplan *p)
+{
+    enum { MIN_VALUES = 20, MAX_STRAYS = 5 };
+    size_t n = t->n_rows, present = 0, strays = 0, n_kinds = 0;
+    const char *kind[MAX_STRAYS];
+    size_t kind_count[MAX_STRAYS] = { 0 };
+    unsigned marks = 0;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) return xp_fail(ctx, XP_ENOMEM, "%s: out of memory", t->path);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = csv_field(t, i, j);
+        size_t len = strlen(s);
+        unsigned cls = csv_classify(s, len, &d->extra_na, &v[i]);
+        if (cls == CSV_F_MISSING) continue;
+        present++;
+        if (cls == CSV_F_INT || cls == CSV_F_FLOAT || csv_fmtnum_parse(s, len, 0, &v[i], &marks)) continue;
+        v[i] = NAN;
+        strays++;
+        size_t k = 0;
+        while (k < n_kinds && strcmp(kind[k], s)) k++;
+        if (k == n_kinds) {
+            if (n_kinds == MAX_STRAYS) { free(v); return 0; }
+            kind[n_kinds++] = s;
+        }
+        kind_count[k]++;
+    }
+    if (present < MIN_VALUES || strays == 0 || (double)strays > 0.05 * (double)present) { free(v); return 0; }
+    p->fmt_vals = v;
+    char list[256] = "";
+    for (size_t k = 0; k < n_kinds; k++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s'%.30s' x%zu", k ? ", " : "", kind[k], kind_count[k]);
+    }
+    xp_log(ctx, XP_LOG_WARN, "%s: column '%s' is numbers but for %zu of %zu values (%s): those read as missing "
+           "(data.types: {\"%s\": categorical} keeps them as labels, data.options.na_values names missing tokens)",
+           t->path, t->names[j], strays, present, list, t->names[j]);
+    return 1;
+}
+
 /* Fills p->dict / p->codes from column j. With limit > 0, stops and returns 1 as soon as
  * the column has more than `limit` distinct values. */
 static int build_levels(xp_ctx *ctx, const csv_table *t, const csv_na *na, size_t j,
@@ -263,6 +316,7 @@ int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t targ
 
         if (p->type == STRINGY) {
             int r = formatted_column(ctx, t, d, j, p);
+            if (r == 0) r = numbers_with_strays(ctx, t, d, j, p);
             if (r < 0) { rc = r; goto done; }
             if (r) p->type = XP_COL_NUMERIC;
         }
