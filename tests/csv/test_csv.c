@@ -424,6 +424,35 @@ static void test_strays(void)
     }
 }
 
+/* encoding: cp1252 (or a Latin-1 label): Windows-1252 bytes become UTF-8 (the euro sign and
+ * curly quotes from 0x80-0x9F); without it the first such byte is an error that names the
+ * option; an unknown encoding is a config error. */
+static void test_encoding(void)
+{
+    static const char *const labels[] = { "encoding: cp1252\n", "encoding: Latin1\n", "encoding: windows-1252\n" };
+    for (size_t k = 0; k < 3; k++) {
+        xp_frame *f = load((req){ .file = "cp1252.csv", .options = labels[k] });
+        CHECK(f != NULL);
+        if (!f) { fprintf(stderr, "%s\n", err_); continue; }
+        xp_column *name = col(f, "name");
+        CHECK_EQ_INT(name->type, XP_COL_TEXT);
+        if (name->type == XP_COL_TEXT) {
+            CHECK_STR(name->text[0], "caf\xc3\xa9");
+            CHECK_STR(name->text[1], "\xe2\x82\xac 5");
+            CHECK_STR(name->text[2], "\xe2\x80\x9chi\xe2\x80\x9d");
+            CHECK_STR(name->text[3], "plain");
+        }
+        CHECK_NUM(col(f, "price"), 3, 4);
+        frame_free(f);
+    }
+    load_fails((req){ .file = "cp1252.csv" }, XP_EFORMAT, "cp1252.csv:2:4: invalid UTF-8 byte 0xe9");
+    load_fails((req){ .file = "cp1252.csv" }, XP_EFORMAT, "++data.options.encoding=cp1252");
+    load_fails((req){ .file = "cp1252.csv", .options = "encoding: ebcdic\n" }, XP_ECONFIG, "encoding must be utf-8 or cp1252");
+    xp_frame *f = load((req){ .file = "basic.csv", .options = "encoding: utf-8\n" });
+    CHECK(f != NULL);
+    if (f) frame_free(f);
+}
+
 static void test_overrides(void)
 {
     const xp_type_override types[] = {
@@ -830,6 +859,7 @@ int main(void)
     test_inference();
     test_formatted();
     test_strays();
+    test_encoding();
     test_delimiter_detect();
     test_overrides();
     test_select();

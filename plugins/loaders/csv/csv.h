@@ -105,6 +105,11 @@ enum { CSV_FMT_CURRENCY = 1u, CSV_FMT_THOUSANDS = 2u, CSV_FMT_PERCENT = 4u, CSV_
 /* decimal_comma: ',' is the decimal mark and '.' the thousands separator ("1.234,5"). */
 int csv_fmtnum_parse(const char *s, size_t n, int decimal_comma, double *out, unsigned *marks);
 
+/* csv_encoding.c — data.options.encoding: 1 if name is a Windows-1252 / Latin-1 label;
+ * csv_transcode_cp1252 rewrites t->buf (read by csv_read_file) as UTF-8. */
+int csv_encoding_known(const char *name);
+int csv_transcode_cp1252(xp_ctx *ctx, csv_table *t);
+
 /* csv_dict.c — the distinct values of a string column (hash table, first-seen order). */
 typedef struct csv_dict {
     const char **lv;            /* level text (borrowed from the table's buffer) */

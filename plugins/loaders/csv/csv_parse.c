@@ -197,7 +197,8 @@ static long col_of(const scan *s, const char *at)
 static int fail_utf8(scan *s, const char *at)
 {
     return xp_fail(s->ctx, XP_EFORMAT,
-                   "%s:%lld:%ld: invalid UTF-8 byte 0x%02x (the file must be UTF-8 encoded)",
+                   "%s:%lld:%ld: invalid UTF-8 byte 0x%02x (the file must be UTF-8 encoded; a Windows or "
+                   "Latin-1 file: ++data.options.encoding=cp1252)",
                    s->t->path, (long long)s->line, col_of(s, at), (unsigned char)*at);
 }
 

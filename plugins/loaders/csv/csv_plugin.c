@@ -23,6 +23,7 @@
 
 typedef struct options {
     csv_dialect d;
+    int cp1252;                 /* encoding: cp1252 (or a Latin-1 label): transcoded to UTF-8 */
     const char **na_tok;
     size_t *na_len;
 } options;
@@ -73,6 +74,12 @@ static int read_options(xp_ctx *ctx, const xp_cfg *cfg, options *o)
     if (o->d.delim == o->d.quote)
         return xp_fail(ctx, XP_ECONFIG, "%s: delimiter and quote are both '%c'",
                        where(ctx, cfg, "quote"), o->d.delim);
+    const char *enc = "utf-8";
+    if ((rc = h->cfg_str(ctx, cfg, "encoding", 0, &enc))) return rc;
+    o->cp1252 = csv_encoding_known(enc);
+    if (!o->cp1252 && strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8"))
+        return xp_fail(ctx, XP_ECONFIG, "%s: encoding must be utf-8 or cp1252 (also: windows-1252, latin1, "
+                       "iso-8859-1), got \"%s\"", where(ctx, cfg, "encoding"), enc);
     if ((rc = h->cfg_int(ctx, cfg, "max_levels", 0, &o->d.max_levels))) return rc;
     if (o->d.max_levels < 0 || o->d.max_levels > INT32_MAX)
         return xp_fail(ctx, XP_ECONFIG, "%s: max_levels must be in 0..%d, got %lld",
@@ -213,7 +220,7 @@ static int fail_column(xp_ctx *ctx, const csv_table *t, const char *what, const 
     const char *delim_hint = "";
     if (t->n_cols == 1 && strpbrk(t->names[0], ",;\t|"))
         delim_hint = " (the header reads as ONE column: set the delimiter, e.g. "
-                     "data.options.delimiter=\";\" or data.options.delimiter=tab)";
+                     "++data.options.delimiter=\";\" or ++data.options.delimiter=tab)";
     return xp_fail(ctx, XP_ENOTFOUND, "%s: %s column '%s' not found%s%s%s; the file's columns are: %s%s",
                    t->path, what, name, hint ? " (did you mean '" : "", hint ? hint : "",
                    hint ? "'?)" : "", list, delim_hint);
@@ -272,6 +279,7 @@ static int load(xp_ctx *ctx, const xp_cfg *cfg, const xp_load_options *opts, xp_
     if (rc) goto done;
     double t0 = now_ms();
     if ((rc = csv_read_file(ctx, t))) goto done;
+    if (o.cp1252 && (rc = csv_transcode_cp1252(ctx, t))) goto done;
     if (!o.d.delim) {
         o.d.delim = sniff_delimiter(t, o.d.quote);
         if (o.d.delim != ',')
@@ -348,6 +356,8 @@ static const char options_text[] =
     "    delimiter: \",\"           # one character; \"tab\" or \"\\t\" for TSV; default: detected\n"
     "                             # among , ; tab | (comma unless another fits better)\n"
     "    quote: \"\\\"\"\n"
+    "    encoding: utf-8          # or cp1252 (also windows-1252, latin1, iso-8859-1): read as\n"
+    "                             # Windows-1252 and turned into UTF-8\n"
     "    na_values: [\"-\", \"?\"]    # extra missing tokens (empty, NA, NaN, nan, null, NULL,\n"
     "                             # N/A, n/a, #N/A, <NA> always are)\n"
     "    max_levels: 1000         # string column -> categorical up to this many levels (0: text)\n"
