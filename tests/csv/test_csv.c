@@ -644,6 +644,29 @@ static void test_delimiter_detect(void)
     unlink(path);
 }
 
+/* Not text at all: said by what it is (from its first bytes), not as a NUL byte at a line. */
+static void test_not_csv(void)
+{
+    static const struct { const char *bytes, *msg; } cases[] = {
+        { "PK\x03\x04\x14\x01xl/workbook.xml", "not a CSV file: a zip archive (an Excel .xlsx workbook is one)" },
+        { "\xD0\xCF\x11\xE0\xA1\xB1", "an old Excel .xls workbook" },
+        { "\x1F\x8B\x08", "gzip-compressed" },
+        { "PAR1\x15\x04", "a Parquet file" },
+        { "SQLite format 3", "an SQLite database" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *path = temp_csv(2, cases[k].bytes);
+        load_fails((req){ .file = path }, XP_EFORMAT, cases[k].msg);
+        unlink(path);
+    }
+    /* A CSV whose first field merely starts like one of them is still a CSV. */
+    const char *path = temp_csv(2, "PK,x\n1,2\n");
+    xp_frame *f = load((req){ .file = path });
+    CHECK(f != NULL);
+    if (f) frame_free(f);
+    unlink(path);
+}
+
 static void test_errors(void)
 {
     load_fails((req){ .file = "ragged.csv" }, XP_EFORMAT, "ragged.csv:4: expected 3 fields, got 2");
@@ -860,6 +883,7 @@ int main(void)
     test_formatted();
     test_strays();
     test_encoding();
+    test_not_csv();
     test_delimiter_detect();
     test_overrides();
     test_select();

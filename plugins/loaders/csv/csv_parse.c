@@ -456,8 +456,26 @@ static int cmp_name(const void *a, const void *b)
     return x->ix < y->ix ? -1 : x->ix > y->ix;
 }
 
+/* Files that are not text at all, by their first bytes: what they are and what to do, rather
+ * than "NUL byte" or "invalid UTF-8" at some line. */
+static int not_text(xp_ctx *ctx, const csv_table *t)
+{
+    static const struct { const char *magic; size_t n; const char *what; } kinds[] = {
+        { "PK\x03\x04", 4, "a zip archive (an Excel .xlsx workbook is one): save the sheet as CSV (UTF-8)" },
+        { "\xD0\xCF\x11\xE0", 4, "an old Excel .xls workbook: save the sheet as CSV (UTF-8)" },
+        { "\x1F\x8B", 2, "gzip-compressed: decompress it first (gunzip)" },
+        { "PAR1", 4, "a Parquet file: write it out as CSV" },
+        { "SQLite format 3", 15, "an SQLite database: export a table as CSV (sqlite3 -csv -header)" },
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (t->size >= kinds[k].n && memcmp(t->buf, kinds[k].magic, kinds[k].n) == 0)
+            return xp_fail(ctx, XP_EFORMAT, "%s: not a CSV file: %s", t->path, kinds[k].what);
+    return XP_OK;
+}
+
 int csv_parse_header(xp_ctx *ctx, csv_table *t, const csv_dialect *d)
 {
+    if (not_text(ctx, t)) return XP_EFORMAT;
     const unsigned char *u = (const unsigned char *)t->buf;
     if (t->size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
         return xp_fail(ctx, XP_EFORMAT,
