@@ -133,9 +133,9 @@ static int fail_value(xp_ctx *ctx, const csv_table *t, size_t i, size_t j, const
                    xp_col_type_name((xp_col_type)t->forced[j]));
 }
 
-/* Column j's values when every non-missing field is a number written for people ($, ',' in
- * thousands, %, parentheses; csv_fmtnum.c): 1 and p->fmt_vals set, said once with an example;
- * 0 at the first field that is not one (the column stays a string). */
+/* One reading of column j into v: 1 when every non-missing field is a number and at least one
+ * is written for people ($, ',' in thousands, %, parentheses; csv_fmtnum.c), *example its
+ * first such row; 0 at the first field that is not one. */
 static int formatted_pass(const csv_table *t, const csv_na *na, size_t j, int decimal_comma, double *v,
                           unsigned *marks, size_t *example)
 {
@@ -152,7 +152,9 @@ static int formatted_pass(const csv_table *t, const csv_na *na, size_t j, int de
     return *marks && *example != SIZE_MAX;   /* all missing or plain: not this */
 }
 
-/* In a ';' file a comma-decimal spreadsheet's "12,5" is tried too (after the '.' reading). */
+/* Column j's values when every non-missing field is a number written for people: 1 and
+ * p->fmt_vals set, said once with an example; 0 otherwise (the column stays a string). In a
+ * ';' file a comma-decimal spreadsheet's "12,5" is tried too (after the '.' reading). */
 static int formatted_column(xp_ctx *ctx, const csv_table *t, const csv_dialect *d, size_t j, colplan *p)
 {
     size_t n = t->n_rows, example;
@@ -200,7 +202,9 @@ static int numbers_with_strays(xp_ctx *ctx, const csv_table *t, const csv_dialec
         present++;
         if (cls == CSV_F_INT || cls == CSV_F_FLOAT || csv_fmtnum_parse(s, len, 0, &v[i], &marks)) continue;
         v[i] = NAN;
-        strays++;
+        /* More than 5% of all rows already: not this. A column of labels (a categorical)
+         * leaves after a twentieth of its rows, not a whole second pass. */
+        if ((double)++strays > 0.05 * (double)n) { free(v); return 0; }
         size_t k = 0;
         while (k < n_kinds && strcmp(kind[k], s)) k++;
         if (k == n_kinds) {
