@@ -100,7 +100,7 @@ static int read_header(experiment *x, const char *path, xp_frame **out, char *er
                                   cfg_where(cfg_get(data, "loader") ? cfg_get(data, "loader") : data), err, n);
     host_env quiet = x->env;
     quiet.verbosity = XP_LOG_ERROR;
-    xp_load_options opts = { sizeof opts, path, NULL, NULL, 0, NULL, 0, 1 };
+    xp_load_options opts = { sizeof opts, path, NULL, NULL, 0, NULL, 0, 1, 0 };
     host_call call;
     xp_ctx ctx;
     host_call_init(&ctx, &call, &quiet, pl->name, 0x10AD);

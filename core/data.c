@@ -48,7 +48,8 @@ static int parse_role(const char *s, xp_role *r)
     return -1;
 }
 
-/* data_load with extra forced types (after data.types, so they win). */
+/* data_load with extra forced types (after data.types, so they win): a trained model's, so
+ * the loader reads what they cannot hold as missing (xp_load_options.n_schema_types). */
 static int load_typed(experiment *x, const char *path, int with_target, const xp_type_override *extra,
                       size_t n_extra, xp_frame **out, char *err, size_t n)
 {
@@ -88,7 +89,8 @@ static int load_typed(experiment *x, const char *path, int with_target, const xp
     }
     if (n_extra) memcpy(ov + n_types, extra, n_extra * sizeof *ov);
     if (!rc) {
-        xp_load_options opts = { sizeof opts, path, with_target ? x->target : NULL, drops, n_drop, ov, n_types + n_extra, nrows };
+        xp_load_options opts = { sizeof opts, path, with_target ? x->target : NULL, drops, n_drop, ov, n_types + n_extra, nrows,
+                                 n_extra };
         host_call call;
         xp_ctx ctx;
         host_call_init(&ctx, &call, &x->env, pl->name, 0x10AD);
@@ -174,7 +176,9 @@ int data_load(experiment *x, const char *path, int with_target, xp_frame **out, 
  * differently (20 distinct labels in 20 rows read as text; a column left empty reads as
  * numbers): columns whose guess differs from the training frame's type are read again with
  * that type forced, as the model and the fitted transforms expect. A value the training type
- * cannot hold is then the loader's error naming file, line and column. */
+ * cannot hold then reads as missing, said by the loader with file, line and column (as the
+ * training file's few stray labels in a number column did); a column with none it can hold
+ * is the loader's error. */
 int data_load_like(experiment *x, const char *path, const xp_frame *schema, xp_frame **out, char *err, size_t n)
 {
     int rc = load_typed(x, path, 0, NULL, 0, out, err, n);

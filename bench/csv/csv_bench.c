@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 
     host_env env = {0};
     env.verbosity = getenv("XP_CSV_DEBUG") ? XP_LOG_DEBUG : XP_LOG_WARN;
-    xp_load_options o = { sizeof o, csv, target, NULL, 0, types, n_types, nrows };
+    xp_load_options o = { sizeof o, csv, target, NULL, 0, types, n_types, nrows, 0 };
     double best = 1e30, total = 0;
     xp_frame *f = NULL;
     for (int r = 0; r < repeat; r++) {

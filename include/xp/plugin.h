@@ -130,6 +130,12 @@ typedef struct xp_load_options {
     const xp_type_override *types;       /* forced column types */
     size_t n_types;
     int64_t nrows;                       /* read at most this many data rows; 0 = all */
+    /* The last n_schema_types of `types` are not the user's: they are a trained model's column
+     * types, forced on new rows whose own guess differs (runner predict). A value such a
+     * numeric or bool column cannot hold reads as missing, counted in a warning, as the
+     * training file's few stray labels did; data.types' own stay errors. Absent (older
+     * struct_size): 0. */
+    size_t n_schema_types;
 } xp_load_options;
 
 typedef struct xp_loader_ops {

@@ -46,6 +46,7 @@ typedef struct req {
     const xp_type_override *types;
     size_t n_types;
     int64_t nrows;
+    size_t n_schema_types;     /* the last n of types are a trained model's (runner predict) */
 } req;
 
 static void count_unused(const xp_cfg *key, void *user)
@@ -69,7 +70,7 @@ static xp_frame *load(req r)
             return NULL;
         }
     }
-    xp_load_options o = { sizeof o, path, r.target, r.drop, r.n_drop, r.types, r.n_types, r.nrows };
+    xp_load_options o = { sizeof o, path, r.target, r.drop, r.n_drop, r.types, r.n_types, r.nrows, r.n_schema_types };
     host_call call;
     xp_ctx ctx;
     host_call_init(&ctx, &call, &env, "csv", 0);
@@ -422,6 +423,50 @@ static void test_strays(void)
         CHECK_STR(level_of(col(f, "runtime"), 4), "unknown");
         frame_free(f);
     }
+}
+
+/* Types forced by a trained model (runner predict reading new rows as the training frame):
+ * what they cannot hold reads as missing, as the training file's strays did, where the same
+ * type from data.types is an error; a column with none of its values of the type is refused
+ * as another column than the model's. */
+static void test_schema_types(void)
+{
+    const xp_type_override codes[] = { { "codes", XP_COL_NUMERIC } };
+    xp_frame *f = load((req){ .file = "strays.csv", .types = codes, .n_types = 1, .n_schema_types = 1 });
+    CHECK(f != NULL);
+    if (f) {
+        xp_column *c = col(f, "codes");
+        CHECK_EQ_INT(c->type, XP_COL_NUMERIC);
+        size_t missing = 0;
+        for (size_t r = 0; r < f->n_rows; r++) missing += isnan(c->num[r]);
+        CHECK_EQ_INT(missing, 8);
+        CHECK_NUM(c, 1, 1);
+        frame_free(f);
+    } else fprintf(stderr, "%s\n", err_);
+    load_fails((req){ .file = "strays.csv", .types = codes, .n_types = 1 }, XP_EFORMAT,
+               "strays.csv:2: column 'codes' (field 2): 'X' is not a number, but data.types forces the column to numeric");
+    /* data.types' own entry (first) stays strict next to a schema entry (last). */
+    const xp_type_override both[] = { { "codes", XP_COL_NUMERIC }, { "runtime", XP_COL_NUMERIC } };
+    load_fails((req){ .file = "strays.csv", .types = both, .n_types = 2, .n_schema_types = 1 }, XP_EFORMAT,
+               "'X' is not a number, but data.types forces");
+    const xp_type_override flag[] = { { "flag", XP_COL_BOOL } };
+    f = load((req){ .file = "schema_types.csv", .types = flag, .n_types = 1, .n_schema_types = 1 });
+    CHECK(f != NULL);
+    if (f) {
+        xp_column *c = col(f, "flag");
+        CHECK_EQ_INT(c->type, XP_COL_BOOL);
+        CHECK_NUM(c, 5, NAN);
+        CHECK_NUM(c, 6, 0);
+        CHECK_NUM(c, 7, 1);
+        frame_free(f);
+    } else fprintf(stderr, "%s\n", err_);
+    const xp_type_override colour[] = { { "colour", XP_COL_NUMERIC } };
+    load_fails((req){ .file = "schema_types.csv", .types = colour, .n_types = 1, .n_schema_types = 1 }, XP_EFORMAT,
+               "schema_types.csv:2: column 'colour' (field 2) was numeric in the training file, but none of its 24 "
+               "values here is (first: 'red'): is it the same column?");
+    const xp_type_override too_many[] = { { "colour", XP_COL_NUMERIC } };
+    load_fails((req){ .file = "schema_types.csv", .types = too_many, .n_types = 1, .n_schema_types = 2 }, XP_EINVAL,
+               "n_schema_types 2 is more than n_types 1");
 }
 
 /* encoding: cp1252 (or a Latin-1 label): Windows-1252 bytes become UTF-8 (the euro sign and
@@ -882,6 +927,7 @@ int main(void)
     test_inference();
     test_formatted();
     test_strays();
+    test_schema_types();
     test_encoding();
     test_not_csv();
     test_delimiter_detect();

@@ -112,9 +112,9 @@ static void check_frame(const xp_frame *f)
 }
 
 static void load(const xp_cfg *cfg, const char *target, const char *const *drop, size_t n_drop,
-                 const xp_type_override *types, size_t n_types, int64_t nrows)
+                 const xp_type_override *types, size_t n_types, int64_t nrows, size_t n_schema_types)
 {
-    xp_load_options o = { sizeof o, path, target, drop, n_drop, types, n_types, nrows };
+    xp_load_options o = { sizeof o, path, target, drop, n_drop, types, n_types, nrows, n_schema_types };
     host_call call;
     xp_ctx ctx;
     host_call_init(&ctx, &call, &env, "csv", 0);
@@ -133,12 +133,13 @@ static void load(const xp_cfg *cfg, const char *target, const char *const *drop,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size)) abort();
-    load(NULL, NULL, NULL, 0, NULL, 0, 0);
-    load(opts2, "target", NULL, 0, NULL, 0, 3);
+    load(NULL, NULL, NULL, 0, NULL, 0, 0, 0);
+    load(opts2, "target", NULL, 0, NULL, 0, 3, 0);
     static const char *const drop[] = { "e" };
     static const xp_type_override types[] = {
         { "a", XP_COL_NUMERIC }, { "b", XP_COL_BOOL }, { "c", XP_COL_CATEGORICAL }, { "d", XP_COL_TEXT },
     };
-    load(NULL, NULL, drop, 1, types, 4, 0);
+    load(NULL, NULL, drop, 1, types, 4, 0, 0);
+    load(NULL, NULL, drop, 1, types, 4, 0, 2);   /* a and b as a trained model's types (predict) */
     return 0;
 }

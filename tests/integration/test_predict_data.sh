@@ -6,7 +6,8 @@
 # refused naming it. New rows are read with the training columns' types (20 rows of a
 # 25-level column read as text, not as the categorical the model was trained on). Runs
 # recorded before copies were kept fall back to data.path, checked against the study's
-# recorded data sha256. Refit, fold-average and blend runs alike.
+# recorded data sha256. Refit, fold-average and blend runs alike. A number column's stray
+# label in the new rows reads as missing (said), as the training file's did.
 # usage: test_predict_data.sh RUNNER SRCDIR PYTHON
 runner=$(readlink -f "$1") src=$(readlink -f "$2") py=$(readlink -f "$3")
 . "$(dirname "$0")/lib.sh"
@@ -88,6 +89,19 @@ predict_all a
 for run in 1 2 3; do
   [ "$(wc -l < "a_$run.csv")" = 21 ] && ok || bad "run $run: expected 20 predictions, got $(($(wc -l < "a_$run.csv") - 1))"
 done
+
+# New rows whose number column holds a label or two (the training file read such strays
+# as missing): read as missing with a warning naming file, line and column, the other rows'
+# predictions unchanged. A column with no number at all is another column: refused.
+awk -F, 'BEGIN { OFS = "," } NR == 3 || NR == 6 { $3 = "unknown" } { print }' new20.csv > new_strays.csv
+expect_rc 0 "$runner" predict --run 1 --store exp.db new_strays.csv
+expect_in "$tmp/err" "new_strays.csv:3: column 'x1' was numeric in the training file; 2 of its 20 values here are not (first: 'unknown'): read as missing"
+cp "$tmp/out" strays_1.csv
+[ "$(diff a_1.csv strays_1.csv | grep -c '^>')" -le 2 ] && ok || bad "more than the two rows' predictions changed"
+[ "$(sed -n '2p;4,5p;7,21p' a_1.csv)" = "$(sed -n '2p;4,5p;7,21p' strays_1.csv)" ] && ok || bad "rows without a stray predicted otherwise"
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $3 = "w" NR } { print }' new20.csv > new_shifted.csv
+expect_rc 1 "$runner" predict --run 1 --store exp.db new_shifted.csv -q
+expect_in "$tmp/err" "new_shifted.csv:2: column 'x1' (field 3) was numeric in the training file, but none of its 20 values here is (first: 'w2'): is it the same column?"
 
 # The training file's targets changed after the runs: the same predictions, byte for byte.
 awk -F, 'BEGIN { OFS = "," } NR > 1 { $7 = $7 * 3 + 11 } { print }' orig.csv > small.csv

@@ -60,6 +60,8 @@ typedef struct csv_table {
     unsigned char *owned_name;  /* names[j] was malloc'ed (generated for an empty header) */
     unsigned char *keep;        /* 0 = dropped */
     int *forced;                /* forced xp_col_type, 0 = infer */
+    unsigned char *lenient;     /* forced from a trained model's types: what the type cannot
+                                   hold reads as missing, with a warning (n_schema_types) */
     unsigned *flags;            /* CSV_F_* seen in the column (kept, not forced columns) */
     /* Values parsed while tokenizing, per column (NaN = missing, bools 1/0), as long as
      * the column may still be numeric or bool; NULL for dropped, forced or string columns. */

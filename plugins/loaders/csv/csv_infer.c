@@ -108,6 +108,7 @@ enum { STRINGY = 100 };   /* inferred string column: categorical or text, decide
 typedef struct colplan {
     int type;              /* xp_col_type, or STRINGY before the level count is known */
     int forced;
+    size_t n_present, n_unheld, first_unheld;   /* lenient forced columns: values the type cannot hold */
     double *fmt_vals;      /* a string column whose every field is a formatted number */
     csv_dict dict;         /* categorical: levels */
     int32_t *codes;        /* categorical: per row, into dict (first-seen order) */
@@ -252,6 +253,32 @@ static int build_levels(xp_ctx *ctx, const csv_table *t, const csv_na *na, size_
     return 0;
 }
 
+/* A column typed by a trained model (runner predict) whose values here are not all of that
+ * type: the training file read its few stray labels as missing, and so do these rows, said
+ * once per column. A column with no value of its type at all (20 or more values) is another
+ * column than the model was trained on, most likely shifted: an error. */
+static int said_unheld(xp_ctx *ctx, const csv_table *t, const size_t *cols, const colplan *plan, size_t k_cols)
+{
+    enum { MIN_VALUES = 20 };
+    for (size_t k = 0; k < k_cols; k++) {
+        size_t j = cols[k];
+        const colplan *p = &plan[j];
+        if (!p->n_unheld) continue;
+        const char *type = xp_col_type_name((xp_col_type)p->forced), *s = csv_field(t, p->first_unheld, j);
+        long long line = (long long)csv_field_line(t, p->first_unheld, j);
+        if (p->n_unheld == p->n_present && p->n_present >= MIN_VALUES)
+            return xp_fail(ctx, XP_EFORMAT,
+                           "%s:%lld: column '%s' (field %zu) was %s in the training file, but none of its %zu "
+                           "values here is (first: '%.60s'): is it the same column?",
+                           t->path, line, t->names[j], j + 1, type, p->n_present, s);
+        xp_log(ctx, XP_LOG_WARN,
+               "%s:%lld: column '%s' was %s in the training file; %zu of its %zu values here are not "
+               "(first: '%.60s'): read as missing",
+               t->path, line, t->names[j], type, p->n_unheld, p->n_present, s);
+    }
+    return XP_OK;
+}
+
 static int fill_numeric(xp_ctx *ctx, const csv_table *t, const csv_dialect *d,
                         const size_t *cols, colplan *plan, size_t k_cols)
 {
@@ -266,28 +293,33 @@ static int fill_numeric(xp_ctx *ctx, const csv_table *t, const csv_dialect *d,
             trim(&s, &n);
             double v = NAN;
             if (!missing_trimmed(s, n, &d->extra_na)) {
+                p->n_present++;
                 csv_num num;
                 int is_num = csv_num_scan(s, n, &num);
                 if (p->type == XP_COL_NUMERIC) {
                     unsigned marks = 0;
                     if (is_num) v = csv_num_value(s, n, &num);
                     else if (!csv_fmtnum_parse(s, n, 0, &v, &marks) &&
-                             !(d->delim == ';' && csv_fmtnum_parse(s, n, 1, &v, &marks)))
-                        return fail_value(ctx, t, i, j, "a number");
+                             !(d->delim == ';' && csv_fmtnum_parse(s, n, 1, &v, &marks))) {
+                        if (!t->lenient[j]) return fail_value(ctx, t, i, j, "a number");
+                        v = NAN;
+                        if (!p->n_unheld++) p->first_unheld = i;
+                    }
                 } else {
                     int b = bool_value(s, n);
                     if (b < 0 && is_num) {
                         double x = csv_num_value(s, n, &num);
                         if (x == 0.0 || x == 1.0) b = (int)x;
                     }
-                    if (b < 0) return fail_value(ctx, t, i, j, "a bool (True/False/true/false/0/1)");
-                    v = b;
+                    if (b >= 0) v = b;
+                    else if (!t->lenient[j]) return fail_value(ctx, t, i, j, "a bool (True/False/true/false/0/1)");
+                    else if (!p->n_unheld++) p->first_unheld = i;
                 }
             }
             p->col->num[i] = v;
         }
     }
-    return XP_OK;
+    return said_unheld(ctx, t, cols, plan, k_cols);
 }
 
 int csv_build_frame(xp_ctx *ctx, csv_table *t, const csv_dialect *d, size_t target,

@@ -46,6 +46,7 @@ void csv_table_free(csv_table *t)
     free(t->owned_name);
     free(t->keep);
     free(t->forced);
+    free(t->lenient);
     free(t->flags);
     for (size_t j = 0; t->val && j < t->n_cols; j++) free(t->val[j]);
     free(t->val);
@@ -498,9 +499,10 @@ int csv_parse_header(xp_ctx *ctx, csv_table *t, const csv_dialect *d)
     t->owned_name = calloc(nc, 1);
     t->keep = malloc(nc);
     t->forced = calloc(nc, sizeof *t->forced);
+    t->lenient = calloc(nc, 1);
     t->flags = calloc(nc, sizeof *t->flags);
     name_ix *ix = malloc(nc * sizeof *ix);
-    if (!t->owned_name || !t->keep || !t->forced || !t->flags || !ix) {
+    if (!t->owned_name || !t->keep || !t->forced || !t->lenient || !t->flags || !ix) {
         free(ix);
         return xp_fail(ctx, XP_ENOMEM, "%s: out of memory for %zu columns", t->path, nc);
     }

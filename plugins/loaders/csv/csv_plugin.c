@@ -245,6 +245,11 @@ static int select_columns(xp_ctx *ctx, csv_table *t, const xp_load_options *opts
                            t->path, name);
         t->keep[j] = 0;
     }
+    size_t n_schema = opts->struct_size >= offsetof(xp_load_options, n_schema_types) + sizeof opts->n_schema_types
+                          ? opts->n_schema_types : 0;
+    if (n_schema > opts->n_types)
+        return xp_fail(ctx, XP_EINVAL, "%s: n_schema_types %zu is more than n_types %zu", t->path, n_schema,
+                       opts->n_types);
     for (size_t i = 0; i < opts->n_types; i++) {
         const xp_type_override *o = &opts->types[i];
         int j = o->column ? find_col(t, o->column) : -1;
@@ -258,6 +263,7 @@ static int select_columns(xp_ctx *ctx, csv_table *t, const xp_load_options *opts
             continue;
         }
         t->forced[j] = (int)o->type;
+        t->lenient[j] = i >= opts->n_types - n_schema;
     }
     return XP_OK;
 }
