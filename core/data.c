@@ -19,6 +19,7 @@
  * (data_load_like), so neither today's data.path nor a small file's guesses change them.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,7 @@ static int load_typed(experiment *x, const char *path, int with_target, const xp
 static int drop_rows_without_target(experiment *x, const char *path, xp_frame **f, char *err, size_t n)
 {
     const xp_column *t = frame_role(*f, XP_ROLE_TARGET);
-    if (!t || !t->num) return XP_OK;   /* no numeric target: the model says what it needs */
+    if (!t || !t->num) return XP_OK;   /* no target column (target_is_numeric checked its type) */
     size_t keep = 0, first = 0, rows = (*f)->n_rows;
     for (size_t i = 0; i < rows; i++) keep += isfinite(t->num[i]) != 0;
     if (keep == rows) return XP_OK;
@@ -161,11 +162,38 @@ static int drop_rows_without_target(experiment *x, const char *path, xp_frame **
     return XP_OK;
 }
 
+/* Metrics score numbers (xp_metric_ops.compute takes doubles), so a target of labels can be
+ * neither learned nor scored here: said right after loading, not after the folds' pipelines
+ * have been fitted, with the labels the file holds. */
+static int target_is_numeric(experiment *x, const char *path, const xp_frame *f, char *err, size_t n)
+{
+    const xp_column *t = frame_role(f, XP_ROLE_TARGET);
+    if (!t || t->type == XP_COL_NUMERIC || t->type == XP_COL_BOOL) return XP_OK;
+    char seen[200] = "";
+    if (t->type == XP_COL_CATEGORICAL)
+        for (size_t l = 0; l < t->n_levels && l < 3; l++) {
+            size_t used = strlen(seen);
+            snprintf(seen + used, sizeof seen - used, "%s'%.40s'", l ? ", " : "", t->levels[l]);
+        }
+    else
+        for (size_t i = 0, k = 0; i < f->n_rows && k < 3; i++)
+            if (t->text && t->text[i]) {
+                size_t used = strlen(seen);
+                snprintf(seen + used, sizeof seen - used, "%s'%.40s'", k++ ? ", " : "", t->text[i]);
+            }
+    snprintf(err, n,
+             "%s: the target column '%s' holds labels, not numbers (read as %s%s%s): the metrics score "
+             "numbers, so this is a regression tool; if the labels stand for numbers, write them as numbers "
+             "(a column of numbers with a few stray labels reads as numbers, the strays as missing)",
+             path, x->target, xp_col_type_name(t->type), seen[0] ? ", e.g. " : "", seen);
+    return XP_EINVAL;
+}
+
 int data_load(experiment *x, const char *path, int with_target, xp_frame **out, char *err, size_t n)
 {
     int rc = load_typed(x, path, with_target, NULL, 0, out, err, n);
     if (rc || !with_target) return rc;
-    if ((rc = drop_rows_without_target(x, path, out, err, n))) {
+    if ((rc = target_is_numeric(x, path, *out, err, n)) || (rc = drop_rows_without_target(x, path, out, err, n))) {
         frame_free(*out);
         *out = NULL;
     }
@@ -242,6 +270,43 @@ static int holdout_check(experiment *x, const xp_frame *all, const split_plan *h
     }
     host_log(&x->env, XP_LOG_WARN, "data", "the holdout put %.1f%% of the rows in the test part, asked %.1f%%%s; %s",
              100 * share, 100 * x->test_fraction, why, fix);
+    return XP_OK;
+}
+
+/* A fold or test part of one row cannot be scored (R² needs two targets, and one row says
+ * nothing of a method), and on a tiny table that is found only when the first trials have all
+ * failed, or at the very end: said before any work, with the folds that would fit. */
+static int parts_big_enough(experiment *x, const char *test_path, char *err, size_t n)
+{
+    enum { MIN_PART = 2 };
+    size_t *size = calloc((size_t)x->folds, sizeof *size), smallest = SIZE_MAX;
+    if (!size) { snprintf(err, n, "out of memory"); return XP_ENOMEM; }
+    for (size_t i = 0; i < x->plan.n_dev; i++)
+        if (x->plan.fold[i] >= 0 && x->plan.fold[i] < x->folds) size[x->plan.fold[i]]++;
+    for (int k = 0; k < x->folds; k++) smallest = size[k] < smallest ? size[k] : smallest;
+    free(size);
+    const xp_cfg *folds_key = cfg_path(x->root, "validation.folds");
+    const char *where = cfg_where(folds_key ? folds_key : x->root);
+    size_t rows = x->dev->n_rows;
+    if (smallest < MIN_PART) {
+        if (rows < 2 * MIN_PART)
+            snprintf(err, n, "%s: %zu dev rows are too few to validate on: %d folds leave a fold of %zu row%s; "
+                     "a method needs at least %d rows to be searched and scored", where, rows, x->folds, smallest,
+                     smallest == 1 ? "" : "s", 2 * MIN_PART);
+        else
+            snprintf(err, n, "%s: %zu dev rows in %d folds leave a fold of %zu row%s to score, too few (R² needs two); "
+                     "set validation.folds=%zu or fewer%s, or give more rows", where, rows, x->folds, smallest,
+                     smallest == 1 ? "" : "s", rows / MIN_PART > 100 ? 100 : rows / MIN_PART,
+                     x->plan.n_groups && x->group_col ? " (whole groups go to one fold)" : "");
+        return XP_ECONFIG;
+    }
+    if (x->test && x->test->n_rows < MIN_PART) {
+        const xp_cfg *tf = cfg_path(x->root, "validation.test_fraction");
+        snprintf(err, n, "%s: the test part holds %zu row%s, too few to score (R² needs two); %s", 
+                 test_path ? test_path : cfg_where(tf ? tf : x->root), x->test->n_rows, x->test->n_rows == 1 ? "" : "s",
+                 test_path ? "give a test file of more rows" : "raise validation.test_fraction or give more rows");
+        return XP_ECONFIG;
+    }
     return XP_OK;
 }
 
@@ -331,11 +396,12 @@ static int setup(experiment *x, const char *train_path, int for_predict, char *e
         /* Say which rows were split: the groups the holdout left. */
         char inner[2048];
         snprintf(inner, sizeof inner, "%s", err);
-        if (held_groups)
+        if (held_groups && grouped)
             snprintf(err, n, "folds of the dev part (%zu of %zu groups went to the test part): %s", held_groups,
                      all_groups, inner);
         return rc;
     }
+    if ((rc = parts_big_enough(x, test_path, err, n))) return rc;
     if (!x->test) return XP_OK;   /* predict: the dev rows are all it needs */
     if (grouped)
         host_log(&x->env, XP_LOG_INFO, "data", "%zu dev rows (%zu groups, %d folds grouped by %s), %zu test rows%s",

@@ -113,7 +113,10 @@ int split_make(const xp_frame *f, const char *group_col, double test_fraction, i
         if (!gc) { snprintf(err, n, "validation.group: no column '%s' in the data", group_col); return XP_ECONFIG; }
     }
     size_t rows = f->n_rows;
-    if (rows < (size_t)k) { snprintf(err, n, "%zu rows cannot make %d folds", rows, k); return XP_EINVAL; }
+    if (rows < (size_t)k) {
+        snprintf(err, n, "%zu rows cannot make %d folds: lower validation.folds, or give more rows", rows, k);
+        return XP_EINVAL;
+    }
 
     keymap m = { 0 };
     m.cap = 16;

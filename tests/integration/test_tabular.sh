@@ -113,6 +113,27 @@ expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=films.csv "data.target=W
   search.trials=1 store.path=exp3.db validation.group=Distributor validation.random_split_check=false
 expect_in "$tmp/err" "grouped by Distributor"
 
+# A tiny table: a fold of one row cannot be scored; said before any trial with the folds that
+# fit, and those run. A target of labels is refused right after loading, before any work.
+"$py" - tiny.csv labels.csv <<'PY'
+import csv, sys
+w = csv.writer(open(sys.argv[1], "w", newline=""))
+w.writerow(["a", "b", "y"])
+for i in range(10): w.writerow([i * 0.37 % 1, "uv"[i % 2], (i * 7) % 10 + 0.5])
+w = csv.writer(open(sys.argv[2], "w", newline=""))
+w.writerow(["a", "y"])
+for i in range(60): w.writerow([i, ["cat", "dog", "eel"][i % 3]])
+PY
+expect_rc 2 "$runner" "$configs/tabular.yaml" data.path=tiny.csv data.target=y store.path=tiny.db
+expect_in "$tmp/err" "(validation.folds): 8 dev rows in 5 folds leave a fold of 1 row to score, too few (R² needs two); set validation.folds=4 or fewer"
+grep -q "trial 0" "$tmp/err" && bad "a trial ran before the fold sizes were checked" || ok
+expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=tiny.csv data.target=y store.path=tiny.db validation.folds=4 \
+  search.trials=2 validation.random_split_check=false
+expect_in "$tmp/out" "test (2 rows, scored once)"
+expect_rc 1 "$runner" "$configs/tabular.yaml" data.path=labels.csv data.target=y store.path=labels.db
+expect_in "$tmp/err" "labels.csv: the target column 'y' holds labels, not numbers (read as categorical, e.g. 'cat', 'dog', 'eel')"
+[ -e labels.db ] && bad "a target of labels still opened the store" || ok
+
 # Without data.path / data.target: one clear line naming the override.
 expect_rc 2 "$runner" "$configs/tabular.yaml" "data.target=Worldwide Gross"
 expect_in "$tmp/err" "data.path is not set"
