@@ -294,7 +294,7 @@ static int parts_big_enough(experiment *x, const char *test_path, char *err, siz
                      "a method needs at least %d rows to be searched and scored", where, rows, x->folds, smallest,
                      smallest == 1 ? "" : "s", 2 * MIN_PART);
         else
-            snprintf(err, n, "%s: %zu dev rows in %d folds leave a fold of %zu row%s to score, too few (R² needs two); "
+            snprintf(err, n, "%s: %zu dev rows in %d folds leave a fold of %zu row%s to score, too few (one row says nothing of a method, and R² needs two); "
                      "set validation.folds=%zu or fewer%s, or give more rows", where, rows, x->folds, smallest,
                      smallest == 1 ? "" : "s", rows / MIN_PART > 100 ? 100 : rows / MIN_PART,
                      x->plan.n_groups && x->group_col ? " (whole groups go to one fold)" : "");
@@ -302,7 +302,7 @@ static int parts_big_enough(experiment *x, const char *test_path, char *err, siz
     }
     if (x->test && x->test->n_rows < MIN_PART) {
         const xp_cfg *tf = cfg_path(x->root, "validation.test_fraction");
-        snprintf(err, n, "%s: the test part holds %zu row%s, too few to score (R² needs two); %s", 
+        snprintf(err, n, "%s: the test part holds %zu row%s, too few to score (R² needs two); %s",
                  test_path ? test_path : cfg_where(tf ? tf : x->root), x->test->n_rows, x->test->n_rows == 1 ? "" : "s",
                  test_path ? "give a test file of more rows" : "raise validation.test_fraction or give more rows");
         return XP_ECONFIG;

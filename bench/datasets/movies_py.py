@@ -10,7 +10,8 @@ What it does, as a user would, with nothing learnt from the xp run but its folds
     -> year and month;
   * other text columns: mostly-unique ones (> 50% distinct, e.g. a title) dropped, the rest
     coded as integers (pandas category codes over the whole file; missing -> NaN);
-  * target: log1p (RMSLE is the objective), predictions expm1'd and clipped at 0;
+  * target: log1p when the config's objective is rmsle (predictions expm1'd and clipped at 0),
+    as it is when it is rmse (any other objective is refused);
   * search: the resolved config's space, num_boost_round, early_stopping_rounds, pruner and
     XGBoost parameters; optuna.TPESampler(seed), MedianPruner, the running mean over folds
     reported after every fold but the last (as the runner does); xgb.train with early stopping
@@ -68,11 +69,17 @@ def features(df, target):
 
 
 def metrics(y, pred):
+    """The runner's metrics; rmsle only for a target with no value at or below -1 (NaN else)."""
     pred = np.asarray(pred, dtype=float)
-    d = np.log1p(np.clip(pred, 0, None)) - np.log1p(y)
     r = y - pred
-    return {"rmsle": float(np.sqrt(np.mean(d * d))), "rmse": float(np.sqrt(np.mean(r * r))),
-            "mae": float(np.mean(np.abs(r))), "r2": float(1 - np.sum(r * r) / np.sum((y - y.mean()) ** 2))}
+    out = {"rmse": float(np.sqrt(np.mean(r * r))), "mae": float(np.mean(np.abs(r))),
+           "r2": float(1 - np.sum(r * r) / np.sum((y - y.mean()) ** 2))}
+    if np.all(y > -1):
+        d = np.log1p(np.clip(pred, 0, None)) - np.log1p(y)
+        out["rmsle"] = float(np.sqrt(np.mean(d * d)))
+    else:
+        out["rmsle"] = float("nan")
+    return out
 
 
 def main():
@@ -96,15 +103,21 @@ def main():
     space = {k[len("model.params."):]: v for k, v in cfg["search"]["space"].items()}
     pr = cfg["search"].get("pruner") or {}
     k = int(cfg["validation"].get("folds", 5))
+    objective_name = cfg.get("objective", "rmsle")
+    if objective_name not in ("rmsle", "rmse"):
+        sys.exit(f"movies_py.py: objective {objective_name!r}: only rmsle (log1p target) and rmse are done here")
+    to_model, from_model = (np.log1p, np.expm1) if objective_name == "rmsle" else (lambda v: v, lambda v: v)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-    df = pd.read_csv(a.data)
+    df = pd.read_csv(a.data, sep="\t" if a.data.endswith(".tsv") else ",")
     folds = pd.read_csv(a.folds)
-    if len(folds) != len(df):
-        sys.exit(f"movies_py.py: {a.folds} has {len(folds)} rows, {a.data} {len(df)}")
+    # The runner leaves out rows with no target (and says so): folds.csv names the others.
+    left_out = np.setdiff1d(np.arange(len(df)), folds["row"].to_numpy())
+    if len(folds) > len(df) or folds["row"].max() >= len(df) or df[a.target].iloc[left_out].notna().any():
+        sys.exit(f"movies_py.py: {a.folds} ({len(folds)} rows) does not split {a.data} ({len(df)} rows)")
     X = features(df, a.target)
     y_raw = df[a.target].to_numpy(dtype=float)
-    y = np.log1p(y_raw)
+    y = to_model(y_raw)
     dev = folds.loc[folds["part"] == "dev", "row"].to_numpy()
     dev_fold = folds.loc[folds["part"] == "dev", "fold"].astype(int).to_numpy()
     test = np.sort(folds.loc[folds["part"] == "test", "row"].to_numpy())
@@ -131,7 +144,7 @@ def main():
                             early_stopping_rounds=early or None, verbose_eval=False)
             best = bst.best_iteration if early else rounds - 1
             iters.append(best)
-            scores.append(metrics(yv, np.expm1(bst.predict(dva, iteration_range=(0, best + 1))))["rmsle"])
+            scores.append(metrics(yv, from_model(bst.predict(dva, iteration_range=(0, best + 1))))[objective_name])
             if f + 1 < k:
                 trial.report(float(np.mean(scores)), f)
                 if trial.should_prune():
@@ -154,7 +167,7 @@ def main():
     p.update(bt.params)
     dev_s = np.sort(dev)
     bst = xgb.train(p, xgb.DMatrix(X.iloc[dev_s], label=y[dev_s], missing=np.nan), num_boost_round=n_rounds)
-    pred = np.expm1(bst.predict(xgb.DMatrix(X.iloc[test], missing=np.nan)))
+    pred = from_model(bst.predict(xgb.DMatrix(X.iloc[test], missing=np.nan)))
     test_scores = metrics(y_raw[test], pred)
     log(f"refit {n_rounds} rounds; test " + " ".join(f"{m}={v:.6g}" for m, v in test_scores.items()))
     if a.preds:
@@ -162,7 +175,7 @@ def main():
             a.preds, index=False, float_format="%.17g")
     states = [t.state.name for t in study.trials]
     with open(a.out, "w") as f:
-        json.dump({"side": "movies_py", "trials": len(study.trials), "complete": states.count("COMPLETE"),
+        json.dump({"side": "movies_py", "objective": objective_name, "trials": len(study.trials), "complete": states.count("COMPLETE"),
                    "pruned": states.count("PRUNED"), "best_cv": study.best_value, "best_params": bt.params,
                    "refit_rounds": n_rounds, "test": test_scores, "features": list(X.columns),
                    "t_folds": t_folds, "t_search_end": t_search, "t_end": time.time() - T_LAUNCH,

@@ -25,37 +25,15 @@ fi
 cd "$ROOT"
 # file | target | extra overrides
 while IFS='|' read -r file target extra; do
-    [ -n "$file" ] || continue
+    case $file in ''|'#'*) continue ;; esac
     echo "== $file, target $target $extra"
     # shellcheck disable=SC2086
     if "$RUNNER" configs/tabular.yaml "data.path=$WORK/package/data/$file" "data.target=$target" \
         "search.trials=$TRIALS" validation.random_split_check=false "store.path=$WORK/runs.db" \
-        "name=vega_$(echo "$file" | tr -c 'a-zA-Z0-9\n' _)" $extra > "$WORK/out.txt" 2> "$WORK/err.txt"; then
+        "name=vega_$(echo "$file" | tr -c 'a-zA-Z0-9\n' _)" $extra < /dev/null > "$WORK/out.txt" 2> "$WORK/err.txt"; then
         grep -E "(csv|data)\] (warning|info: .*(read as|no value))|date: [0-9]+ column" "$WORK/err.txt" | grep -v "folds\]" || true
         grep "test (" "$WORK/out.txt"
     else
         echo "   failed: $(tail -1 "$WORK/err.txt")"
     fi
-done <<'TABLES'
-airports.csv|latitude|
-birdstrikes.csv|Cost Total $|objective=rmsle
-co2-concentration.csv|CO2|
-disasters.csv|Deaths|objective=rmsle
-flights-airport.csv|count|objective=rmsle
-gapminder-health-income.csv|income|objective=rmsle
-github.csv|count|
-global-temp.csv|temp|
-iowa-electricity.csv|net_generation|objective=rmsle
-la-riots.csv|age|
-population_engineers_hurricanes.csv|population|objective=rmsle
-seattle-weather-hourly-normals.csv|temperature|
-seattle-weather.csv|temp_max|
-sp500-2000.csv|close|
-sp500.csv|price|
-stocks.csv|price|objective=rmsle
-unemployment.tsv|rate|
-us-employment.csv|nonfarm|
-weather.csv|temp_max|
-windvectors.csv|speed|
-zipcodes.csv|latitude|
-TABLES
+done < "$ROOT/bench/datasets/vega_tables.txt"

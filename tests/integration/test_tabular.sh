@@ -125,7 +125,7 @@ w.writerow(["a", "y"])
 for i in range(60): w.writerow([i, ["cat", "dog", "eel"][i % 3]])
 PY
 expect_rc 2 "$runner" "$configs/tabular.yaml" data.path=tiny.csv data.target=y store.path=tiny.db
-expect_in "$tmp/err" "(validation.folds): 8 dev rows in 5 folds leave a fold of 1 row to score, too few (R² needs two); set validation.folds=4 or fewer"
+expect_in "$tmp/err" "(validation.folds): 8 dev rows in 5 folds leave a fold of 1 row to score, too few (one row says nothing of a method, and R² needs two); set validation.folds=4 or fewer"
 grep -q "trial 0" "$tmp/err" && bad "a trial ran before the fold sizes were checked" || ok
 expect_rc 0 "$runner" "$configs/tabular.yaml" data.path=tiny.csv data.target=y store.path=tiny.db validation.folds=4 \
   search.trials=2 validation.random_split_check=false
