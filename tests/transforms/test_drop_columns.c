@@ -1,6 +1,6 @@
 /* test_drop_columns.c — the `drop_columns` transform through the real host: listed, empty,
- * constant and near-duplicate columns, protected roles, `keep`, switches, training-rows-only
- * decisions, the record (column names with quotes, backslashes and invalid UTF-8 in it), and
+ * constant and near-duplicate columns (target-aware: what a near-copy adds beyond its twin),
+ * protected roles, `keep`, switches, training-rows-only decisions, the record (column names with quotes, backslashes and invalid UTF-8 in it), and
  * config errors.
  *
  *     ./test_drop_columns path/to/drop_columns.so
@@ -247,6 +247,71 @@ static void test_record_names(const char *so)
     txh_close(&h);
 }
 
+/* With a numeric target, a near-duplicate whose difference from its twin follows the target is
+ * kept (a trending price's day high beside its open), a noisy copy is dropped with its partial
+ * r recorded, an exact affine copy is dropped whatever the target, and target_aware: false
+ * drops by correlation alone. */
+static void test_target_aware(const char *so)
+{
+    enum { R = 3000 };
+    static double open[R], high[R], noisy[R], affine[R], close[R];
+    rng r = { 17 };
+    double level = 100;
+    for (size_t i = 0; i < R; i++) {
+        level += 1 + rng_normal(&r);                       /* a trend: r(open, high) ~ 0.9999 */
+        double up = fabs(rng_normal(&r));
+        open[i] = level;
+        high[i] = level + up;
+        close[i] = level + 0.8 * up + 0.1 * rng_normal(&r);
+        noisy[i] = level + 0.5 * rng_normal(&r);           /* the same reading, noise added */
+        affine[i] = 3 * level - 7;
+    }
+    xp_frame *f = frame_new(R);
+    fr_num(f, "open", XP_ROLE_FEATURE, open);
+    fr_num(f, "high", XP_ROLE_FEATURE, high);
+    fr_num(f, "noisy", XP_ROLE_FEATURE, noisy);
+    fr_num(f, "affine", XP_ROLE_FEATURE, affine);
+    fr_num(f, "close", XP_ROLE_TARGET, close);
+    txh h;
+    if (txh_open(&h, so, "drop_columns")) { CHECK(0); frame_free(f); return; }
+    CHECK_EQ_INT(txh_create(&h, "{}\n"), XP_OK);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK(has(f, "open") && has(f, "high") && !has(f, "noisy") && !has(f, "affine"));
+    check_reason(&h, "noisy", "duplicate:open");
+    check_reason(&h, "affine", "duplicate:open");
+    double r_high = txh_sql_num(&h, "SELECT json_extract(value, '$.r') FROM xp_records, json_each(xp_records.json, "
+                                    "'$.kept_near_duplicates') WHERE kind = 'drop_columns' AND "
+                                    "json_extract(value, '$.name') = 'high'");
+    double p_high = txh_sql_num(&h, "SELECT json_extract(value, '$.partial_r_target') FROM xp_records, "
+                                    "json_each(xp_records.json, '$.kept_near_duplicates') WHERE kind = 'drop_columns' "
+                                    "AND json_extract(value, '$.name') = 'high'");
+    double p_noisy = txh_sql_num(&h, "SELECT json_extract(value, '$.partial_r_target') FROM xp_records, "
+                                     "json_each(xp_records.json, '$.dropped') WHERE kind = 'drop_columns' "
+                                     "AND json_extract(value, '$.name') = 'noisy'");
+    CHECK(r_high > 0.999);
+    CHECK(p_high > 0.9);
+    CHECK(fabs(p_noisy) < 0.1);
+    /* The exact copy has no partial r (its residual is float noise): none recorded. */
+    char *p_affine = txh_sql(&h, "SELECT coalesce(json_extract(value, '$.partial_r_target'), 'none') FROM xp_records, "
+                                 "json_each(xp_records.json, '$.dropped') WHERE kind = 'drop_columns' "
+                                 "AND json_extract(value, '$.name') = 'affine' ORDER BY xp_records.id DESC LIMIT 1");
+    CHECK_STR(p_affine, "none");
+    free(p_affine);
+    frame_free(f);
+
+    f = frame_new(R);
+    fr_num(f, "open", XP_ROLE_FEATURE, open);
+    fr_num(f, "high", XP_ROLE_FEATURE, high);
+    fr_num(f, "close", XP_ROLE_TARGET, close);
+    CHECK_EQ_INT(txh_create(&h, "target_aware: false\n"), XP_OK);
+    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
+    CHECK(has(f, "open") && !has(f, "high"));
+    frame_free(f);
+    CHECK_EQ_INT(txh_create(&h, "min_partial: 2\n"), XP_ECONFIG);
+    CHECK_CONTAINS(h.call.msg, "min_partial");
+    txh_close(&h);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -258,5 +323,6 @@ int main(int argc, char **argv)
     test_overlap(argv[1]);
     test_errors(argv[1]);
     test_record_names(argv[1]);
+    test_target_aware(argv[1]);
     return check_done();
 }
