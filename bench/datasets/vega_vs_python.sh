@@ -12,7 +12,8 @@
 # (TPESampler(S), XGBoost seed S) on the runner's folds; then vega_vs_python.py prints each
 # side's test score in the config's objective (rmse, or rmsle where vega_tables.txt asks for
 # it), the ratio, and each side's wall time. A table/seed folder with a `done` file is skipped,
-# so the script resumes. Work folder: BENCH_DIR (default /tmp/xp_vega_vs_python); the package is
+# so the script resumes; with RUNNER_AGAIN=1 its runner is run again (a new build) and its
+# Python result kept when the runner's folds are byte for byte the ones Python ran on. Work folder: BENCH_DIR (default /tmp/xp_vega_vs_python); the package is
 # fetched there with npm, never committed. Not part of `meson test`: about an hour on 2 cores
 # for every table at one seed (zipcodes, 42k rows, the longest).
 set -eu
@@ -38,8 +39,13 @@ while IFS='|' read -r file target extra; do
     if [ -n "$ONLY" ]; then case " $ONLY " in *" $file "*) ;; *) continue ;; esac; fi
     for s in $SEEDS; do
         d=$WORK/$(echo "$file" | tr -c 'a-zA-Z0-9\n' _)/s$s
-        [ -f "$d/done" ] && continue
-        rm -rf "$d" && mkdir -p "$d"
+        if [ -f "$d/done" ] && [ "${RUNNER_AGAIN:-0}" = 1 ] && [ -f "$d/py.folds.sha256" ]; then
+            mkdir -p "$d/kept" && mv "$d/py.json" "$d/py.time" "$d/py.folds.sha256" "$d/kept/"
+        elif [ -f "$d/done" ]; then
+            continue
+        fi
+        find "$d" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} + 2>/dev/null || mkdir -p "$d"
+        mkdir -p "$d"
         echo "vega_vs_python.sh: $file, split seed $s ($(date -u +%H:%M:%S))" >&2
         # shellcheck disable=SC2086
         set -- configs/tabular.yaml "data.path=$WORK/package/data/$file" "data.target=$target" \
@@ -54,6 +60,13 @@ while IFS='|' read -r file target extra; do
         "$RUNNER" "$@" --print-config > "$d/resolved.yaml"
         folds=$("$PY" -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("SELECT path FROM xp_artifacts WHERE run_id = 1 AND kind = ?", ("folds",)).fetchone()[0])' "$d/runner.db")
+        sha=$(sha256sum "$folds" | cut -d' ' -f1)
+        if [ -f "$d/kept/py.folds.sha256" ] && [ "$(cat "$d/kept/py.folds.sha256")" = "$sha" ]; then
+            mv "$d/kept/py.json" "$d/kept/py.time" "$d/kept/py.folds.sha256" "$d/" && rm -rf "$d/kept"
+            touch "$d/done"
+            continue
+        fi
+        rm -rf "$d/kept"
         t0=$(date +%s.%N)
         if ! OMP_WAIT_POLICY=PASSIVE "$PY" "$HERE/movies_py.py" --config "$d/resolved.yaml" \
             --data "$WORK/package/data/$file" --target "$target" --folds "$folds" --trials "$TRIALS" \
@@ -62,6 +75,7 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT path FROM xp_artifacts WHERE 
             continue
         fi
         awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }' > "$d/py.time"
+        echo "$sha" > "$d/py.folds.sha256"
         touch "$d/done"
     done
 done < "$HERE/vega_tables.txt"

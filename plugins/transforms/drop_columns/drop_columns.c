@@ -234,7 +234,10 @@ static int find_duplicates(xp_ctx *ctx, state *s, const xp_frame *f, const char 
                 continue;
             double p = target ? partial_given(col->num, target->num, twin->num, n) : NAN;
             if (fabs(p) >= s->min_partial) {   /* NaN (exact, or not checked): a duplicate */
-                if ((rc = add_spared(ctx, s, col->name, twin->name, r, p))) goto out;
+                /* Said once per column, with its first twin. */
+                if ((!s->n_spare || strcmp(s->spare[s->n_spare - 1].name, col->name)) &&
+                    (rc = add_spared(ctx, s, col->name, twin->name, r, p)))
+                    goto out;
                 continue;
             }
             if ((rc = add_drop(ctx, s, col->name, WHY_DUPLICATE, r, twin->name))) goto out;
