@@ -176,41 +176,6 @@ static void test_parts(const char *so)
     txh_close(&h);
 }
 
-/* Monthly data (every date the 1st of its month): no _weekday by default, the calendar's
- * weekday saying nothing of the rows; listed in parts, it is made. */
-static void test_monthly(const char *so)
-{
-    txh h;
-    if (txh_open(&h, so, "date")) { CHECK(0); return; }
-    static const char *const monthly[] = { "Jan 1 2000", "Feb 1 2000", "Mar 1 2000", "Apr 1 2000", NULL };
-    static const char *const daily[] = { "2000-01-03", "2000-01-04", "2000-01-05", "2000-01-06", "2000-01-07" };
-    double y[5] = { 1, 2, 3, 4, 5 };
-    CHECK_EQ_INT(txh_create(&h, "{}\n"), XP_OK);
-    xp_frame *f = frame_new(5);
-    fr_text(f, "m", monthly);
-    fr_text(f, "d", daily);
-    fr_num(f, "target", XP_ROLE_TARGET, y);
-    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
-    CHECK(frame_find(f, "m_weekday") == NULL);
-    need(f, "m_year"), need(f, "m_month"), need(f, "m_days");
-    const xp_column *wd = need(f, "d_weekday");
-    if (wd) CHECK_NEAR(wd->num[0], 0, 0);   /* 2000-01-03, a Monday */
-    char *rec = txh_sql(&h, "SELECT group_concat(json_extract(value, '$.column') || '=' || json_extract(value, '$.weekday')) "
-                            "FROM xp_records, json_each(xp_records.json, '$.columns') WHERE kind = 'date'");
-    CHECK_STR(rec, "m=0,d=1");
-    free(rec);
-    frame_free(f);
-    CHECK_EQ_INT(txh_create(&h, "parts: [year, weekday]\n"), XP_OK);
-    f = frame_new(5);
-    fr_text(f, "m", monthly);
-    fr_num(f, "target", XP_ROLE_TARGET, y);
-    CHECK_EQ_INT(txh_fit_apply(&h, f), XP_OK);
-    wd = need(f, "m_weekday");
-    if (wd) CHECK_NEAR(wd->num[0], 5, 0);   /* 2000-01-01, a Saturday */
-    frame_free(f);
-    txh_close(&h);
-}
-
 static void test_errors(const char *so)
 {
     txh h;
@@ -246,7 +211,6 @@ int main(int argc, char **argv)
     test_formats(argv[1]);
     test_detect(argv[1]);
     test_parts(argv[1]);
-    test_monthly(argv[1]);
     test_errors(argv[1]);
     return check_done();
 }

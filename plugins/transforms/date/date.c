@@ -13,8 +13,7 @@
  * (counts per hour, sensor readings) follow the clock, which _days can only cut into slices
  * one split at a time — or by the ones `parts` lists: a weekday is noise where events do not
  * follow the week (most films open on a Friday), and every noise column costs a tree some
- * splits. Without `parts`, a column whose training dates all fall on one day of the month
- * (monthly data: 2000-01-01, 2000-02-01, ...) gets no _weekday: it would be the calendar's. A missing value, and a present value that does not parse (or names
+ * splits. A missing value, and a present value that does not parse (or names
  * no real day, such as 2023-02-29), gives missing features; fit and every apply count them,
  * fit logs the count with an example and records it (record "date"). Why a plugin: trees
  * cannot use a date kept as text (the loader types it text or categorical), and the
@@ -35,7 +34,7 @@ enum { ORDER_AUTO, ORDER_MDY, ORDER_DMY };
 static const char *const orders[] = { "auto", "mdy", "dmy" };
 
 /* The features of a date, in column order; `parts` selects among them (bit k = part k). */
-enum { N_PARTS = 5, WEEKDAY = 2, HOUR = 4, DATE_PARTS = (1u << HOUR) - 1 };
+enum { N_PARTS = 5, HOUR = 4, DATE_PARTS = (1u << HOUR) - 1 };
 static const char *const part_names[N_PARTS] = { "year", "month", "weekday", "days", "hour" };
 static const char *const suffix[N_PARTS] = { "_year", "_month", "_weekday", "_days", "_hour" };
 
@@ -364,7 +363,7 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         /* What the features will hold: a real day under the chosen order (2023-02-29 has
          * the form of a date but is none). */
         size_t valid = 0;
-        int timed = 0, mday = 0, mdays_vary = 0;   /* every date on one day of its month: monthly data */
+        int timed = 0;
         const char *example_bad = k.example_bad;
         for (size_t r = 0; r < train->n_rows; r++) {
             const char *v = cell(col, r);
@@ -373,8 +372,6 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
             if (parse_date(v, &d) && resolve(&d, dmy)) {
                 valid++;
                 timed |= d.seconds != 0;
-                if (!mday) mday = d.day;
-                mdays_vary |= d.day != mday;
             } else if (!example_bad) example_bad = v;
         }
         k.parsed = valid;
@@ -384,17 +381,11 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         l->dmy = dmy;
         l->keep = s->keep || col->role != XP_ROLE_FEATURE;
         l->parts = s->parts | (s->hour_auto && timed ? 1u << HOUR : 0);
-        /* Monthly (or yearly) data, every date the 1st: the weekday is the calendar's, a
-         * function of year and month that says nothing of the rows (Vega's sp500.csv). */
-        int monthly = s->hour_auto && valid > 1 && !mdays_vary && !timed;
-        if (monthly) l->parts &= ~(1u << WEEKDAY);
         s->n_cols++;
         size_t bad = k.present - k.parsed;
-        char day[48] = "";
-        if (monthly) snprintf(day, sizeof day, ", all on day %d of the month: no _weekday", mday);
-        tx_line_add(&line, "%s (%zu/%zu parsed%s%s%s)", col->name, k.parsed, k.present,
+        tx_line_add(&line, "%s (%zu/%zu parsed%s%s)", col->name, k.parsed, k.present,
                     k.first_over_12 + k.second_over_12 ? (dmy ? ", day/month/year" : ", month/day/year") : "",
-                    (l->parts >> HOUR) & 1 && !((s->parts >> HOUR) & 1) ? ", with times of day: also _hour" : "", day);
+                    l->parts != s->parts ? ", with times of day: also _hour" : "");
         if (bad)
             xp_log(ctx, XP_LOG_WARN, "date: %s: %zu of %zu present value(s) are no date (e.g. \"%.40s\"): "
                    "their features are missing", col->name, bad, k.present, k.example_bad);
@@ -407,7 +398,6 @@ static int fit(xp_ctx *ctx, void *st, const xp_frame *train)
         json_out_kv_str(&j, "slashed_order", orders[dmy ? ORDER_DMY : ORDER_MDY]);
         json_out_kv_bool(&j, "declared", declared);
         json_out_kv_bool(&j, "hour", (l->parts >> HOUR) & 1);
-        json_out_kv_bool(&j, "weekday", (l->parts >> WEEKDAY) & 1);
         json_out_end(&j);
     }
     json_out_end(&j);
