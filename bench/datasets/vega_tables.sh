@@ -10,18 +10,11 @@
 #
 # Work folder: BENCH_DIR (default /tmp/xp_vega_tables); the package is fetched there with npm.
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-build}
 TRIALS=${2:-5}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-RUNNER=$BUILD/core/runner
-[ -x "$RUNNER" ] || { echo "vega_tables.sh: no runner at $RUNNER; build first" >&2; exit 1; }
-WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/xp_vega_tables}
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-if [ ! -d "$WORK/package/data" ]; then
-    (cd "$WORK" && npm pack --silent vega-datasets@2.11.0 >/dev/null && tar xzf vega-datasets-2.11.0.tgz package/data)
-fi
+NAME=vega_tables.sh
+DEFAULT_WORK=xp_vega_tables
+. "$(dirname "$0")/vega_common.sh"
 cd "$ROOT"
 # file | target | extra overrides
 while IFS='|' read -r file target extra; do
@@ -36,4 +29,4 @@ while IFS='|' read -r file target extra; do
     else
         echo "   failed: $(tail -1 "$WORK/err.txt")"
     fi
-done < "$ROOT/bench/datasets/vega_tables.txt"
+done < "$HERE/vega_tables.txt"

@@ -17,22 +17,13 @@
 # fetched there with npm, never committed. Not part of `meson test`: about an hour on 2 cores
 # for every table at one seed (zipcodes, 42k rows, the longest).
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-build}
 TRIALS=${2:-25}
 SEEDS=${3:-1}
 ONLY=${4:-}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-RUNNER=$BUILD/core/runner
-[ -x "$RUNNER" ] || { echo "vega_vs_python.sh: no runner at $RUNNER; build first" >&2; exit 1; }
-PY=/usr/bin/python3
-HERE=$ROOT/bench/datasets
-WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/xp_vega_vs_python}
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-if [ ! -d "$WORK/package/data" ]; then
-    (cd "$WORK" && npm pack --silent vega-datasets@2.11.0 >/dev/null && tar xzf vega-datasets-2.11.0.tgz package/data)
-fi
+NAME=vega_vs_python.sh
+DEFAULT_WORK=xp_vega_vs_python
+. "$(dirname "$0")/vega_common.sh"
 cd "$ROOT"
 while IFS='|' read -r file target extra; do
     case $file in ''|'#'*) continue ;; esac
