@@ -55,7 +55,16 @@ q() { pg_sql w4 "$1"; }
   || bad "trial numbers are not 0..11: $(q "select string_agg(number::text, ',' order by number) from trials")"
 [ "$(q "select count(*) from xp_runs where status = 'COMPLETE'")" = 4 ] && ok || bad "not every run COMPLETE"
 # Exactly one refit: one claim, three search-only runs, one run with test metrics, one summary.
-[ "$(q "select count(*) from xp_records where kind = 'refit_claim'")" = 1 ] && ok || bad "refit claims: $(q "select count(*) from xp_records where kind = 'refit_claim'")"
+if [ "$(q "select count(*) from xp_records where kind = 'refit_claim'")" = 1 ]; then ok; else
+  bad "refit claims: $(q "select count(*) from xp_records where kind = 'refit_claim'")"
+  # What a rare double claim needs explaining (seen once under heavy load): each run's claim or
+  # search-only record with its times, status and config, and each trial's run and times.
+  q "select r.id, r.status, r.started_at, r.ended_at, left(r.config_sha256, 12), c.kind, c.json, c.created_at
+     from xp_runs r left join xp_records c on c.run_id = r.id and c.kind in ('refit_claim', 'search_only')
+     order by r.id" | sed 's/^/  run: /' >&2
+  q "select t.number, l.run_id, t.state, t.datetime_start, t.datetime_complete from trials t
+     join xp_trial_runs l using (trial_id) order by t.trial_id" | sed 's/^/  trial: /' >&2
+fi
 [ "$(q "select count(*) from xp_records where kind = 'search_only'")" = 3 ] && ok || bad "search-only runs: $(q "select count(*) from xp_records where kind = 'search_only'")"
 [ "$(q "select count(distinct run_id) from xp_metrics where split = 'test'")" = 1 ] && ok || bad "more than one run scored the test part"
 [ "$(grep -l '^test (' "$tmp"/w?.out | wc -l)" = 1 ] && ok || bad "not exactly one worker printed a test score"
