@@ -37,7 +37,6 @@ def main():
                 (obj,)).fetchone()
             py = json.load(open(os.path.join(d, "py.json")))
             rows.append({"table": table, "seed": sd[1:], "objective": obj, "runner": r[0], "py": py["test"][obj],
-                         "runner_cv": None, "py_cv": py["best_cv"],
                          "t_runner": float(open(os.path.join(d, "runner.time")).read()),
                          "t_py": float(open(os.path.join(d, "py.time")).read())})
     print("| table | seed | objective | runner test | Python test | runner / Python | runner s | Python s |")

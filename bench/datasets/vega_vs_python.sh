@@ -35,8 +35,7 @@ while IFS='|' read -r file target extra; do
         elif [ -f "$d/done" ]; then
             continue
         fi
-        find "$d" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} + 2>/dev/null || mkdir -p "$d"
-        mkdir -p "$d"
+        mkdir -p "$d" && find "$d" -mindepth 1 -maxdepth 1 ! -name kept -exec rm -rf {} +
         echo "vega_vs_python.sh: $file, split seed $s ($(date -u +%H:%M:%S))" >&2
         # shellcheck disable=SC2086
         set -- configs/tabular.yaml "data.path=$WORK/package/data/$file" "data.target=$target" \

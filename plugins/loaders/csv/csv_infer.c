@@ -255,11 +255,12 @@ static int build_levels(xp_ctx *ctx, const csv_table *t, const csv_na *na, size_
 
 /* A column typed by a trained model (runner predict) whose values here are not all of that
  * type: the training file read its few stray labels as missing, and so do these rows, said
- * once per column. A column with no value of its type at all (20 or more values) is another
- * column than the model was trained on, most likely shifted: an error. */
+ * once per column. A column with no value of its type at all (5 or more values: fewer may be a
+ * row or two of labels) is another column than the model was trained on, most likely
+ * shifted: an error, not predictions on a column read as all missing. */
 static int said_unheld(xp_ctx *ctx, const csv_table *t, const size_t *cols, const colplan *plan, size_t k_cols)
 {
-    enum { MIN_VALUES = 20 };
+    enum { MIN_VALUES = 5 };
     for (size_t k = 0; k < k_cols; k++) {
         size_t j = cols[k];
         const colplan *p = &plan[j];
