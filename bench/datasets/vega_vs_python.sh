@@ -13,7 +13,9 @@
 # side's test score in the config's objective (rmse, or rmsle where vega_tables.txt asks for
 # it), the ratio, and each side's wall time. A table/seed folder with a `done` file is skipped,
 # so the script resumes; with RUNNER_AGAIN=1 its runner is run again (a new build) and its
-# Python result kept when the runner's folds are byte for byte the ones Python ran on. Work folder: BENCH_DIR (default /tmp/xp_vega_vs_python); the package is
+# Python result kept when the runner's folds are byte for byte the ones Python ran on.
+# RUNNER_EXTRA="key=value ..." adds overrides to every runner call (an ablation, e.g.
+# "++model.min_columns_per_tree=1"). Work folder: BENCH_DIR (default /tmp/xp_vega_vs_python); the package is
 # fetched there with npm, never committed. Not part of `meson test`: about an hour on 2 cores
 # for every table at one seed (zipcodes, 42k rows, the longest).
 set -eu
@@ -40,7 +42,7 @@ while IFS='|' read -r file target extra; do
         # shellcheck disable=SC2086
         set -- configs/tabular.yaml "data.path=$WORK/package/data/$file" "data.target=$target" \
             "search.trials=$TRIALS" search.timeout=0 "seed=$s" "++model.params.seed=$s" \
-            validation.random_split_check=false "store.path=$d/runner.db" $extra
+            validation.random_split_check=false "store.path=$d/runner.db" $extra ${RUNNER_EXTRA:-}
         t0=$(date +%s.%N)
         if ! "$RUNNER" "$@" < /dev/null > "$d/runner.out" 2> "$d/runner.err"; then
             echo "  runner failed: $(tail -1 "$d/runner.err")" >&2

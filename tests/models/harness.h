@@ -33,6 +33,7 @@ typedef struct harness {
     /* what the plugin reported through metric() / report() during the last fit */
     double best_iteration;
     double best_score;
+    double columns_per_tree;         /* NaN unless the plugin raised a colsample_* rate */
     int64_t reports;                 /* number of report() calls (= rounds evaluated) */
 } harness;
 
@@ -41,6 +42,7 @@ static inline void harness_on_metric(void *user, const char *name, double value)
     harness *h = user;
     if (strcmp(name, "best_iteration") == 0) h->best_iteration = value;
     if (strcmp(name, "best_score") == 0) h->best_score = value;
+    if (strcmp(name, "columns_per_tree") == 0) h->columns_per_tree = value;
 }
 
 static inline int harness_on_report(void *user, int64_t step, double value)
@@ -114,6 +116,7 @@ static inline int harness_fit(harness *h, const xp_cfg *cfg, const xp_frame *tra
     *model = NULL;
     h->best_iteration = NAN;
     h->best_score = NAN;
+    h->columns_per_tree = NAN;
     h->reports = 0;
     xp_ctx *ctx = harness_ctx(h);
     int rc = h->ops->prepare(ctx, train, &dt);

@@ -7,7 +7,9 @@
  * misspelt parameters fail naming the key and its test.yaml line, a monotone constraint is
  * honoured where the unconstrained model is not monotone, a categorical feature is split
  * natively (one depth-1 tree separates a non-ordinal set of levels, and the saved JSON has a
- * categorical split), save -> load predicts identically, and bad targets/weights fail.
+ * categorical split), save -> load predicts identically, bad targets/weights fail, and on a
+ * 3-column table a colsample_bytree that would leave one column per tree is raised to two,
+ * and a mostly-zero count column (zeros passed as absent) is learnt and kept through save/load.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -413,6 +415,153 @@ static void test_seed(void)
     frame_free(f);
 }
 
+/* y = x1 * x2 on 3 columns: a tree that sees one column cannot learn it. colsample_bytree 0.5
+ * keeps (int)(0.5 * 3) = 1 column per tree in XGBoost; with min_columns_per_tree 2 the plugin
+ * raises it to 2.5/3 (2 columns), records columns_per_tree, and then predicts exactly as
+ * colsample_bytree 0.8333 given by hand with the rule off. A rate that already keeps 2 columns
+ * is passed as it is; the default (3) keeps all 3, as colsample_bytree 1 does. */
+static void test_columns_per_tree(void)
+{
+    rng r = { 77 };
+    xp_frame *all = frame_new(3000);
+    xp_column *x1 = add_uniform(all, "x1", &r, -1, 1);
+    xp_column *x2 = add_uniform(all, "x2", &r, -1, 1);
+    add_uniform(all, "x3", &r, -1, 1);
+    xp_column *y = add_target(all, "y");
+    for (size_t i = 0; i < all->n_rows; i++) y->num[i] = x1->num[i] * x2->num[i] + 0.05 * rng_normal(&r);
+    xp_frame *tr = slice(all, 0, 2000), *va = slice(all, 2000, 3000);
+    const char *yaml[6] = {
+        "plugin: xgboost\nparams: {colsample_bytree: 0.5, max_depth: 4, seed: 3}\nnum_boost_round: 200\n"
+        "min_columns_per_tree: 2\n",
+        "plugin: xgboost\nparams: {colsample_bytree: 0.5, max_depth: 4, seed: 3}\nnum_boost_round: 200\n"
+        "min_columns_per_tree: 1\n",
+        "plugin: xgboost\nparams: {colsample_bytree: 0.8333333333333334, max_depth: 4, seed: 3}\n"
+        "num_boost_round: 200\nmin_columns_per_tree: 1\n",
+        "plugin: xgboost\nparams: {colsample_bytree: 0.7, max_depth: 4, seed: 3}\nnum_boost_round: 200\n"
+        "min_columns_per_tree: 2\n",
+        "plugin: xgboost\nparams: {colsample_bytree: 0.5, max_depth: 4, seed: 3}\nnum_boost_round: 200\n",
+        "plugin: xgboost\nparams: {colsample_bytree: 1, max_depth: 4, seed: 3}\nnum_boost_round: 200\n",
+    };
+    double *p[6], rmse[6], cpt[6];
+    for (int k = 0; k < 6; k++) {
+        p[k] = calloc(va->n_rows, sizeof *p[k]);
+        xp_cfg *cfg = harness_cfg(yaml[k]);
+        void *m;
+        int rc = harness_fit(&H, cfg, tr, NULL, &m);
+        CHECK_EQ_INT(rc, XP_OK);
+        if (rc) fprintf(stderr, "fit %d: %s\n", k, H.call.msg);
+        cpt[k] = H.columns_per_tree;
+        if (m) {
+            CHECK_EQ_INT(harness_predict(&H, m, va, 1, p[k]), XP_OK);
+            H.ops->destroy(m);
+        }
+        cfg_free(cfg);
+        double ss = 0;
+        for (size_t i = 0; i < va->n_rows; i++) {
+            double e = p[k][i] - frame_find(va, "y")->num[i];
+            ss += e * e;
+        }
+        rmse[k] = sqrt(ss / (double)va->n_rows);
+    }
+    fprintf(stderr, "columns_per_tree: valid RMSE raised %.4f, XGBoost's rule %.4f, by hand %.4f; "
+            "recorded %g / %g\n", rmse[0], rmse[1], rmse[2], cpt[0], cpt[1]);
+    CHECK(cpt[0] == 2);
+    CHECK(isnan(cpt[1]));          /* rule off: nothing raised, nothing recorded */
+    CHECK(isnan(cpt[3]));          /* (int)(0.7 * 3) = 2 already */
+    CHECK(rmse[0] < 0.5 * rmse[1]);
+    size_t same = 0, same_default = 0;
+    for (size_t i = 0; i < va->n_rows; i++) {
+        same += p[0][i] == p[2][i];
+        same_default += p[4][i] == p[5][i];
+    }
+    CHECK_EQ_INT(same, va->n_rows);
+    CHECK(cpt[4] == 3);
+    CHECK_EQ_INT(same_default, va->n_rows);
+    for (int k = 0; k < 6; k++) free(p[k]);
+
+    void *m;
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\nmin_columns_per_tree: 0\n");
+    CHECK_EQ_INT(harness_fit(&H, cfg, tr, NULL, &m), XP_ECONFIG);
+    CHECK_CONTAINS(H.call.msg, "test.yaml:2:");
+    CHECK_CONTAINS(H.call.msg, "min_columns_per_tree must be in [1");
+    cfg_free(cfg);
+    frame_free(all); frame_free(tr); frame_free(va);
+}
+
+/* A word's count, 0 in ~90% of the training rows and never missing: its zeros go to XGBoost
+ * as absent entries (data.c). Absent, 1 and 2+ must still be told apart; a validation frame
+ * whose own share of zeros is lower (prepared alone, it would not be sparse) is rebuilt the
+ * training frame's way, so prepared and unprepared predictions agree; the choice is saved
+ * with the model ("xp_zero_absent"), a corrupt one is refused on load. */
+static void test_zero_absent(const char *dir)
+{
+    rng r = { 91 };
+    xp_frame *tr = frame_new(2000), *va = frame_new(1000);
+    xp_frame *fr[2] = { tr, va };
+    for (int k = 0; k < 2; k++) {
+        xp_column *x1 = add_uniform(fr[k], "x1", &r, 0, 1);
+        xp_column *c = frame_add(fr[k], "count", XP_COL_NUMERIC, XP_ROLE_FEATURE);
+        xp_column *y = add_target(fr[k], "y");
+        for (size_t i = 0; i < fr[k]->n_rows; i++) {
+            double u = rng_unif(&r);
+            c->num[i] = u < (k ? 0.5 : 0.9) ? 0 : u < (k ? 0.75 : 0.95) ? 1 : 2;
+            y->num[i] = x1->num[i] + (c->num[i] == 1 ? 2 : c->num[i] == 2 ? 5 : 0) +
+                        0.05 * rng_normal(&r);
+        }
+    }
+    xp_cfg *cfg = harness_cfg("plugin: xgboost\nparams: {max_depth: 3, eta: 0.2}\n"
+                              "num_boost_round: 300\nearly_stopping_rounds: 20\n");
+    void *m;
+    int rc = harness_fit(&H, cfg, tr, va, &m);
+    CHECK_EQ_INT(rc, XP_OK);
+    if (rc) { fprintf(stderr, "fit: %s\n", H.call.msg); goto out; }
+    double *p = malloc(va->n_rows * sizeof *p), *q = malloc(va->n_rows * sizeof *q);
+    CHECK_EQ_INT(harness_predict(&H, m, va, 1, p), XP_OK);
+    CHECK_EQ_INT(harness_predict(&H, m, va, 0, q), XP_OK);
+    size_t diff = 0;
+    for (size_t i = 0; i < va->n_rows; i++) diff += p[i] != q[i];
+    CHECK_EQ_INT(diff, 0);
+    double r2 = r2_of(frame_find(va, "y")->num, p, va->n_rows);
+    fprintf(stderr, "zero_absent: valid R2 %.4f\n", r2);
+    CHECK(r2 > 0.99);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/sparse.json", dir);
+    CHECK_EQ_INT(H.ops->save(harness_ctx(&H), m, path), XP_OK);
+    static char buf[1 << 22];
+    size_t n = 0;
+    FILE *fp = fopen(path, "r");
+    if (fp) { n = fread(buf, 1, sizeof buf - 1, fp); fclose(fp); }
+    buf[n] = 0;
+    CHECK_CONTAINS(buf, "\"xp_zero_absent\":\"01\"");
+    void *m2 = NULL;
+    CHECK_EQ_INT(H.ops->load(harness_ctx(&H), cfg, path, &m2), XP_OK);
+    if (m2) {
+        CHECK_EQ_INT(harness_predict(&H, m2, va, 0, q), XP_OK);
+        diff = 0;
+        for (size_t i = 0; i < va->n_rows; i++) diff += p[i] != q[i];
+        CHECK_EQ_INT(diff, 0);
+        H.ops->destroy(m2);
+        m2 = NULL;
+    }
+    char *at = strstr(buf, "\"xp_zero_absent\":\"01\"");
+    if (at) {
+        memcpy(at + strlen("\"xp_zero_absent\":\""), "0x", 2);
+        fp = fopen(path, "w");
+        if (fp) { fwrite(buf, 1, n, fp); fclose(fp); }
+        CHECK_EQ_INT(H.ops->load(harness_ctx(&H), cfg, path, &m2), XP_EFORMAT);
+        CHECK_CONTAINS(H.call.msg, "xp_zero_absent");
+        if (m2) H.ops->destroy(m2);
+    }
+    free(p);
+    free(q);
+    H.ops->destroy(m);
+out:
+    cfg_free(cfg);
+    frame_free(tr);
+    frame_free(va);
+}
+
 /* Edge cases end in clear errors, never crashes. */
 static void test_robustness(const char *dir)
 {
@@ -524,6 +673,8 @@ int main(int argc, char **argv)
     test_categorical(dir);
     test_bad_data();
     test_seed();
+    test_columns_per_tree();
+    test_zero_absent(dir);
     test_robustness(dir);
 
     char cmd[600];

@@ -4,7 +4,8 @@
  *     test_xgboost_oracle build/plugins/models/xgboost/xgboost.so /usr/bin/python3 tests/models/xgb_oracle.py
  *
  * The oracle script writes the data and its results; this test trains the plugin on the same
- * rows (numeric features with missing values and a native categorical) and requires the same
+ * rows (numeric features with missing values, a native categorical, and a mostly-zero count
+ * column whose zeros the oracle passes as missing: what the plugin does) and requires the same
  * best_iteration and the same validation predictions. Exit 77 (skip) when the oracle cannot
  * run (no Python xgboost).
  */
@@ -24,6 +25,7 @@ static xp_frame *read_rows(FILE *fp, size_t n)
     xp_column *x2 = frame_add(f, "x2", XP_COL_NUMERIC, XP_ROLE_FEATURE);
     xp_column *x3 = frame_add(f, "x3", XP_COL_NUMERIC, XP_ROLE_FEATURE);
     xp_column *c = frame_add(f, "kind", XP_COL_CATEGORICAL, XP_ROLE_FEATURE);
+    xp_column *w = frame_add(f, "words", XP_COL_NUMERIC, XP_ROLE_FEATURE);
     xp_column *y = frame_add(f, "y", XP_COL_NUMERIC, XP_ROLE_TARGET);
     /* Levels "0".."4" in code order, as the oracle's integer categories. */
     for (int k = 0; k < 5; k++) {
@@ -33,8 +35,8 @@ static xp_frame *read_rows(FILE *fp, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         int code;
-        if (fscanf(fp, "%lf %lf %lf %d %lf", &x1->num[i], &x2->num[i], &x3->num[i], &code,
-                   &y->num[i]) != 5) {
+        if (fscanf(fp, "%lf %lf %lf %d %lf %lf", &x1->num[i], &x2->num[i], &x3->num[i], &code,
+                   &w->num[i], &y->num[i]) != 6) {
             fprintf(stderr, "data.txt: bad row %zu\n", i);
             exit(1);
         }

@@ -3,7 +3,7 @@
 #
 #     /usr/bin/python3 tests/models/xgb_oracle.py OUT_DIR
 #
-# Writes OUT_DIR/data.txt ("n_train n_valid", then rows "x1 x2 x3 cat y") and
+# Writes OUT_DIR/data.txt ("n_train n_valid", then rows "x1 x2 x3 cat words y") and
 # OUT_DIR/expected.txt ("best_iteration N", then one validation prediction per line).
 # Exit 77 (meson: skipped) when numpy/xgboost are not importable.
 import os
@@ -26,16 +26,19 @@ x2[rng.uniform(0, 1, n) < 0.1] = np.nan
 x3 = rng.normal(0, 1, n)
 cat = rng.integers(0, 5, n)
 effect = np.array([0.0, 2.0, -1.0, 2.0, 0.5])
-y = 2 * x1 + np.sin(3 * np.nan_to_num(x2)) + effect[cat] + rng.normal(0, 0.3, n)
+# A word's count: 0 in ~90% of rows, never missing. The plugin passes such a column's zeros
+# as absent entries (plugins/models/xgboost/data.c); here they are NaN, which is the same.
+words = np.where(rng.uniform(0, 1, n) < 0.1, rng.integers(1, 4, n), 0)
+y = 2 * x1 + np.sin(3 * np.nan_to_num(x2)) + effect[cat] + 1.5 * words + rng.normal(0, 0.3, n)
 
 with open(os.path.join(out, "data.txt"), "w") as f:
     f.write(f"{n_train} {n_valid}\n")
     for i in range(n):
-        f.write(f"{x1[i]!r} {x2[i]!r} {x3[i]!r} {cat[i]} {y[i]!r}\n")
+        f.write(f"{x1[i]!r} {x2[i]!r} {x3[i]!r} {cat[i]} {words[i]} {y[i]!r}\n")
 
-X = np.column_stack([x1, x2, x3, cat.astype(float)])
-names = ["x1", "x2", "x3", "kind"]
-types = ["q", "q", "q", "c"]
+X = np.column_stack([x1, x2, x3, cat.astype(float), np.where(words == 0, np.nan, words)])
+names = ["x1", "x2", "x3", "kind", "words"]
+types = ["q", "q", "q", "c", "q"]
 dtrain = xgb.DMatrix(X[:n_train], label=y[:n_train], missing=np.nan, feature_names=names,
                      feature_types=types, enable_categorical=True)
 dvalid = xgb.DMatrix(X[n_train:], label=y[n_train:], missing=np.nan, feature_names=names,

@@ -154,6 +154,7 @@ int xgb_config_read(xp_ctx *ctx, const xp_cfg *node, xgb_config *c)
     const xp_host *h = ctx->host;
     memset(c, 0, sizeof *c);
     c->num_boost_round = 100;
+    c->min_columns_per_tree = 3;
     c->verbosity = 1;
     c->tree_method = "hist";
     int rc;
@@ -173,6 +174,16 @@ int xgb_config_read(xp_ctx *ctx, const xp_cfg *node, xgb_config *c)
         rc = xp_fail(ctx, XP_ECONFIG, "%s: early_stopping_rounds must be >= 0 (0 = off), got %lld",
                      h->cfg_where(h->cfg_get(node, "early_stopping_rounds")),
                      (long long)c->early_stopping_rounds);
+        goto fail;
+    }
+
+    if ((rc = h->cfg_int(ctx, node, "min_columns_per_tree", 0, &c->min_columns_per_tree)))
+        goto fail;
+    if (c->min_columns_per_tree < 1 || c->min_columns_per_tree > 1000000) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: min_columns_per_tree must be in [1, 1000000] (1 = "
+                     "XGBoost's own rule), got %lld",
+                     h->cfg_where(h->cfg_get(node, "min_columns_per_tree")),
+                     (long long)c->min_columns_per_tree);
         goto fail;
     }
 

@@ -36,6 +36,7 @@ typedef struct xgb_config {
     size_t n_params;
     int64_t num_boost_round;    /* default 100 */
     int64_t early_stopping_rounds; /* 0 = off */
+    int64_t min_columns_per_tree;  /* colsample_* never leave fewer (colsample.c); 1 = off */
     char *eval_metric;          /* NULL = objective's default */
     xgb_mono *mono;
     size_t n_mono;
@@ -52,6 +53,25 @@ typedef struct xgb_config {
 int xgb_config_read(xp_ctx *ctx, const xp_cfg *node, xgb_config *c);
 void xgb_config_free(xgb_config *c);
 
+/* ------------------------------------------------------------------ colsample.c */
+
+/* XGBoost keeps max(1, (int)(rate * n)) of n columns at each colsample_* stage (bytree, then
+ * bylevel of those, then bynode of those). The rates a trial asks for, raised where a stage
+ * would keep fewer than min(k, columns there): on a 3-column table a rate below 2/3 means
+ * one column per tree, an additive model, not the mild sampling the rate reads as. k is
+ * min_columns_per_tree (default 3). */
+typedef struct xgb_colsample {
+    double rate[3];             /* bytree, bylevel, bynode, as asked (1 when not set) */
+    double used[3];             /* as passed to XGBoost */
+    size_t kept[3];             /* columns each stage keeps with `used` */
+    size_t kept_asked;          /* columns a split would choose among with `rate` */
+    int raised;                 /* some used[i] > rate[i] */
+} xgb_colsample;
+
+extern const char *const xgb_colsample_keys[3];
+/* 0, or -1 when a colsample_* value in c->params is not a number (XGBoost then reports it). */
+int xgb_colsample_plan(const xgb_config *c, size_t n_features, xgb_colsample *out);
+
 /* ------------------------------------------------------------------ data (data.c) */
 
 /* The model's inputs: which columns, in which order, and for categoricals which levels the
@@ -62,6 +82,9 @@ typedef struct xgb_schema {
     int *is_cat;
     char ***levels;             /* per feature; NULL for numeric */
     size_t *n_levels;
+    /* 1: the column's zeros go to XGBoost as absent entries (data.c, "sparse columns"). Decided
+     * on the training frame, kept with the model, applied to every frame built for it. */
+    unsigned char *zero_absent;
 } xgb_schema;
 
 void xgb_schema_free(xgb_schema *s);

@@ -9,10 +9,14 @@
  * Defaults that differ from XGBoost's: tree_method=hist (fast, and needed for native
  * categorical splits), nthread = the host's thread budget, seed from the host's RNG stream.
  * best_iteration is kept as a booster attribute so a saved model predicts the same after load.
+ * Two things XGBoost would do differently on its own: colsample_* rates that would leave a
+ * tree one column are raised to keep min_columns_per_tree (colsample.c), and a mostly-zero
+ * column without missing values passes its zeros as absent entries (data.c).
  */
 #include "xgb.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +137,27 @@ static int monotone_string(xp_ctx *ctx, const xgb_config *c, const xgb_schema *s
     return XP_OK;
 }
 
+/* Said at info level once per process (every trial and fold would repeat it), at debug level
+ * each time; the columns a tree kept are recorded with the fold's metrics either way. */
+static int say_colsample(xp_ctx *ctx, const xgb_config *c, const xgb_colsample *cs, size_t n)
+{
+    static atomic_int said;
+    char what[256] = "";
+    size_t k = 0;
+    for (int s = 0; s < 3; s++)
+        if (cs->used[s] != cs->rate[s] && k < sizeof what) {
+            int w = snprintf(what + k, sizeof what - k, "%s%s %.3g -> %.3g", k ? ", " : "",
+                             xgb_colsample_keys[s], cs->rate[s], cs->used[s]);
+            if (w > 0) k += (size_t)w;
+        }
+    int level = atomic_exchange(&said, 1) ? XP_LOG_DEBUG : XP_LOG_INFO;
+    xp_log(ctx, level, "xgboost: %zu feature columns: %s, so that a split chooses among %zu "
+           "columns, not %zu (min_columns_per_tree: %lld; 1 = XGBoost's own rule)%s", n, what,
+           cs->kept[2], cs->kept_asked, (long long)c->min_columns_per_tree,
+           level == XP_LOG_INFO ? "; said once, recorded per fold as columns_per_tree" : "");
+    return ctx->host->metric(ctx, "columns_per_tree", (double)cs->kept[2]);
+}
+
 static int apply_params(xp_ctx *ctx, xgb_model *m, BoosterHandle b)
 {
     const xgb_config *c = &m->cfg;
@@ -152,9 +177,18 @@ static int apply_params(xp_ctx *ctx, xgb_model *m, BoosterHandle b)
         if ((rc = set_param(ctx, b, "seed", buf))) return rc;
     }
     if (!c->user_tree_method && (rc = set_param(ctx, b, "tree_method", "hist"))) return rc;
-    for (size_t i = 0; i < c->n_params; i++)
-        if ((rc = set_param_at(ctx, b, c->params[i].key, c->params[i].value, c->params[i].where)))
-            return rc;
+    xgb_colsample cs;
+    int plan_ok = xgb_colsample_plan(c, m->schema.n, &cs) == 0;   /* else XGBoost names the value */
+    for (size_t i = 0; i < c->n_params; i++) {
+        const char *value = c->params[i].value;
+        for (int s = 0; plan_ok && cs.raised && s < 3; s++)
+            if (strcmp(c->params[i].key, xgb_colsample_keys[s]) == 0 && cs.used[s] != cs.rate[s]) {
+                snprintf(buf, sizeof buf, "%.17g", cs.used[s]);
+                value = buf;
+            }
+        if ((rc = set_param_at(ctx, b, c->params[i].key, value, c->params[i].where))) return rc;
+    }
+    if (plan_ok && cs.raised && (rc = say_colsample(ctx, c, &cs, m->schema.n))) return rc;
     if (c->n_mono) {
         char *mono;
         if ((rc = monotone_string(ctx, c, &m->schema, &mono))) return rc;
@@ -534,6 +568,14 @@ static int xgb_save(xp_ctx *ctx, void *model, const char *path)
         free(enc);
         if (bad) { rc = xgb_fail(ctx, "saving category levels"); goto done; }
     }
+    /* One '0'/'1' per feature: which columns pass their zeros as absent (data.c). */
+    char *za = malloc(m->schema.n + 1);
+    if (!za) { rc = xp_fail(ctx, XP_ENOMEM, "xgboost: out of memory"); goto done; }
+    for (size_t j = 0; j < m->schema.n; j++) za[j] = m->schema.zero_absent[j] ? '1' : '0';
+    za[m->schema.n] = '\0';
+    int bad_za = XGBoosterSetAttr(m->booster, "xp_zero_absent", za);
+    free(za);
+    if (bad_za) { rc = xgb_fail(ctx, "saving the sparse columns"); goto done; }
     if (XGBoosterSaveModel(m->booster, path)) {
         char what[512];
         snprintf(what, sizeof what, "saving %s", path);
@@ -560,7 +602,8 @@ static int load_schema(xp_ctx *ctx, xgb_model *m, const char *path)
     s->is_cat = calloc(n, sizeof *s->is_cat);
     s->levels = calloc(n, sizeof *s->levels);
     s->n_levels = calloc(n, sizeof *s->n_levels);
-    if (!s->names || !s->is_cat || !s->levels || !s->n_levels) goto nomem;
+    s->zero_absent = calloc(n, sizeof *s->zero_absent);
+    if (!s->names || !s->is_cat || !s->levels || !s->n_levels || !s->zero_absent) goto nomem;
     s->n = n;
     for (size_t j = 0; j < n; j++)
         if (!(s->names[j] = xgb_strdup(names[j]))) goto nomem;
@@ -579,6 +622,19 @@ static int load_schema(xp_ctx *ctx, xgb_model *m, const char *path)
             return xp_fail(ctx, XP_EFORMAT, "xgboost: %s: categorical feature %s has no stored "
                            "level list (attribute %s); was it saved by xp?", path, s->names[j], key);
         if (decode_levels(val, &s->levels[j], &s->n_levels[j])) goto nomem;
+    }
+    /* Absent in a model saved before 2026-12-05: no column had its zeros passed as absent. */
+    const char *za;
+    int has_za = 0;
+    if (XGBoosterGetAttr(m->booster, "xp_zero_absent", &za, &has_za))
+        return xgb_fail(ctx, "reading the sparse columns");
+    if (has_za) {
+        size_t len = strlen(za), bad = len != n;
+        for (size_t j = 0; !bad && j < n; j++) bad = za[j] != '0' && za[j] != '1';
+        if (bad)
+            return xp_fail(ctx, XP_EFORMAT, "xgboost: %s: attribute xp_zero_absent should be one "
+                           "'0' or '1' per feature (%zu), got %zu characters", path, n, len);
+        for (size_t j = 0; j < n; j++) s->zero_absent[j] = za[j] == '1';
     }
     return XP_OK;
 nomem:
@@ -647,6 +703,8 @@ static const char options_text[] =
     "  params: {objective: \"reg:squarederror\", max_depth: 6, eta: 0.1}   # any XGBoost parameter\n"
     "  num_boost_round: 2000\n"
     "  early_stopping_rounds: 50\n"
+    "  min_columns_per_tree: 3    # colsample_* rates raised so a split chooses among >= 3\n"
+    "                             # columns (all, when fewer); 1 = XGBoost's own rule\n"
     "  eval_metric: rmse          # validation metric for early stopping\n"
     "  monotone: {quantity: -1}   # by feature name: -1, 0 or 1\n"
     "  threads: 0                 # 0 = the host's thread budget\n"
