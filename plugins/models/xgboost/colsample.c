@@ -9,7 +9,7 @@
  * one-column trees and scored ~7x worse: half the search spent on one degenerate model.
  * Measured on the 13 Vega tables with at most 6 feature columns, split seeds 1-3, 25 trials
  * (bench/datasets/vega_vs_python.sh with RUNNER_EXTRA=++model.min_columns_per_tree=K): against
- * XGBoost's rule (K = 1), K = 2 lowered the test score on 14 of 39 and raised it on 7
+ * XGBoost's rule (K = 1), K = 2 lowered the test error on 14 of 39 and raised it on 7
  * (geometric mean 0.986), K = 3 lowered it on 22 and raised it on 6 (0.945; best CV 22 / 5,
  * 0.959): windvectors 0.69, 0.63, 0.71 of before. It costs where one column per tree, an
  * additive model, was the right one: co2-concentration (trend + season) 1.14-1.34 of before.
