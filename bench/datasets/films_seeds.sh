@@ -14,7 +14,10 @@
 #          no new trials, the refits only)
 # then films_seeds.py prints each seed's test RMSLE and the paired means (with their standard
 # errors) of ship - py, drawn - ship and seeds3 - drawn. A seed whose folder holds a `done` file
-# is skipped, so the script resumes. Work folder: BENCH_DIR (default /tmp/xp_films_seeds); the
+# is skipped, so the script resumes. RUNNER_EXTRA="key=value ..." adds overrides to every runner
+# call (an ablation: "++model.linear_start=0" is tabular.yaml before 2026-12-05; SKIP_PY=1 then
+# leaves out the Python jobs, whose result does not depend on it, and DRAWN=0 the drawn and
+# seeds3 jobs). Work folder: BENCH_DIR (default /tmp/xp_films_seeds); the
 # table is fetched there with npm (vega-datasets@2.11.0), never committed. Not part of `meson
 # test`: ~3 minutes per seed on 2 cores.
 set -eu
@@ -42,12 +45,16 @@ for s in $SEEDS; do
     echo "films_seeds.sh: split seed $s ($(date -u +%H:%M:%S))" >&2
     set -- configs/tabular.yaml "data.path=$DATA" "data.target=Worldwide Gross" "metrics=[rmsle, rmse, mae, r2]" \
         objective=rmsle search.trials=25 search.timeout=0 "seed=$s" validation.random_split_check=false
+    # shellcheck disable=SC2086
+    set -- "$@" ${RUNNER_EXTRA:-}
     "$RUNNER" "$@" "++model.params.seed=$s" "store.path=$d/ship.db" > "$d/ship.out" 2> "$d/ship.err"
     "$RUNNER" "$@" "++model.params.seed=$s" "store.path=$d/ship.db" --print-config > "$d/resolved.yaml"
+    if [ "${SKIP_PY:-0}" = 1 ]; then touch "$d/done"; continue; fi
     folds=$("$PY" -c 'import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("SELECT path FROM xp_artifacts WHERE run_id = 1 AND kind = ?", ("folds",)).fetchone()[0])' "$d/ship.db")
     OMP_WAIT_POLICY=PASSIVE "$PY" "$HERE/movies_py.py" --config "$d/resolved.yaml" --data "$DATA" \
         --target "Worldwide Gross" --folds "$folds" --trials 25 --out "$d/py.json" > "$d/py.out" 2> "$d/py.err"
+    if [ "${DRAWN:-1}" = 0 ]; then touch "$d/done"; continue; fi
     "$RUNNER" "$@" "store.path=$d/drawn.db" > "$d/drawn.out" 2> "$d/drawn.err"
     cp "$d/drawn.db" "$d/seeds3.db"
     "$RUNNER" "$@" "store.path=$d/seeds3.db" ++validation.refit_seeds=3 > "$d/seeds3.out" 2> "$d/seeds3.err"

@@ -100,7 +100,10 @@ def main():
     params.setdefault("seed", seed)
     rounds = int(model.get("num_boost_round", 100))
     early = int(model.get("early_stopping_rounds", 0))
-    space = {k[len("model.params."):]: v for k, v in cfg["search"]["space"].items()}
+    # XGBoost's parameters only: a dimension of the runner's own (model.linear_start) is not
+    # something this plain script has.
+    space = {k[len("model.params."):]: v for k, v in cfg["search"]["space"].items()
+             if k.startswith("model.params.")}
     pr = cfg["search"].get("pruner") or {}
     k = int(cfg["validation"].get("folds", 5))
     objective_name = cfg.get("objective", "rmsle")

@@ -34,6 +34,7 @@ typedef struct harness {
     double best_iteration;
     double best_score;
     double columns_per_tree;         /* NaN unless the plugin raised a colsample_* rate */
+    double linear_start_r2;          /* NaN unless the model boosts from a line */
     int64_t reports;                 /* number of report() calls (= rounds evaluated) */
 } harness;
 
@@ -43,6 +44,7 @@ static inline void harness_on_metric(void *user, const char *name, double value)
     if (strcmp(name, "best_iteration") == 0) h->best_iteration = value;
     if (strcmp(name, "best_score") == 0) h->best_score = value;
     if (strcmp(name, "columns_per_tree") == 0) h->columns_per_tree = value;
+    if (strcmp(name, "linear_start_r2") == 0) h->linear_start_r2 = value;
 }
 
 static inline int harness_on_report(void *user, int64_t step, double value)
@@ -117,6 +119,7 @@ static inline int harness_fit(harness *h, const xp_cfg *cfg, const xp_frame *tra
     h->best_iteration = NAN;
     h->best_score = NAN;
     h->columns_per_tree = NAN;
+    h->linear_start_r2 = NAN;
     h->reports = 0;
     xp_ctx *ctx = harness_ctx(h);
     int rc = h->ops->prepare(ctx, train, &dt);

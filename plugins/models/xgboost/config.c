@@ -187,6 +187,30 @@ int xgb_config_read(xp_ctx *ctx, const xp_cfg *node, xgb_config *c)
         goto fail;
     }
 
+    if ((rc = h->cfg_int(ctx, node, "linear_start", 0, &c->linear_start))) goto fail;
+    if (c->linear_start < 0 || c->linear_start > 64) {
+        rc = xp_fail(ctx, XP_ECONFIG, "%s: linear_start must be in [0, 64] (the most columns the "
+                     "line boosting starts from may use; 0 = a constant start, XGBoost's own), "
+                     "got %lld", h->cfg_where(h->cfg_get(node, "linear_start")),
+                     (long long)c->linear_start);
+        goto fail;
+    }
+    if (c->linear_start) {
+        const char *where = h->cfg_where(h->cfg_get(node, "linear_start"));
+        for (size_t i = 0; i < c->n_params; i++) {
+            const char *k = c->params[i].key, *v = c->params[i].value;
+            if (strcmp(k, "base_score") == 0 ||
+                (strcmp(k, "objective") == 0 && strcmp(v, "reg:squarederror") != 0 &&
+                 strcmp(v, "reg:pseudohubererror") != 0 && strcmp(v, "reg:absoluteerror") != 0)) {
+                rc = xp_fail(ctx, XP_ECONFIG, "%s: linear_start adds a line to the trees' output, "
+                             "so it needs an objective without a link function (reg:squarederror, "
+                             "reg:pseudohubererror, reg:absoluteerror) and no base_score; %s=%s at "
+                             "%s", where, k, v, c->params[i].where);
+                goto fail;
+            }
+        }
+    }
+
     const char *metric = NULL;
     if ((rc = h->cfg_str(ctx, node, "eval_metric", 0, &metric))) goto fail;
     if (metric) {

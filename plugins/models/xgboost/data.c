@@ -112,6 +112,8 @@ void xgb_data_free(xgb_data *d)
 {
     if (!d) return;
     if (d->dm) XGDMatrixFree(d->dm);
+    pthread_mutex_destroy(&d->lock);
+    if (d->line_cache) { xgb_linear_free(d->line_cache); free(d->line_cache); }
     xgb_schema_free(&d->schema);
     free(d->target);
     free(d->weight);
@@ -297,6 +299,10 @@ int xgb_data_build(xp_ctx *ctx, const xp_frame *f, const xgb_schema *want, int t
     *out = NULL;
     xgb_data *d = calloc(1, sizeof *d);
     if (!d) return xp_fail(ctx, XP_ENOMEM, "xgboost: out of memory");
+    if (pthread_mutex_init(&d->lock, NULL)) {
+        free(d);
+        return xp_fail(ctx, XP_ENOMEM, "xgboost: cannot create a lock");
+    }
     d->n_rows = f->n_rows;
     const xp_column **cols = NULL;
     float *X = NULL;

@@ -11,6 +11,7 @@
 #ifndef XP_PLUGIN_XGB_H
 #define XP_PLUGIN_XGB_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@ typedef struct xgb_config {
     int64_t num_boost_round;    /* default 100 */
     int64_t early_stopping_rounds; /* 0 = off */
     int64_t min_columns_per_tree;  /* colsample_* never leave fewer (colsample.c); 1 = off */
+    int64_t linear_start;       /* boost from a line on at most this many columns; 0 = off */
     char *eval_metric;          /* NULL = objective's default */
     xgb_mono *mono;
     size_t n_mono;
@@ -100,6 +102,15 @@ typedef struct xgb_data {
     size_t n_bad_target;        /* rows whose target is NaN or infinite (labels then unset) */
     char *weight;               /* weight column name, NULL if none */
     size_t n_bad_weight;        /* rows whose weight is NaN, infinite or negative (then unset) */
+    /* Which linear start the matrix carries as base_margin (linear_start.c): decided once,
+     * under the lock, by the first fit or predict that uses it; 0 = none. */
+    pthread_mutex_t lock;
+    int margin_decided;
+    uint64_t margin_key;
+    /* The line fitted on this (training) matrix's frame, kept for the next trial's fit on the
+     * same fold: the same rows give the same line. NULL until then. */
+    struct xgb_linear *line_cache;
+    int64_t line_cache_k;
 } xgb_data;
 
 /* Builds a DMatrix from f. want == NULL: features are f's FEATURE columns in frame order.
@@ -108,6 +119,44 @@ typedef struct xgb_data {
 int xgb_data_build(xp_ctx *ctx, const xp_frame *f, const xgb_schema *want, int threads,
                    xgb_data **out);
 void xgb_data_free(xgb_data *d);
+
+/* ------------------------------------------------------------------ linear_start.c */
+
+/* One column of the line: coef * (f(x) - center) / scale, f = log1p or identity, x clamped to
+ * the training range [lo, hi]; a missing x adds missing_coef, and with zero_level (a log1p
+ * column with zeros) an x of 0 adds zero_coef. feature indexes the model's schema. */
+typedef struct xgb_linear_term {
+    size_t feature;
+    int log1p, zero_level;
+    double center, scale, coef, lo, hi, zero_coef, missing_coef;
+} xgb_linear_term;
+
+typedef struct xgb_linear {
+    double intercept;
+    size_t n;                   /* terms; 0: the start is the (weighted) mean target */
+    xgb_linear_term *terms;
+    double r2;                  /* on the training rows (fit only; 0 after decode) */
+    uint64_t key;               /* identifies the line (never 0) */
+} xgb_linear;
+
+/* Fits the line on the training frame (its target and weight columns) over the numeric
+ * features of s, at most max_terms of them. */
+int xgb_linear_fit(xp_ctx *ctx, const xp_frame *train, const xgb_schema *s, int64_t max_terms,
+                   xgb_linear *out);
+/* The line for training matrix tr (built from frame train): fitted once per matrix and
+ * max_terms, then copied from its cache. */
+int xgb_linear_for(xp_ctx *ctx, xgb_data *tr, const xp_frame *train, const xgb_schema *s,
+                   int64_t max_terms, xgb_linear *out);
+/* out[i] = the line at row i of f (columns found by name). */
+int xgb_linear_margin(xp_ctx *ctx, const xgb_linear *l, const xgb_schema *s, const xp_frame *f,
+                      double *out);
+/* The matrix to train or evaluate on: d when it carries line l (NULL: none) or can be made to,
+ * else a private copy built from f (*own, freed by the caller). */
+int xgb_data_for(xp_ctx *ctx, xgb_data *d, const xp_frame *f, const xgb_schema *s,
+                 const xgb_linear *l, int threads, xgb_data **use, xgb_data **own);
+char *xgb_linear_encode(const xgb_linear *l);                          /* malloc'd; NULL = ENOMEM */
+int xgb_linear_decode(const char *s, size_t n_features, xgb_linear *out);  /* 0 or -1 */
+void xgb_linear_free(xgb_linear *l);
 
 /* ------------------------------------------------------------------ logs and errors (log.c) */
 
