@@ -14,10 +14,11 @@
 #          no new trials, the refits only)
 # then films_seeds.py prints each seed's test RMSLE and the paired means (with their standard
 # errors) of ship - py, drawn - ship and seeds3 - drawn. A seed whose folder holds a `done` file
-# is skipped, so the script resumes. RUNNER_EXTRA="key=value ..." adds overrides to every runner
-# call (an ablation: "++model.linear_start=0" is tabular.yaml before 2026-12-05; SKIP_PY=1 then
-# leaves out the Python jobs, whose result does not depend on it, and DRAWN=0 the drawn and
-# seeds3 jobs). Work folder: BENCH_DIR (default /tmp/xp_films_seeds); the
+# is skipped, so the script resumes. For an ablation, CONFIG=FILE runs another config in place of
+# configs/tabular.yaml (e.g. configs/ablations/tabular_constant_start.yaml) and RUNNER_EXTRA=
+# "key=value ..." adds overrides to every runner call; SKIP_PY=1 then leaves out the Python job
+# (it reads only the folds, which the split seed fixes) and DRAWN=0 the drawn and seeds3 jobs;
+# films_seeds.py WORK OTHER_WORK pairs the two folders' ship jobs. Work folder: BENCH_DIR (default /tmp/xp_films_seeds); the
 # table is fetched there with npm (vega-datasets@2.11.0), never committed. Not part of `meson
 # test`: ~3 minutes per seed on 2 cores.
 set -eu
@@ -43,7 +44,7 @@ for s in $SEEDS; do
     [ -f "$d/done" ] && continue
     rm -rf "$d" && mkdir -p "$d"
     echo "films_seeds.sh: split seed $s ($(date -u +%H:%M:%S))" >&2
-    set -- configs/tabular.yaml "data.path=$DATA" "data.target=Worldwide Gross" "metrics=[rmsle, rmse, mae, r2]" \
+    set -- "${CONFIG:-configs/tabular.yaml}" "data.path=$DATA" "data.target=Worldwide Gross" "metrics=[rmsle, rmse, mae, r2]" \
         objective=rmsle search.trials=25 search.timeout=0 "seed=$s" validation.random_split_check=false
     # shellcheck disable=SC2086
     set -- "$@" ${RUNNER_EXTRA:-}

@@ -740,6 +740,47 @@ static void test_linear_start(const char *dir)
         frame_free(z);
     }
 
+    /* Two columns: y = 2 log1p(x1) + 3 x2 + noise, x3 noise. With linear_start: 2 the line
+     * takes x1 and x2; with 3 the choice stops there (x3 removes < 1% of what is left), and
+     * the line must be the two-column one to the last bit, not the refused three-column fit's
+     * first coefficients. */
+    {
+        rng r3 = { 77 };
+        xp_frame *g = frame_new(3000);
+        xp_column *a1 = add_uniform(g, "x1", &r3, 0, 1);
+        xp_column *a2 = add_uniform(g, "x2", &r3, 0, 1);
+        add_uniform(g, "x3", &r3, 0, 1);
+        xp_column *yg = add_target(g, "y");
+        for (size_t i = 0; i < g->n_rows; i++) {
+            a1->num[i] = exp(6.0 * a1->num[i]);
+            yg->num[i] = 2 * log1p(a1->num[i]) + 3 * a2->num[i] + 0.05 * rng_normal(&r3);
+        }
+        double *pk[3] = { malloc(g->n_rows * sizeof(double)), malloc(g->n_rows * sizeof(double)),
+                          malloc(g->n_rows * sizeof(double)) };
+        double r2k[3] = { NAN, NAN, NAN };
+        for (int K = 1; K <= 3; K++) {
+            char y2[256];
+            snprintf(y2, sizeof y2, "plugin: xgboost\nparams: {eta: 0.0001}\nnum_boost_round: 1\n"
+                                    "linear_start: %d\n", K);
+            xp_cfg *ck = harness_cfg(y2);
+            void *mk = NULL;
+            CHECK_EQ_INT(harness_fit(&H, ck, g, NULL, &mk), XP_OK);
+            r2k[K - 1] = H.linear_start_r2;
+            if (mk) {
+                CHECK_EQ_INT(harness_predict(&H, mk, g, 0, pk[K - 1]), XP_OK);
+                H.ops->destroy(mk);
+            }
+            cfg_free(ck);
+        }
+        fprintf(stderr, "linear_start: line R2 with 1, 2, 3 columns at most: %.4f %.4f %.4f\n",
+                r2k[0], r2k[1], r2k[2]);
+        CHECK(r2k[0] < 0.95 && r2k[1] > 0.99);     /* measured 0.930, 0.999 */
+        CHECK(r2k[2] == r2k[1]);
+        CHECK(max_abs_diff(pk[1], pk[2], g->n_rows) == 0);
+        for (int K = 0; K < 3; K++) free(pk[K]);
+        frame_free(g);
+    }
+
     /* Config errors name the key. */
     static const char *const bad[] = {
         "plugin: xgboost\nlinear_start: -1\n",

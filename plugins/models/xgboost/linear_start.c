@@ -259,12 +259,14 @@ int xgb_linear_fit(xp_ctx *ctx, const xp_frame *train, const xgb_schema *s, int6
     candidate *cand = calloc(s->n ? s->n : 1, sizeof *cand);
     size_t *chosen = calloc(cap + 1, sizeof *chosen);
     double *A = malloc(m_max * m_max * sizeof *A), *beta = malloc(m_max * sizeof *beta);
-    double *best_beta = malloc(m_max * sizeof *best_beta);
+    /* kept_beta: the accepted fit; step_beta: the best of the step under way, which may yet be
+     * refused (a column removing < 1%) and must not overwrite the accepted one. */
+    double *kept_beta = malloc(m_max * sizeof *kept_beta), *step_beta = malloc(m_max * sizeof *step_beta);
     /* Slots 0 .. cap-1 hold the chosen terms' columns, slot k the one being tried. */
     double **slot_cols = calloc(3 * (cap + 1), sizeof *slot_cols);
     size_t n_cand = 0, k = 0;
     int rc = XP_OK;
-    if (!cand || !chosen || !A || !beta || !best_beta || !slot_cols) { rc = XP_ENOMEM; goto done; }
+    if (!cand || !chosen || !A || !beta || !kept_beta || !step_beta || !slot_cols) { rc = XP_ENOMEM; goto done; }
     for (size_t q = 0; q < 3 * (cap + 1); q++)
         if (!(slot_cols[q] = malloc((n ? n : 1) * sizeof **slot_cols))) { rc = XP_ENOMEM; goto done; }
     for (size_t j = 0; j < s->n; j++) {
@@ -290,7 +292,7 @@ int xgb_linear_fit(xp_ctx *ctx, const xp_frame *train, const xgb_schema *s, int6
             if (r >= 0 && r < best_rss) {
                 best_rss = r;
                 best = c;
-                memcpy(best_beta, beta, m_max * sizeof *beta);
+                memcpy(step_beta, beta, m_max * sizeof *beta);
             }
         }
         if (best == n_cand || best_rss > (1.0 - XGB_LINEAR_MIN_GAIN) * rss) break;
@@ -298,18 +300,19 @@ int xgb_linear_fit(xp_ctx *ctx, const xp_frame *train, const xgb_schema *s, int6
         fill_columns(&cand[best], n, slot_cols + 3 * k);
         k++;
         rss = best_rss;
+        memcpy(kept_beta, step_beta, m_max * sizeof *kept_beta);
     }
     if (k) {
         if (!(out->terms = calloc(k, sizeof *out->terms))) { rc = XP_ENOMEM; goto done; }
-        out->intercept = best_beta[0];
+        out->intercept = kept_beta[0];
         size_t a = 1;
         for (size_t t = 0; t < k; t++) {
             const candidate *c = &cand[chosen[t]];
             xgb_linear_term *term = &out->terms[t];
             *term = c->term;
-            term->coef = best_beta[a++];
-            term->zero_coef = term->zero_level ? best_beta[a++] : 0;
-            term->missing_coef = c->term.missing_coef ? best_beta[a++] : 0;
+            term->coef = kept_beta[a++];
+            term->zero_coef = term->zero_level ? kept_beta[a++] : 0;
+            term->missing_coef = c->term.missing_coef ? kept_beta[a++] : 0;
         }
         out->n = k;
     }
@@ -317,7 +320,7 @@ int xgb_linear_fit(xp_ctx *ctx, const xp_frame *train, const xgb_schema *s, int6
 done:
     for (size_t q = 0; slot_cols && q < 3 * (cap + 1); q++) free(slot_cols[q]);
     free(slot_cols);
-    free(cand); free(chosen); free(A); free(beta); free(best_beta);
+    free(cand); free(chosen); free(A); free(beta); free(kept_beta); free(step_beta);
     if (rc) {
         xgb_linear_free(out);
         return xp_fail(ctx, XP_ENOMEM, "xgboost: out of memory fitting the linear start");
