@@ -114,6 +114,7 @@ void xgb_data_free(xgb_data *d)
     if (d->dm) XGDMatrixFree(d->dm);
     pthread_mutex_destroy(&d->lock);
     if (d->line_cache) { xgb_linear_free(d->line_cache); free(d->line_cache); }
+    xgb_data_free(d->twin);
     xgb_schema_free(&d->schema);
     free(d->target);
     free(d->weight);

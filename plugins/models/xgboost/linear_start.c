@@ -395,35 +395,57 @@ static int set_margin(xp_ctx *ctx, DMatrixHandle dm, const xgb_linear *l, const 
     return rc;
 }
 
+/* A matrix built from f carrying line l (NULL: none). */
+static int build_with(xp_ctx *ctx, const xp_frame *f, const xgb_schema *s, const xgb_linear *l,
+                      int threads, xgb_data **out)
+{
+    int rc = xgb_data_build(ctx, f, s, threads, out);
+    if (rc) return rc;
+    (*out)->margin_decided = 1;
+    (*out)->margin_key = l ? l->key : 0;
+    if (l && (rc = set_margin(ctx, (*out)->dm, l, s, f))) {
+        xgb_data_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int xgb_data_for(xp_ctx *ctx, xgb_data *d, const xp_frame *f, const xgb_schema *s,
                  const xgb_linear *l, int threads, xgb_data **use, xgb_data **own)
 {
     *use = NULL;
     *own = NULL;
     uint64_t want = l ? l->key : 0;
-    int rc = XP_OK, ok;
+    int rc = XP_OK;
     pthread_mutex_lock(&d->lock);
     if (!d->margin_decided) {
         if (l) rc = set_margin(ctx, d->dm, l, s, f);
         d->margin_key = rc ? 0 : want;
         d->margin_decided = !rc;
     }
-    ok = !rc && d->margin_key == want;
+    if (!rc && d->margin_key == want) *use = d;
+    else if (!rc && d->twin && d->twin->margin_key == want) *use = d->twin;
+    else if (!rc && !d->twin && f) {
+        /* A search whose trials start both ways (tabular.yaml's model.linear_start) needs the
+         * fold's matrix with and without the line: the other one is built once, kept here. */
+        if (!(rc = build_with(ctx, f, s, l, threads, &d->twin))) *use = d->twin;
+    }
     pthread_mutex_unlock(&d->lock);
-    if (rc) return rc;
-    if (ok) { *use = d; return XP_OK; }
+    if (rc || *use) return rc;
     if (!f) return xp_fail(ctx, XP_EINVAL, "xgboost: prepared data carries another linear start "
                            "and no frame was given to rebuild it");
-    if ((rc = xgb_data_build(ctx, f, s, threads, own))) return rc;
-    (*own)->margin_decided = 1;
-    (*own)->margin_key = want;
-    if (l && (rc = set_margin(ctx, (*own)->dm, l, s, f))) {
-        xgb_data_free(*own);
-        *own = NULL;
-        return rc;
-    }
+    if ((rc = build_with(ctx, f, s, l, threads, own))) return rc;
     *use = *own;
     return XP_OK;
+}
+
+xgb_data *xgb_data_carrying(xgb_data *d, uint64_t key)
+{
+    pthread_mutex_lock(&d->lock);
+    if (!d->margin_decided) { d->margin_decided = 1; d->margin_key = 0; }
+    xgb_data *r = d->margin_key == key ? d : d->twin && d->twin->margin_key == key ? d->twin : NULL;
+    pthread_mutex_unlock(&d->lock);
+    return r;
 }
 
 /* "1 <intercept> <n> (<feature> <log1p> <zero_level> <center> <scale> <coef> <lo> <hi>

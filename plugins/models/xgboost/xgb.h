@@ -111,6 +111,9 @@ typedef struct xgb_data {
      * same fold: the same rows give the same line. NULL until then. */
     struct xgb_linear *line_cache;
     int64_t line_cache_k;
+    /* The same rows carrying the other start (a search with trials both ways), built once by
+     * the first fit that needs it; freed with this matrix. NULL until then. */
+    struct xgb_data *twin;
 } xgb_data;
 
 /* Builds a DMatrix from f. want == NULL: features are f's FEATURE columns in frame order.
@@ -154,6 +157,9 @@ int xgb_linear_margin(xp_ctx *ctx, const xgb_linear *l, const xgb_schema *s, con
  * else a private copy built from f (*own, freed by the caller). */
 int xgb_data_for(xp_ctx *ctx, xgb_data *d, const xp_frame *f, const xgb_schema *s,
                  const xgb_linear *l, int threads, xgb_data **use, xgb_data **own);
+/* d or its twin when it carries line `key` (0: none), else NULL; an undecided d is decided
+ * "none" (predict never sets a margin on a shared matrix). */
+xgb_data *xgb_data_carrying(xgb_data *d, uint64_t key);
 char *xgb_linear_encode(const xgb_linear *l);                          /* malloc'd; NULL = ENOMEM */
 int xgb_linear_decode(const char *s, size_t n_features, xgb_linear *out);  /* 0 or -1 */
 void xgb_linear_free(xgb_linear *l);

@@ -492,21 +492,18 @@ static int xgb_predict(xp_ctx *ctx, void *model, const xp_frame *f, void *data, 
         d = own;
     }
     if (d->n_rows == 0) goto done;
-    /* A matrix carrying this model's line gives the final prediction; one carrying none gets
-     * the line added below; one carrying another line (a fold's valid matrix predicted by a
-     * model with another start) is rebuilt. Predict never sets a margin on a shared matrix. */
-    pthread_mutex_lock(&d->lock);
-    if (!d->margin_decided) { d->margin_decided = 1; d->margin_key = 0; }
-    uint64_t carries = d->margin_key;
-    pthread_mutex_unlock(&d->lock);
-    if (carries && carries != m->lin.key) {
+    /* A matrix (or its twin) carrying this model's line gives the final prediction; one
+     * carrying none gets the line added below; one carrying only another line is rebuilt.
+     * Predict never sets a margin on a shared matrix. */
+    xgb_data *as_is = xgb_data_carrying(d, m->lin.key), *plain = as_is ? NULL : xgb_data_carrying(d, 0);
+    if (!as_is && !plain) {
         if (!f) { rc = xp_fail(ctx, XP_EINVAL, "xgboost: prepared data carries another linear start"); goto done; }
         xgb_data_free(own);
         if ((rc = xgb_data_build(ctx, f, &m->schema, m->cfg.threads, &own))) goto done;
-        d = own;
-        carries = 0;
+        plain = own;
     }
-    int add_line = m->lin.key && !carries;
+    d = as_is ? as_is : plain;
+    int add_line = m->lin.key && !as_is;
     if (add_line && !f) { rc = xp_fail(ctx, XP_EINVAL, "xgboost: the linear start needs the frame to predict"); goto done; }
     char conf[256];
     snprintf(conf, sizeof conf,
